@@ -1,0 +1,3 @@
+from contextstack.cli import main
+
+raise SystemExit(main())

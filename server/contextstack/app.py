@@ -1,0 +1,90 @@
+"""create_app(settings) -> Litestar: wiring only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import swagger_ui_bundle
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Server
+from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
+
+from contextstack import __version__
+from contextstack.dependencies import DEPENDENCIES
+from contextstack.guard import RequestGuard
+from contextstack.problems import EXCEPTION_HANDLERS
+from contextstack.settings import Settings
+from contextstack.storage import Database
+from contextstack.system.controller import health
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+ASSETS = "/schema/assets"
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Contextstack",
+        version=__version__,
+        description=(
+            "A local-first daemon that keeps your projects' context — plan, knowledge, progress — and hands it "
+            "to any model. Errors are RFC 9457 problem+json."
+        ),
+        servers=[Server(url="http://127.0.0.1:8765", description="the local daemon")],
+        path="/schema",
+        use_handler_docstrings=True,
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path=["/", "/swagger"],
+                js_url=f"{ASSETS}/swagger-ui-bundle.js",
+                css_url=f"{ASSETS}/swagger-ui.css",
+                standalone_preset_js_url=f"{ASSETS}/swagger-ui-standalone-preset.js",
+                favicon=f"<link rel='icon' type='image/png' href='{ASSETS}/favicon-32x32.png'>",
+            )
+        ],
+    )
+
+
+def route_handlers() -> list[ControllerRouterHandler]:
+    return [
+        health,
+        create_static_files_router(
+            path=ASSETS, directories=[swagger_ui_bundle.swagger_ui_path], include_in_schema=False
+        ),
+    ]
+
+
+def create_app(settings: Settings) -> Litestar:
+    """The daemon's ASGI app over the store named in `settings`."""
+    db = Database(settings.db, readers=settings.readers)
+
+    @asynccontextmanager
+    async def store(app: Litestar) -> AsyncIterator[None]:
+        await db.open()
+        try:
+            yield
+        finally:
+            await db.close()
+
+    return Litestar(
+        route_handlers=route_handlers(),
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        logging_config=None,
+        lifespan=[store],
+        state=State({"settings": settings, "db": db}),
+        openapi_config=openapi_config(),
+        request_max_body_size=MAX_BODY_BYTES,
+        debug=False,
+    )
+
+
+def create_asgi_app(settings: Settings) -> RequestGuard:
+    """The app as served: every request, routed or not, passes the guard (log line, Host check, token)."""
+    return RequestGuard(
+        create_app(settings), allowed_hosts=[*settings.allowed_hosts, settings.host], token=settings.token
+    )

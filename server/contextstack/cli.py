@@ -1,0 +1,136 @@
+"""The `contextstack` command: `serve` runs the daemon, `openapi` writes its API document."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import msgspec
+
+from contextstack import __version__
+from contextstack.errors import ContextstackError
+from contextstack.settings import Settings, is_loopback, load_settings
+
+log = logging.getLogger("contextstack")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="contextstack",
+        description="Contextstack: a local-first daemon that keeps your projects' context and hands it to any model.",
+    )
+    parser.add_argument("--version", action="version", version=f"contextstack {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the daemon",
+        description=(
+            "Run the daemon. Settings come from the defaults, then the config file, then CONTEXTSTACK_* "
+            "environment variables, then these flags."
+        ),
+    )
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1; env CONTEXTSTACK_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8765; env CONTEXTSTACK_PORT)")
+    serve.add_argument(
+        "--db",
+        help="SQLite database file (default: contextstack.db in the user data dir; env CONTEXTSTACK_DB)",
+    )
+    serve.add_argument(
+        "--config",
+        help="TOML config file (default: config.toml in the user config dir; env CONTEXTSTACK_CONFIG)",
+    )
+    serve.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        help="log verbosity (default info; env CONTEXTSTACK_LOG_LEVEL)",
+    )
+
+    openapi = commands.add_parser("openapi", help="write the OpenAPI document of the API")
+    openapi.add_argument("-o", "--output", help="file to write (default: standard output)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            settings = load_settings(args.config, host=args.host, port=args.port, db=args.db, log_level=args.log_level)
+            return serve(settings)
+        if args.command == "openapi":
+            return write_openapi(args.output)
+    except ContextstackError as exc:
+        print(f"contextstack: {exc.detail}", file=sys.stderr)
+        return 2
+    return 2
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+async def _prepare_store(settings: Settings) -> None:
+    from contextstack.storage import Database
+
+    db = Database(settings.db, readers=1)
+    await db.open()
+    await db.close()
+
+
+def serve(settings: Settings) -> int:
+    """Run the daemon until SIGINT/SIGTERM; in-flight requests finish and the store closes cleanly."""
+    import uvicorn
+
+    from contextstack.app import create_asgi_app
+
+    if not is_loopback(settings.host) and not settings.token:
+        print(
+            f"contextstack: refusing to listen on {settings.host} without an access token; set "
+            "CONTEXTSTACK_TOKEN (or `token` in the config file), or bind to 127.0.0.1",
+            file=sys.stderr,
+        )
+        return 2
+    _configure_logging(settings.log_level)
+    asyncio.run(_prepare_store(settings))
+    log.info("store %s ready", settings.db)
+    config = uvicorn.Config(
+        create_asgi_app(settings),
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop" if sys.platform != "win32" else "asyncio",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+    server.run()
+    return 0 if server.started else 1
+
+
+def write_openapi(output: str | None) -> int:
+    """Write the app's OpenAPI document as stable, indented JSON."""
+    document = openapi_document()
+    if output:
+        Path(output).write_bytes(document)
+    else:
+        sys.stdout.buffer.write(document)
+    return 0
+
+
+def openapi_document() -> bytes:
+    from contextstack.app import create_app
+
+    app = create_app(Settings(db=":memory:"))
+    schema = app.openapi_schema.to_schema()
+    return msgspec.json.format(msgspec.json.encode(schema, order="sorted"), indent=2) + b"\n"

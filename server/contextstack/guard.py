@@ -1,0 +1,113 @@
+"""ASGI middleware in front of every route: the request log, the Host check and the access token.
+
+Pure ASGI rather than Litestar middleware classes: they sit on the proxy's hot path.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any
+
+import msgspec
+
+from contextstack.errors import PROBLEM_MEDIA_TYPE, problem
+from contextstack.settings import LOOPBACK_HOSTS
+
+# Plain ASGI types: Litestar's TypedDicts model its own scopes, not a raw server's.
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[..., Awaitable[None]]
+
+access_log = logging.getLogger("contextstack.access")
+
+_encode = msgspec.json.Encoder().encode
+
+
+async def _refuse(send: Send, status: int, title: str, detail: str, slug: str) -> None:
+    body = _encode(problem(status, title, detail, slug=slug))
+    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+    if status == 401:
+        headers.append((b"www-authenticate", b'Bearer realm="contextstack"'))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _host_name(raw: bytes) -> str:
+    host = raw.decode("latin-1").strip().lower()
+    if host.startswith("["):  # [::1]:8765
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class RequestGuard:
+    """Logs each request in one line, refuses foreign Host headers and, when a token is set, missing tokens."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        allowed_hosts: Iterable[str] = (),
+        token: str | None = None,
+        open_paths: Iterable[str] = ("/health",),
+    ) -> None:
+        self.app = app
+        self.allowed_hosts = {h.lower() for h in (*LOOPBACK_HOSTS, *allowed_hosts)}
+        self.token = token.encode() if token else None
+        self.open_paths = frozenset(open_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            refusal = self._refusal(scope)
+            if refusal:
+                await _refuse(send_and_note, *refusal)
+            else:
+                await self.app(scope, receive, send_and_note)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                ms = (time.perf_counter() - started) * 1000
+                access_log.info("%s %s %s %.1fms", scope["method"], scope["path"], status or "-", ms)
+
+    def _refusal(self, scope: Scope) -> tuple[int, str, str, str] | None:
+        host = b""
+        authorization = b""
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = value
+            elif name == b"authorization":
+                authorization = value
+        name = _host_name(host)
+        if name not in self.allowed_hosts:
+            return (
+                403,
+                "Forbidden",
+                f"Host {name or '(none)'!r} is not allowed: the daemon answers only to loopback names and "
+                "the hosts listed in allowed_hosts.",
+                "host-not-allowed",
+            )
+        if self.token and scope["path"] not in self.open_paths:
+            scheme, _, credential = authorization.partition(b" ")
+            if scheme.lower() != b"bearer" or not hmac.compare_digest(credential.strip(), self.token):
+                return (
+                    401,
+                    "Unauthorized",
+                    "This daemon needs its access token: Authorization: Bearer <token>.",
+                    "unauthorized",
+                )
+        return None

@@ -1,0 +1,132 @@
+"""Settings: defaults < TOML config file < CONTEXTSTACK_* environment < CLI flags."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+import platformdirs
+
+from contextstack.errors import ConfigError
+
+APP_NAME = "contextstack"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
+
+
+def default_db_path() -> str:
+    """The SQLite file in the user's data directory."""
+    return str(Path(platformdirs.user_data_dir(APP_NAME)) / "contextstack.db")
+
+
+def default_config_path() -> Path:
+    """`config.toml` in the user's config directory."""
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+class ProviderConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """One `[providers.NAME]` table: an upstream model provider."""
+
+    kind: Literal["openai", "anthropic"] = "openai"
+    base_url: str | None = None
+    api_key: str | None = None
+    api_key_env: str | None = None
+    headers: dict[str, str] = {}
+    models: list[str] = []
+    connect_timeout: float = 5.0
+    read_timeout: float = 600.0
+
+
+class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """Everything the daemon can be told; field names are the config file's keys."""
+
+    host: str = "127.0.0.1"
+    port: Port = 8765
+    db: str = msgspec.field(default_factory=default_db_path)
+    token: str | None = None
+    allowed_hosts: list[str] = []
+    allowed_origins: list[str] = []
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    readers: Annotated[int, msgspec.Meta(ge=1, le=32)] = 4
+    default_model: str | None = None
+    context_budget: Annotated[int, msgspec.Meta(ge=0)] = 4000
+    providers: dict[str, ProviderConfig] = {}
+    aliases: dict[str, str | list[str]] = {}
+
+
+# Environment variables that map to settings: CONTEXTSTACK_<FIELD>; lists are comma-separated.
+ENV_PREFIX = "CONTEXTSTACK_"
+ENV_FIELDS = (
+    "host",
+    "port",
+    "db",
+    "token",
+    "allowed_hosts",
+    "allowed_origins",
+    "log_level",
+    "readers",
+    "default_model",
+    "context_budget",
+)
+_LIST_FIELDS = {"allowed_hosts", "allowed_origins"}
+
+
+def config_file_path(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> Path | None:
+    """The config file to read: `--config`, else `CONTEXTSTACK_CONFIG`, else the default if it exists."""
+    if explicit:
+        return Path(explicit)
+    if environ.get(ENV_PREFIX + "CONFIG"):
+        return Path(environ[ENV_PREFIX + "CONFIG"])
+    default = default_config_path()
+    return default if default.exists() else None
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in ENV_FIELDS:
+        raw = environ.get(ENV_PREFIX + name.upper())
+        if raw is None or raw == "":
+            continue
+        values[name] = [item.strip() for item in raw.split(",") if item.strip()] if name in _LIST_FIELDS else raw
+    return values
+
+
+def load_settings(
+    config: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    **flags: Any,
+) -> Settings:
+    """Build the settings from the config file, the environment and explicit flags (None flags are unset)."""
+    environ = os.environ if environ is None else environ
+    merged: dict[str, Any] = {}
+    path = config_file_path(config, environ)
+    if path is not None:
+        merged.update(_read_config_file(path))
+    merged.update(_from_environment(environ))
+    merged.update({key: value for key, value in flags.items() if value is not None})
+    try:
+        # Environment values are strings: strict=False lets "8765" become a port.
+        return msgspec.convert(merged, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        where = f" (config file {path})" if path else ""
+        raise ConfigError(f"invalid setting{where}: {exc}") from None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a bind address or Host name stays on this machine."""
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
