@@ -15,6 +15,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from contextstack import __version__
+from contextstack.context.controller import ProjectController
 from contextstack.dependencies import DEPENDENCIES
 from contextstack.guard import RequestGuard
 from contextstack.problems import EXCEPTION_HANDLERS
@@ -52,6 +53,7 @@ def openapi_config() -> OpenAPIConfig:
 def route_handlers() -> list[ControllerRouterHandler]:
     return [
         health,
+        ProjectController,
         create_static_files_router(
             path=ASSETS, directories=[swagger_ui_bundle.swagger_ui_path], include_in_schema=False
         ),
