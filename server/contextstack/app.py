@@ -86,7 +86,10 @@ def create_app(settings: Settings) -> Litestar:
 
 
 def create_asgi_app(settings: Settings) -> RequestGuard:
-    """The app as served: every request, routed or not, passes the guard (log line, Host check, token)."""
+    """The app as served: every request, routed or not, passes the guard (log line, Host/Origin check, token)."""
     return RequestGuard(
-        create_app(settings), allowed_hosts=[*settings.allowed_hosts, settings.host], token=settings.token
+        create_app(settings),
+        allowed_hosts=[*settings.allowed_hosts, settings.host],
+        allowed_origins=settings.allowed_origins,
+        token=settings.token,
     )
