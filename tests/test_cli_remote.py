@@ -9,9 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from contextstack.cli import main
 from contextstack.remote import DEFAULT_URL, daemon_url
-
 from tests.conftest import SERVER_DIR, Daemon, free_port, start_daemon, stop_daemon
 
 pytestmark = pytest.mark.e2e

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from contextstack_client import AuthenticatedClient, Client
 from contextstack_client.api.projects import create_project, delete_project, get_project, list_projects, update_project
 from contextstack_client.api.system import get_health
 from contextstack_client.models import Deleted, Health, Problem, Project, ProjectCreate, ProjectList, ProjectUpdate
-
 from tests.conftest import Daemon, start_daemon, stop_daemon
 
 pytestmark = pytest.mark.e2e

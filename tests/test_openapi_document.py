@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 import pytest
+
 from contextstack.cli import openapi_document
 
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import httpx
 import msgspec
+
 from contextstack_client import AuthenticatedClient, Client
 from contextstack_client.api.projects import list_projects
 from contextstack_client.models import Problem, Project
