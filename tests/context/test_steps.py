@@ -58,12 +58,14 @@ async def test_bad_step_bodies_are_a_400_naming_the_field(plan: PlanApi, db_path
     assert row_counts(db_path) == before
 
 
-async def test_dependencies_are_kept_without_repeats(plan: PlanApi) -> None:
+async def test_dependencies_are_kept_once_each_in_creation_order(plan: PlanApi) -> None:
     phase = await a_phase(plan)
     first, second = await plan.step(phase["id"], "first"), await plan.step(phase["id"], "second")
     step = await plan.step(phase["id"], "third", depends_on=[second["id"], first["id"], second["id"]])
-    assert sorted(step["depends_on"]) == sorted([first["id"], second["id"]])
-    assert len(step["depends_on"]) == 2
+    assert step["depends_on"] == [first["id"], second["id"]]
+    assert (await plan.get(f"/api/steps/{step['id']}"))["depends_on"] == [first["id"], second["id"]]
+    same = await plan.client.patch(f"/api/steps/{step['id']}", json={"depends_on": [second["id"], first["id"]]})
+    assert same.json()["version"] == 1
 
 
 async def test_patch_replaces_the_dependencies(plan: PlanApi) -> None:

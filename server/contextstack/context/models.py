@@ -36,6 +36,15 @@ Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, examples=["Wri
 Criterion = Annotated[str, msgspec.Meta(min_length=1, max_length=2_000, examples=["the tests pass"])]
 Criteria = Annotated[list[Criterion], msgspec.Meta(max_length=100, description="In order; each a checkable sentence.")]
 Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+ParentRef = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=100,
+        description="The new parent: a track id for a phase, a phase id for a step; in the same project.",
+        examples=["trk_01JD3XK5V0Q6X4T3N8W2ZC9RBE"],
+    ),
+]
 StepRefs = Annotated[
     list[Ref],
     msgspec.Meta(
@@ -224,7 +233,7 @@ class Move(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True
     """
 
     position: Position
-    parent: Ref | None = None
+    parent: ParentRef | None = None
     actor: Actor | None = None
 
 

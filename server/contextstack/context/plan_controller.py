@@ -209,7 +209,7 @@ class StepController(Controller):
         operation_id="create_step",
         summary="Add a step to a phase",
         status_code=HTTP_201_CREATED,
-        responses=problems(404, 409, 422),
+        responses=problems(404, 422),
     )
     async def create(
         self,

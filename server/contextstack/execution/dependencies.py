@@ -24,12 +24,13 @@ class Dependency(msgspec.Struct, frozen=True):
 async def checked_dependencies(
     tx: Transaction, project_id: str, step_id: str | None, depends_on: list[str]
 ) -> list[str]:
-    """`depends_on` without repeats, once every id is a step of the project and no cycle would form.
+    """What a step may wait for: `depends_on` without repeats, in id (creation) order, once checked.
 
-    `step_id` is the step that will depend on them (None for a step not created yet, which nothing can depend on).
-    Unknown steps and steps of other projects are Invalid, a cycle is a Conflict; both name body.depends_on.
+    Every id must be a step of the project (else Invalid) and together they must not close a cycle through
+    `step_id` (else Conflict); both errors name body.depends_on. `step_id` is None for a step not created yet,
+    which nothing can depend on.
     """
-    wanted = list(dict.fromkeys(depends_on))
+    wanted = sorted(set(depends_on))
     if not wanted:
         return wanted
     rows = await tx.fetchall(
