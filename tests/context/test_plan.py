@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import msgspec
@@ -63,6 +64,22 @@ async def test_the_plan_follows_moves(plan: PlanApi) -> None:
     assert [track["name"] for track in answer["tracks"]] == ["Ship", "Build"]
     assert [step["title"] for step in answer["tracks"][0]["phases"][0]["steps"]] == ["Write"]
     assert answer["tracks"][1]["phases"][1]["steps"] == []
+
+
+async def test_concurrent_creates_moves_and_deletes_keep_positions_contiguous(plan: PlanApi) -> None:
+    await plan.project(slug="busy")
+    phase = await plan.phase((await plan.track("busy"))["id"])
+    steps = [await plan.step(phase["id"], f"s{i}") for i in range(6)]
+    await asyncio.gather(
+        *(
+            plan.client.post(f"/api/phases/{phase['id']}/steps", json={"title": f"n{i}", "position": 0})
+            for i in range(4)
+        ),
+        *(plan.client.post(f"/api/steps/{step['id']}/move", json={"position": 5 - i}) for i, step in enumerate(steps)),
+        plan.client.delete(f"/api/steps/{steps[0]['id']}"),
+    )
+    names = await plan.names(f"/api/phases/{phase['id']}/steps", "title")
+    assert sorted(names) == sorted([f"n{i}" for i in range(4)] + [f"s{i}" for i in range(1, 6)])
 
 
 async def test_deleting_a_project_removes_its_plan_and_says_how_much(plan: PlanApi, db_path: Path) -> None:

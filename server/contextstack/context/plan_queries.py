@@ -22,15 +22,19 @@ STEP_COLUMNS = (
 )
 _STEP_FIELDS = tuple(column.strip() for column in STEP_COLUMNS.split(","))
 
+Entity = TypeVar("Entity", Track, Phase, Step)
+
+_encode_json = msgspec.json.Encoder().encode
+
 
 def step_columns(alias: str) -> str:
     """STEP_COLUMNS of the table named `alias` in a join."""
     return ", ".join(f"{alias}.{column}" for column in _STEP_FIELDS)
 
 
-Entity = TypeVar("Entity", Track, Phase, Step)
-
-_encode_json = msgspec.json.Encoder().encode
+def criteria_text(criteria: list[str]) -> str:
+    """Acceptance criteria as stored: a JSON array."""
+    return _encode_json(criteria).decode()
 
 
 async def get_track(reader: Reader, track_id: str) -> Track:
@@ -67,7 +71,7 @@ def step_from_row(row: sqlite3.Row, depends_on: list[str]) -> Step:
 def step_row(step: Step) -> list[Any]:
     """The values of STEP_COLUMNS for a step (its dependencies live in their own table)."""
     fields = msgspec.structs.asdict(step)
-    fields["acceptance_criteria"] = _encode_json(step.acceptance_criteria).decode()
+    fields["acceptance_criteria"] = criteria_text(step.acceptance_criteria)
     return [fields[column] for column in _STEP_FIELDS]
 
 
@@ -95,6 +99,7 @@ async def project_steps(reader: Reader, project_id: str) -> list[Step]:
 
 
 async def insert(tx: Transaction, table: str, columns: str, values: Sequence[Any]) -> None:
+    """One row of `values` for `columns` (a comma-separated list) into `table`."""
     await tx.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(values))})", values)
 
 

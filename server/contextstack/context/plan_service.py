@@ -45,6 +45,7 @@ from contextstack.versioning import check_if_match
 
 
 async def create_track(db: Database, project_ref: str, data: TrackCreate, actor: str) -> Track:
+    """Add a track to a project (id or slug), at the end or at `data.position`."""
     async with db.transaction() as tx:
         project_id = await resolve_project_id(tx, project_ref)
         position = await make_room(tx, TRACKS, project_id, data.position)
@@ -86,6 +87,7 @@ async def list_tracks(
 async def update_track(
     db: Database, track_id: str, data: TrackUpdate, actor: str, if_match: str | None = None
 ) -> Track:
+    """Change the fields `data` sets; a change to nothing new is no change (same version, no event)."""
     async with db.transaction() as tx:
         current = await get_track(tx, track_id)
         check_if_match(if_match, current.version, f"track {track_id}")
@@ -141,6 +143,7 @@ async def delete_track(db: Database, track_id: str, actor: str, if_match: str | 
 
 
 async def create_phase(db: Database, track_id: str, data: PhaseCreate, actor: str) -> Phase:
+    """Add a phase to a track, at the end or at `data.position`."""
     async with db.transaction() as tx:
         track = await get_track(tx, track_id)
         position = await make_room(tx, PHASES, track.id, data.position)
@@ -183,6 +186,7 @@ async def list_phases(
 async def update_phase(
     db: Database, phase_id: str, data: PhaseUpdate, actor: str, if_match: str | None = None
 ) -> Phase:
+    """Change the fields `data` sets; a change to nothing new is no change (same version, no event)."""
     async with db.transaction() as tx:
         current = await get_phase(tx, phase_id)
         check_if_match(if_match, current.version, f"phase {phase_id}")

@@ -10,6 +10,7 @@ from contextstack.context.models import Deleted, Move, Step, StepCreate, StepLis
 from contextstack.context.plan_queries import (
     STEP_COLUMNS,
     changed_fields,
+    criteria_text,
     get_phase,
     get_step,
     insert,
@@ -27,12 +28,11 @@ from contextstack.storage import Database
 from contextstack.storage.snapshot import snapshot
 from contextstack.versioning import check_if_match
 
-_encode_json = msgspec.json.Encoder().encode
-
 _EDITABLE = ("title", "description", "instructions", "acceptance_criteria", "depends_on")
 
 
 async def create_step(db: Database, phase_id: str, data: StepCreate, actor: str) -> Step:
+    """Add a `todo` step to a phase, at the end or at `data.position`; its dependencies are checked first."""
     async with db.transaction() as tx:
         phase = await get_phase(tx, phase_id)
         depends_on = await checked_dependencies(tx, phase.project_id, None, data.depends_on)
@@ -101,7 +101,7 @@ async def update_step(db: Database, step_id: str, data: StepUpdate, actor: str, 
             await replace_dependencies(tx, current.id, changes["depends_on"])
         columns: dict[str, Any] = {field: value for field, value in changes.items() if field != "depends_on"}
         if "acceptance_criteria" in columns:
-            columns["acceptance_criteria"] = _encode_json(columns["acceptance_criteria"]).decode()
+            columns["acceptance_criteria"] = criteria_text(columns["acceptance_criteria"])
         return await save_changes(tx, STEPS, current, changes, data.actor or actor, columns=columns)
 
 
