@@ -16,7 +16,9 @@ from litestar.types import ControllerRouterHandler
 
 from contextstack import __version__
 from contextstack.context.controller import ProjectController
+from contextstack.context.plan_controller import PhaseController, StepController, TrackController, get_project_plan
 from contextstack.dependencies import DEPENDENCIES
+from contextstack.execution.controller import ExecutionController
 from contextstack.guard import RequestGuard
 from contextstack.problems import EXCEPTION_HANDLERS
 from contextstack.settings import Settings
@@ -54,6 +56,11 @@ def route_handlers() -> list[ControllerRouterHandler]:
     return [
         health,
         ProjectController,
+        TrackController,
+        PhaseController,
+        StepController,
+        get_project_plan,
+        ExecutionController,
         create_static_files_router(
             path=ASSETS, directories=[swagger_ui_bundle.swagger_ui_path], include_in_schema=False
         ),
