@@ -8,10 +8,27 @@ import sys
 from pathlib import Path
 
 import httpx
+import msgspec
 import pytest
 
 from contextstack.cli import main
 from contextstack.remote import DEFAULT_URL, daemon_url
+from contextstack_client import Client
+from contextstack_client.api.phases import create_phase
+from contextstack_client.api.projects import create_project
+from contextstack_client.api.steps import change_step_status, create_step
+from contextstack_client.api.tracks import create_track
+from contextstack_client.models import (
+    Phase,
+    PhaseCreate,
+    Project,
+    ProjectCreate,
+    StatusChange,
+    Step,
+    StepCreate,
+    Track,
+    TrackCreate,
+)
 from tests.conftest import SERVER_DIR, Daemon, free_port, start_daemon, stop_daemon
 
 pytestmark = pytest.mark.e2e
@@ -39,6 +56,70 @@ def test_projects_lists_slug_status_and_name(daemon: Daemon, capsys: pytest.Capt
         "contextstack  active    Contextstack",
         "shed          active    Garden shed",
     ]
+
+
+def build_launch_plan(url: str) -> dict[str, str]:
+    """A project with two tracks through the generated client: one step done, one in progress, one blocked."""
+    with Client(base_url=url) as client:
+        project = create_project.sync(client=client, body=ProjectCreate(name="Launch"))
+        assert isinstance(project, Project)
+        steps: dict[str, str] = {}
+        for track_name, phase_name, titles in (
+            ("Backend", "Build", ["Schema", "API", "Load test"]),
+            ("Ops", "Release", ["Deploy"]),
+        ):
+            track = create_track.sync(project.slug, client=client, body=TrackCreate(name=track_name))
+            assert isinstance(track, Track)
+            phase = create_phase.sync(track.id, client=client, body=PhaseCreate(name=phase_name))
+            assert isinstance(phase, Phase)
+            for title in titles:
+                step = create_step.sync(phase.id, client=client, body=StepCreate(title=title))
+                assert isinstance(step, Step)
+                steps[title] = step.id
+        for title, change in (
+            ("Schema", StatusChange(status="done")),
+            ("API", StatusChange(status="in_progress")),
+            ("Deploy", StatusChange(status="blocked", reason="waiting for keys")),
+        ):
+            assert isinstance(change_step_status.sync(steps[title], client=client, body=change), Step)
+        return steps
+
+
+def test_status_says_where_a_project_stands(daemon: Daemon, capsys: pytest.CaptureFixture[str]) -> None:
+    steps = build_launch_plan(daemon.url)
+    assert main(["status", "launch", "--url", daemon.url]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Launch (launch): 1/4 done (25%), 1 in progress, 1 blocked",
+        "  Backend    1/3 done (33.3%), 1 in progress",
+        "    Build    1/3 done (33.3%), 1 in progress",
+        "  Ops        0/1 done (0%), 1 blocked",
+        "    Release  0/1 done (0%), 1 blocked",
+        "",
+        "In progress:",
+        f"  - API [Backend / Build] {steps['API']}",
+        "",
+        "Blocked:",
+        f"  - Deploy [Ops / Release] {steps['Deploy']}: waiting for keys",
+        "",
+        "Next:",
+        f"  - Load test [Backend / Build] {steps['Load test']}",
+        "",
+        "Recently done:",
+        f"  - Schema [Backend / Build] {steps['Schema']}",
+    ]
+
+
+def test_status_as_json_is_the_daemons_report(daemon: Daemon, capsys: pytest.CaptureFixture[str]) -> None:
+    build_launch_plan(daemon.url)
+    assert main(["status", "launch", "--format", "json", "--next", "0", "--url", daemon.url]) == 0
+    report = msgspec.json.decode(capsys.readouterr().out)
+    assert report == httpx.get(daemon.url + "/api/projects/launch/status", params={"next": 0}).json()
+    assert report["next_steps"] == []
+
+
+def test_status_of_an_unknown_project_says_so(daemon: Daemon, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["status", "nope", "--url", daemon.url]) == 1
+    assert capsys.readouterr().err == "contextstack: no project with id or slug 'nope'\n"
 
 
 def test_the_daemon_url_comes_from_contextstack_url(

@@ -7,9 +7,31 @@ from pathlib import Path
 import pytest
 
 from contextstack_client import AuthenticatedClient, Client
+from contextstack_client.api.phases import create_phase
+from contextstack_client.api.plan import get_project_plan
 from contextstack_client.api.projects import create_project, delete_project, get_project, list_projects, update_project
+from contextstack_client.api.status import get_project_status
+from contextstack_client.api.steps import change_step_status, create_step
 from contextstack_client.api.system import get_health
-from contextstack_client.models import Deleted, Health, Problem, Project, ProjectCreate, ProjectList, ProjectUpdate
+from contextstack_client.api.tracks import create_track
+from contextstack_client.models import (
+    Deleted,
+    Health,
+    Phase,
+    PhaseCreate,
+    Plan,
+    Problem,
+    Project,
+    ProjectCreate,
+    ProjectList,
+    ProjectUpdate,
+    StatusChange,
+    StatusReport,
+    Step,
+    StepCreate,
+    Track,
+    TrackCreate,
+)
 from tests.conftest import Daemon, start_daemon, stop_daemon
 
 pytestmark = pytest.mark.e2e
@@ -66,6 +88,42 @@ async def test_async_client_creates_lists_and_deletes_a_project(daemon: Daemon) 
         gone = await get_project.asyncio_detailed("second", client=client)
         assert gone.status_code == 404
         assert isinstance(gone.parsed, Problem)
+
+
+async def test_async_client_builds_a_plan_and_reads_where_it_stands(daemon: Daemon) -> None:
+    async with Client(base_url=daemon.url) as client:
+        assert isinstance(await create_project.asyncio(client=client, body=ProjectCreate(name="Plan")), Project)
+        track = await create_track.asyncio("plan", client=client, body=TrackCreate(name="Main"))
+        assert isinstance(track, Track)
+        phase = await create_phase.asyncio(track.id, client=client, body=PhaseCreate(name="First"))
+        assert isinstance(phase, Phase)
+        first = await create_step.asyncio(phase.id, client=client, body=StepCreate(title="Design"))
+        assert isinstance(first, Step)
+        second = await create_step.asyncio(
+            phase.id, client=client, body=StepCreate(title="Build", depends_on=[first.id], acceptance_criteria=["runs"])
+        )
+        assert isinstance(second, Step)
+
+        early = await change_step_status.asyncio_detailed(
+            second.id, client=client, body=StatusChange(status="in_progress")
+        )
+        assert early.status_code == 409
+        assert isinstance(early.parsed, Problem)
+        assert first.id in early.parsed.detail
+
+        done = await change_step_status.asyncio(first.id, client=client, body=StatusChange(status="done"))
+        assert isinstance(done, Step)
+        assert done.finished_at is not None
+
+        plan = await get_project_plan.asyncio("plan", client=client)
+        assert isinstance(plan, Plan)
+        assert [step.title for step in plan.tracks[0].phases[0].steps] == ["Design", "Build"]
+
+        report = await get_project_status.asyncio("plan", client=client)
+        assert isinstance(report, StatusReport)
+        assert (report.counts.done, report.counts.total, report.counts.percent_done) == (1, 2, 50.0)
+        assert [step.id for step in report.next_steps] == [second.id]
+        assert report.next_steps[0].acceptance_criteria == ["runs"]
 
 
 def test_errors_arrive_as_typed_problems(daemon: Daemon) -> None:

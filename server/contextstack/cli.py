@@ -63,6 +63,16 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "projects", parents=[daemon], help="list the projects", description="List the projects: slug, status, name."
     )
+    status = commands.add_parser(
+        "status",
+        parents=[daemon],
+        help='where a project stands ("where am I")',
+        description="Progress per project, track and phase; the steps in progress, blocked, next and recently done.",
+    )
+    status.add_argument("project", help="the project's slug or id")
+    status.add_argument("--next", type=int, default=5, help="how many next steps to show (default 5)")
+    status.add_argument("--recent", type=int, default=5, help="how many recently done steps to show (default 5)")
+    status.add_argument("--format", choices=["text", "json"], default="text", help="text (default) or the raw JSON")
     return parser
 
 

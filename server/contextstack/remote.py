@@ -13,7 +13,8 @@ import msgspec
 
 from contextstack_client import AuthenticatedClient, Client
 from contextstack_client.api.projects import list_projects
-from contextstack_client.models import Problem, Project
+from contextstack_client.api.status import get_project_status
+from contextstack_client.models import LocatedStep, Problem, Project, StatusCounts, StatusReport
 from contextstack_client.types import UNSET, Response, Unset
 
 DEFAULT_URL = "http://127.0.0.1:8765"
@@ -83,8 +84,59 @@ def show_projects(daemon: Daemon, args: argparse.Namespace) -> None:
         print(f"{project.slug:<{width}}  {project.status:<8}  {project.name}")
 
 
+def show_status(daemon: Daemon, args: argparse.Namespace) -> None:
+    response = get_project_status.sync_detailed(args.project, client=daemon, next_=args.next, recent=args.recent)
+    report = answer(response)
+    if args.format == "json":
+        _print_json(response.content)
+    else:
+        print("\n".join(status_lines(report)))
+
+
+def status_lines(report: StatusReport) -> list[str]:
+    """The "where am I" report as text: progress per project, track and phase, then the steps that matter now."""
+    lines = [f"{report.project.name} ({report.project.slug}): {_progress(report.counts)}"]
+    rows: list[tuple[str, StatusCounts]] = []
+    for track in report.tracks:
+        rows.append((f"  {track.name}", track.counts))
+        rows.extend((f"    {phase.name}", phase.counts) for phase in track.phases)
+    width = max((len(label) for label, _ in rows), default=0)
+    lines.extend(f"{label:<{width}}  {_progress(counts)}" for label, counts in rows)
+    for title, steps in (
+        ("In progress", report.in_progress),
+        ("Blocked", report.blocked),
+        ("Next", report.next_steps),
+        ("Recently done", report.recently_done),
+    ):
+        if steps:
+            lines.extend(["", f"{title}:"])
+            lines.extend(_step_line(step) for step in steps)
+    return lines
+
+
+def _progress(counts: StatusCounts) -> str:
+    if counts.total == 0:
+        return "no steps yet"
+    parts = [f"{counts.done}/{counts.total} done ({counts.percent_done:g}%)"]
+    if counts.in_progress:
+        parts.append(f"{counts.in_progress} in progress")
+    if counts.blocked:
+        parts.append(f"{counts.blocked} blocked")
+    return ", ".join(parts)
+
+
+def _step_line(step: LocatedStep) -> str:
+    reason = f": {step.blocked_reason}" if step.status == "blocked" and step.blocked_reason else ""
+    return f"  - {step.title} [{step.track_name} / {step.phase_name}] {step.id}{reason}"
+
+
+def _print_json(content: bytes) -> None:
+    sys.stdout.buffer.write(msgspec.json.format(content, indent=2) + b"\n")
+
+
 COMMANDS: dict[str, Callable[[Daemon, argparse.Namespace], None]] = {
     "projects": show_projects,
+    "status": show_status,
 }
 
 
