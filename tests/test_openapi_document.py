@@ -58,6 +58,21 @@ def test_every_error_response_is_problem_json(document: dict[str, Any]) -> None:
     assert not wrong, f"document these with responses=problems(...) from contextstack.problems: {wrong}"
 
 
+def test_every_success_response_documents_its_body(document: dict[str, Any]) -> None:
+    untyped = [
+        f"{name} {status} {media_type}"
+        for name, operation in operations(document)
+        for status, response in operation["responses"].items()
+        if status.startswith("2")
+        for media_type, media in response.get("content", {}).items()
+        if not media.get("schema")
+    ]
+    assert not untyped, (
+        "these answers have no schema, so the client cannot type them: return a Struct, or set the handler's "
+        f"media_type and response type (text/event-stream, text/markdown …): {untyped}"
+    )
+
+
 def _has_examples(schema: dict[str, Any], document: dict[str, Any], seen: frozenset[str] = frozenset()) -> bool:
     ref = schema.get("$ref")
     if isinstance(ref, str):
