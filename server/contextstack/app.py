@@ -18,6 +18,8 @@ from contextstack import __version__
 from contextstack.context.controller import ProjectController
 from contextstack.context.plan_controller import PhaseController, StepController, TrackController, get_project_plan
 from contextstack.dependencies import DEPENDENCIES
+from contextstack.events.broadcaster import Broadcaster
+from contextstack.events.controller import EventController
 from contextstack.execution.controller import ExecutionController
 from contextstack.guard import RequestGuard
 from contextstack.problems import EXCEPTION_HANDLERS
@@ -61,6 +63,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
         StepController,
         get_project_plan,
         ExecutionController,
+        EventController,
         create_static_files_router(
             path=ASSETS, directories=[swagger_ui_bundle.swagger_ui_path], include_in_schema=False
         ),
@@ -70,6 +73,8 @@ def route_handlers() -> list[ControllerRouterHandler]:
 def create_app(settings: Settings) -> Litestar:
     """The daemon's ASGI app over the store named in `settings`."""
     db = Database(settings.db, readers=settings.readers)
+    broadcaster = Broadcaster(capacity=settings.sse_queue_size)
+    db.on_commit(broadcaster.publish)
 
     @asynccontextmanager
     async def store(app: Litestar) -> AsyncIterator[None]:
@@ -77,6 +82,7 @@ def create_app(settings: Settings) -> Litestar:
         try:
             yield
         finally:
+            broadcaster.close()
             await db.close()
 
     return Litestar(
@@ -85,17 +91,23 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=None,
         lifespan=[store],
-        state=State({"settings": settings, "db": db}),
+        state=State({"settings": settings, "db": db, "broadcaster": broadcaster}),
         openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
 
 
-def create_asgi_app(settings: Settings) -> RequestGuard:
+def end_streams(app: Litestar) -> None:
+    """End the live event streams now: the server is shutting down, and would otherwise wait for them."""
+    broadcaster: Broadcaster = app.state.broadcaster
+    broadcaster.close()
+
+
+def create_asgi_app(settings: Settings, app: Litestar | None = None) -> RequestGuard:
     """The app as served: every request, routed or not, passes the guard (log line, Host/Origin check, token)."""
     return RequestGuard(
-        create_app(settings),
+        create_app(settings) if app is None else app,
         allowed_hosts=[*settings.allowed_hosts, settings.host],
         allowed_origins=settings.allowed_origins,
         token=settings.token,
