@@ -38,12 +38,47 @@ def provide_broadcaster(state: State) -> Broadcaster:
     return broadcaster
 
 
+class _Encoded(ServerSentEventMessage):
+    """A message encoded once, then sent as the same bytes by every stream that carries it."""
+
+    def __init__(self, message: ServerSentEventMessage) -> None:
+        super().__init__()
+        self._bytes = message.encode()
+
+    def encode(self) -> bytes:
+        return self._bytes
+
+
+class _LiveMessages:
+    """The messages of the latest live events, so that fanning one out to many streams encodes it once."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._recent: dict[int, tuple[Event, _Encoded]] = {}
+
+    def of(self, event: Event) -> ServerSentEventMessage:
+        # Every subscriber is handed the same Event object; a replayed event (read anew) or another store's
+        # event with the same id is a different object and gets its own message.
+        hit = self._recent.get(event.id)
+        if hit is not None and hit[0] is event:
+            return hit[1]
+        message = _Encoded(ServerSentEventMessage(id=event.id, event=event.type, data=_encode(event)))
+        self._recent[event.id] = (event, message)
+        if len(self._recent) > self._size:
+            del self._recent[next(iter(self._recent))]
+        return message
+
+
+_KEEPALIVE = _Encoded(ServerSentEventMessage(comment="keep-alive", data=None))
+_live_messages = _LiveMessages(size=64)
+
+
 def _message(item: Event | Overflow | None) -> ServerSentEventMessage:
     if item is None:
-        return ServerSentEventMessage(comment="keep-alive", data=None)
+        return _KEEPALIVE
     if isinstance(item, Overflow):
         return ServerSentEventMessage(event="overflow", data=_encode(item))
-    return ServerSentEventMessage(id=item.id, event=item.type, data=_encode(item))
+    return _live_messages.of(item)
 
 
 async def _messages(events: AsyncGenerator[Event | Overflow | None, None]) -> AsyncIterator[ServerSentEventMessage]:
@@ -77,7 +112,14 @@ class EventController(Controller):
         self,
         db: NamedDependency[Database],
         project: FromPath[str],
-        event_type: Annotated[str | None, QueryParameter(name="type", max_length=2000)] = None,
+        event_type: Annotated[
+            str | None,
+            QueryParameter(
+                name="type",
+                description="Comma-separated event types; one ending in `.` is a prefix: `step.,knowledge.created`.",
+                max_length=2000,
+            ),
+        ] = None,
         actor: Annotated[
             str | None, QueryParameter(description="`user`, `api`, `ai:<model>`, or `ai:` for any model.")
         ] = None,
@@ -100,6 +142,8 @@ class EventController(Controller):
         "/api/events",
         operation_id="stream_events",
         summary="Follow changes live as Server-Sent Events, resuming after a given event",
+        media_type="text/event-stream",
+        response_description="Server-Sent Events: `id:` the event id, `event:` its type, `data:` the event as JSON.",
         responses=problems(404),
     )
     async def stream(
