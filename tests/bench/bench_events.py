@@ -1,6 +1,6 @@
 """Benchmark: how long a committed change takes to reach every live SSE subscriber of a real daemon.
 
-    /work/venv/bin/python tests/bench/bench_events.py [--events 300] [--subscribers 1,10,100]
+    /work/venv/bin/python tests/bench/bench_events.py [--events 300] [--subscribers 1,10,100] [--log 300000]
 
 One writer changes a project through the API (PATCH, one event each) and waits until every subscriber
 has the event before the next change, so each figure is the latency of an unloaded daemon. The
@@ -9,6 +9,9 @@ event's `id:` line arrives. The commit happens inside the PATCH round trip and s
 synchronously right after it, so "sent → delivered" bounds commit → delivery from above; the round trip
 itself is printed beside it. A second run writes as fast as one client can, to show what fan-out costs
 writers. Prints figures; asserts nothing about timings.
+
+Then the activity query (the service, in process) over a log of `--log` events, 60 % of them in one
+project, with rare and common types and actors: one page of 50, newest first, per filter.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import platform
+import random
 import re
 import sqlite3
 import sys
@@ -29,6 +33,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "server")]
 import httpx  # noqa: E402
 import uvloop  # noqa: E402
 
+from contextstack.events import service  # noqa: E402
+from contextstack.storage import Database  # noqa: E402
 from tests.conftest import start_daemon, stop_daemon  # noqa: E402
 
 _ID = re.compile(rb"(?:^|\n)id: (\d+)\r\n")
@@ -159,10 +165,47 @@ async def run(url: str, subscribers: int, events: int) -> None:
         task.cancel()
 
 
+async def activity_queries(path: Path, size: int) -> None:
+    db = Database(path, readers=1)
+    await db.open()
+    rng = random.Random(1)
+    rows = []
+    for _ in range(size):
+        project = "prj_big" if rng.random() < 0.6 else f"prj_{rng.randint(0, 50)}"
+        r = rng.random()
+        kind = "checkpoint.restored" if r < 0.001 else "step.created" if r < 0.4 else "step.status_changed"
+        kind = "knowledge.updated" if r > 0.8 else kind
+        r = rng.random()
+        actor = "ai:rare" if r < 0.0005 else "api" if r < 0.6 else "user" if r < 0.9 else "ai:gpt-4.1"
+        rows.append(("2026-01-01T00:00:00.000Z", project, actor, kind, "stp_x", '{"status": "done"}'))
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO events (created_at, project_id, actor, type, entity_id, data) VALUES (?, ?, ?, ?, ?, ?)", rows
+        )
+    print(f"\nactivity of a project with {sum(r[1] == 'prj_big' for r in rows)} of {size} events, one page of 50")
+    filters: list[dict[str, str]] = [
+        {},
+        {"types": "checkpoint.restored"},
+        {"types": "knowledge."},
+        {"actor": "ai:rare"},
+        {"actor": "ai:"},
+        {"types": "step.", "actor": "user"},
+    ]
+    for filter in filters:
+        times = []
+        for _ in range(20):
+            started = time.perf_counter()
+            await service.list_activity(db, "prj_big", **filter)
+            times.append(time.perf_counter() - started)
+        print(f"  {str(filter) if filter else 'no filter':40} {ms(times)}")
+    await db.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=300, help="changes per run (default 300)")
     parser.add_argument("--subscribers", default="1,10,100", help="comma-separated subscriber counts")
+    parser.add_argument("--log", type=int, default=300_000, help="events in the activity store (default 300000)")
     args = parser.parse_args()
     print(f"machine: {platform.machine()} {platform.processor() or ''}, Python {platform.python_version()}")
     print(f"SQLite {sqlite3.sqlite_version}; daemon and clients share the machine")
@@ -174,6 +217,7 @@ def main() -> None:
                 uvloop.run(run(daemon.url, count, args.events))
         finally:
             stop_daemon(daemon)
+        uvloop.run(activity_queries(Path(tmp) / "activity.db", args.log))
 
 
 if __name__ == "__main__":

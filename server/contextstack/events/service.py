@@ -63,9 +63,13 @@ def event_filter(project_id: str | None, types: str | None, field: str) -> Event
 
 
 def _prefix_range(column: str, prefix: str) -> tuple[str, list[str]]:
-    """`column` starts with `prefix`, as a range an index can serve."""
+    """`column` starts with `prefix`, as a range.
+
+    The unary `+` keeps the range from choosing an index on (project_id, column, id): that would read every
+    match and sort them, where walking the project's events in id order stops after one page.
+    """
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return f"({column} >= ? AND {column} < ?)", [prefix, upper]
+    return f"(+{column} >= ? AND +{column} < ?)", [prefix, upper]
 
 
 def _filter_sql(filter: EventFilter) -> tuple[list[str], list[object]]:
