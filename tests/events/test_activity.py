@@ -148,6 +148,8 @@ async def test_activity_of_an_unknown_project_is_a_404(client: Client) -> None:
         ({"actor": "robot"}, "query.actor"),
         ({"since": "yesterday"}, "query.since"),
         ({"until": "2026-13-01"}, "query.until"),
+        ({"until": "9999-12-31T23:00:00-05:00"}, "query.until"),
+        ({"actor": "ai:gpt\n"}, "query.actor"),
     ],
 )
 async def test_bad_activity_parameters_are_a_400_naming_the_parameter(

@@ -17,8 +17,8 @@ from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
 from contextstack.storage import Database
 
 _EVENT_COLUMNS = "id, created_at, project_id, actor, type, entity_id, data"
-_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.?$")
-_ACTOR = re.compile(r"^(user|api|ai:\S{0,100})$")
+_TYPE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.?")
+_ACTOR = re.compile(r"user|api|ai:\S{0,100}")
 MAX_TYPES = 20
 REPLAY_PAGE = 500
 
@@ -49,7 +49,7 @@ def event_filter(project_id: str | None, types: str | None, field: str) -> Event
     if not items or len(items) > MAX_TYPES:
         raise _bad(field, f"give 1 to {MAX_TYPES} types", "the type filter names no type or too many")
     for item in items:
-        if len(item) > 100 or not _TYPE.match(item):
+        if len(item) > 100 or not _TYPE.fullmatch(item):
             raise _bad(
                 field,
                 f"not an event type or prefix: {item[:100]!r}",
@@ -95,11 +95,10 @@ def _timestamp(value: str, field: str) -> str:
     """An ISO-8601 date or time (UTC unless it says otherwise) in the store's format, which sorts as text."""
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
         raise _bad(field, "not an ISO-8601 date or time", f"{field} must look like 2026-01-31T12:00:00Z") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 async def event_project_id(db: Database, ref: str) -> str:
@@ -128,7 +127,7 @@ async def list_activity(
     """A project's events, newest first, a page at a time; filtered by type, actor and time."""
     where, params = _filter_sql(event_filter(project_id, types, "query.type"))
     if actor is not None:
-        if not _ACTOR.match(actor):
+        if not _ACTOR.fullmatch(actor):
             raise _bad(
                 "query.actor", f"not an actor: {actor[:120]!r}", "actor must be `user`, `api`, `ai:<model>` or `ai:`"
             )
