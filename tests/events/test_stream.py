@@ -184,6 +184,20 @@ async def test_a_project_filter_by_id_or_slug_shows_only_that_projects_events(da
         assert [m.event for m in await stream.events(3)] == ["project.created", "project.updated", "project.deleted"]
 
 
+async def test_plan_and_status_changes_stream_like_any_other(daemon: Daemon, api: Api) -> None:
+    await api.create("Alpha", slug="alpha")
+    async with subscribe(daemon.url, params={"project": "alpha", "types": "step."}) as steps:
+        track = (await api.http.post("/api/projects/alpha/tracks", json={"name": "T"})).json()
+        phase = (await api.http.post(f"/api/tracks/{track['id']}/phases", json={"name": "P"})).json()
+        step = (await api.http.post(f"/api/phases/{phase['id']}/steps", json={"title": "S"})).json()
+        started = await api.http.post(f"/api/steps/{step['id']}/status", json={"status": "in_progress"})
+        assert started.status_code == 200, started.text
+        created, changed = await steps.events(2)
+        await assert_quiet(steps)
+    assert (created.event, changed.event) == ("step.created", "step.status_changed")
+    assert {created.json()["entity_id"], changed.json()["entity_id"]} == {step["id"]}
+
+
 @pytest.mark.parametrize(
     ("types", "expected"),
     [

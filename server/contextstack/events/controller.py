@@ -10,6 +10,7 @@ import msgspec
 from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
@@ -23,6 +24,7 @@ from contextstack.settings import Settings
 from contextstack.storage import Database
 
 _encode = msgspec.json.Encoder().encode
+SSE_MEDIA_TYPE = "text/event-stream"
 
 Types = Annotated[
     str | None,
@@ -142,9 +144,16 @@ class EventController(Controller):
         "/api/events",
         operation_id="stream_events",
         summary="Follow changes live as Server-Sent Events, resuming after a given event",
-        media_type="text/event-stream",
-        response_description="Server-Sent Events: `id:` the event id, `event:` its type, `data:` the event as JSON.",
-        responses=problems(404),
+        media_type=SSE_MEDIA_TYPE,
+        responses={
+            200: ResponseSpec(
+                data_container=str,
+                media_type=SSE_MEDIA_TYPE,
+                description="Server-Sent Events: `id:` the event id, `event:` its type, `data:` the event as JSON.",
+                generate_examples=False,
+            ),
+            **problems(404),
+        },
     )
     async def stream(
         self,
