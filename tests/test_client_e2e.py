@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from contextstack_client import AuthenticatedClient, Client
+from contextstack_client.api.events import list_project_activity, stream_events
 from contextstack_client.api.phases import create_phase
 from contextstack_client.api.plan import get_project_plan
 from contextstack_client.api.projects import create_project, delete_project, get_project, list_projects, update_project
@@ -15,6 +16,7 @@ from contextstack_client.api.steps import change_step_status, create_step
 from contextstack_client.api.system import get_health
 from contextstack_client.api.tracks import create_track
 from contextstack_client.models import (
+    ActivityPage,
     Deleted,
     Health,
     Phase,
@@ -124,6 +126,42 @@ async def test_async_client_builds_a_plan_and_reads_where_it_stands(daemon: Daem
         assert (report.counts.done, report.counts.total, report.counts.percent_done) == (1, 2, 50.0)
         assert [step.id for step in report.next_steps] == [second.id]
         assert report.next_steps[0].acceptance_criteria == ["runs"]
+
+
+def test_sync_client_reads_a_projects_activity_and_follows_the_event_stream(daemon: Daemon) -> None:
+    with Client(base_url=daemon.url, headers={"X-Contextstack-Actor": "ai:test/model"}) as client:
+        project = create_project.sync(client=client, body=ProjectCreate(name="Watched"))
+        assert isinstance(project, Project)
+        assert isinstance(update_project.sync("watched", client=client, body=ProjectUpdate(description="x")), Project)
+
+        activity = list_project_activity.sync("watched", client=client, type_="project.")
+        assert isinstance(activity, ActivityPage)
+        assert [(e.type_, e.actor, e.entity_id) for e in activity.items] == [
+            ("project.updated", "ai:test/model", project.id),
+            ("project.created", "ai:test/model", project.id),
+        ]
+
+        # The stream never ends, so it is read through the client's own httpx client, which keeps its settings.
+        with client.get_httpx_client().stream("GET", "/api/events", params={"since": 0}) as stream:
+            ids = []
+            for line in stream.iter_lines():
+                if line.startswith("id: "):
+                    ids.append(int(line.removeprefix("id: ")))
+                if len(ids) == 2:
+                    break
+        assert ids == sorted(event.id for event in activity.items)
+
+
+async def test_async_client_gets_a_typed_problem_for_a_stream_it_cannot_resume(daemon: Daemon) -> None:
+    async with Client(base_url=daemon.url) as client:
+        refused = await stream_events.asyncio_detailed(client=client, since=10**9)
+        assert refused.status_code == 400
+        assert isinstance(refused.parsed, Problem)
+        assert "another store" in refused.parsed.detail
+        bad_header = await stream_events.asyncio_detailed(client=client, last_event_id="yesterday")
+        assert isinstance(bad_header.parsed, Problem)
+        assert isinstance(bad_header.parsed.errors, list)
+        assert bad_header.parsed.errors[0].field == "header.Last-Event-ID"
 
 
 def test_errors_arrive_as_typed_problems(daemon: Daemon) -> None:
