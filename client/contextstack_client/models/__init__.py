@@ -1,7 +1,10 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .activity_page import ActivityPage
 from .deleted import Deleted
 from .deleted_deleted import DeletedDeleted
+from .event import Event
+from .event_data import EventData
 from .field_error import FieldError
 from .health import Health
 from .list_projects_status_type_1 import ListProjectsStatusType1
@@ -41,8 +44,11 @@ from .track_progress import TrackProgress
 from .track_update import TrackUpdate
 
 __all__ = (
+    "ActivityPage",
     "Deleted",
     "DeletedDeleted",
+    "Event",
+    "EventData",
     "FieldError",
     "Health",
     "ListProjectsStatusType1",
