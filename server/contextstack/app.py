@@ -18,6 +18,7 @@ from contextstack import __version__
 from contextstack.context.controller import ProjectController
 from contextstack.dependencies import DEPENDENCIES
 from contextstack.guard import RequestGuard
+from contextstack.memory.controller import KnowledgeController
 from contextstack.problems import EXCEPTION_HANDLERS
 from contextstack.settings import Settings
 from contextstack.storage import Database
@@ -54,6 +55,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
     return [
         health,
         ProjectController,
+        KnowledgeController,
         create_static_files_router(
             path=ASSETS, directories=[swagger_ui_bundle.swagger_ui_path], include_in_schema=False
         ),
