@@ -62,7 +62,8 @@ def _validation_errors(extra: Any) -> list[FieldError]:
             if not isinstance(item, dict):
                 continue
             key, source = item.get("key"), item.get("source")
-            field = ".".join(str(part) for part in (source, key) if part) or "body"
+            # `source` may be a ParamType (a str Enum): its value ("query"), not its repr, names the place.
+            field = ".".join(str(getattr(part, "value", part)) for part in (source, key) if part) or "body"
             errors.append(FieldError(field=field, message=str(item.get("message", "invalid value"))))
     return errors
 

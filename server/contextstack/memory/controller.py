@@ -6,12 +6,12 @@ from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
+from litestar.openapi.spec import Example
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from contextstack.context.controller import Cursor, IfMatch, Limit
 from contextstack.context.models import Deleted
-from contextstack.context.service import resolve_project_id
 from contextstack.memory import service
 from contextstack.memory.models import (
     Kind,
@@ -22,7 +22,6 @@ from contextstack.memory.models import (
     KnowledgeList,
     KnowledgeSearchResult,
     KnowledgeUpdate,
-    Scope,
 )
 from contextstack.memory.search import search_knowledge
 from contextstack.pagination import DEFAULT_LIMIT
@@ -79,9 +78,13 @@ class KnowledgeController(Controller):
         self,
         db: NamedDependency[Database],
         project: ProjectFilter = None,
-        scope: Annotated[
-            Scope | None,
-            QueryParameter(description="`project`: only the project's own entries; `global`: only global ones."),
+        entry_scope: Annotated[
+            str | None,
+            QueryParameter(
+                name="scope",
+                description="`project`: only the project's own entries; `global`: only the global ones.",
+                examples=[Example(value="project"), Example(value="global")],
+            ),
         ] = None,
         kind: KindFilter = None,
         tag: Annotated[str | None, QueryParameter(description="Only entries with this tag.")] = None,
@@ -93,7 +96,7 @@ class KnowledgeController(Controller):
         return await service.list_knowledge(
             db,
             project=project,
-            scope=scope,
+            scope=entry_scope,
             kind=kind,
             tag=tag,
             pinned=pinned,
@@ -118,7 +121,7 @@ class KnowledgeController(Controller):
         include_superseded: IncludeSuperseded = False,
     ) -> KnowledgeSearchResult:
         """Any text is safe: it is searched as words, never as query syntax; text without words finds nothing."""
-        project_id = None if project is None else await resolve_project_id(db, project)
+        project_id = None if project is None else await service.project_id_of(db, project, "query.project")
         hits = await search_knowledge(
             db, q, project_id=project_id, kind=kind, limit=limit, include_superseded=include_superseded
         )

@@ -11,7 +11,7 @@ from contextstack.context.models import Actor
 
 Kind = Literal["decision", "constraint", "architecture", "convention", "reference", "note"]
 KINDS: tuple[Kind, ...] = ("decision", "constraint", "architecture", "convention", "reference", "note")
-Scope = Literal["project", "global"]
+SCOPES = ("project", "global")
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300, examples=["Store times as UTC ISO-8601 strings"])]
 Body = Annotated[str, msgspec.Meta(max_length=100_000, description="Markdown.")]

@@ -17,13 +17,13 @@ from contextstack.context.service import resolve_project_id
 from contextstack.errors import BadRequest, Conflict, FieldError, Invalid, NotFound
 from contextstack.ids import new_id
 from contextstack.memory.models import (
+    SCOPES,
     Kind,
     KnowledgeBulkCreate,
     KnowledgeCreate,
     KnowledgeEntry,
     KnowledgeList,
     KnowledgeUpdate,
-    Scope,
 )
 from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
 from contextstack.storage import Database, Transaction
@@ -93,7 +93,8 @@ def _unique(tags: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
-async def _project_id(conn: Transaction | Database, ref: str, field: str) -> str:
+async def project_id_of(conn: Transaction | Database, ref: str, field: str) -> str:
+    """The id of the project with this id or slug; NotFound naming `field` otherwise."""
     try:
         return await resolve_project_id(conn, ref)
     except NotFound as exc:
@@ -141,7 +142,7 @@ async def _create(
     for n, item in enumerate(items):
         project_id = None
         if item.project is not None:
-            project_id = project_ids.get(item.project) or await _project_id(tx, item.project, f"{where(n)}.project")
+            project_id = project_ids.get(item.project) or await project_id_of(tx, item.project, f"{where(n)}.project")
             project_ids[item.project] = project_id
         if item.supersedes is not None:
             old = await _supersedable(tx, item.supersedes, project_id, set(replaced), f"{where(n)}.supersedes")
@@ -215,7 +216,7 @@ async def list_knowledge(
     db: Database,
     *,
     project: str | None = None,
-    scope: Scope | None = None,
+    scope: str | None = None,
     kind: Kind | None = None,
     tag: str | None = None,
     pinned: bool | None = None,
@@ -230,6 +231,10 @@ async def list_knowledge(
     """
     where: list[str] = []
     params: list[Any] = []
+    if scope not in (None, *SCOPES):
+        raise BadRequest(
+            f"scope must be one of {', '.join(SCOPES)}", errors=[FieldError("query.scope", f"not a scope: {scope!r}")]
+        )
     if project is not None:
         if scope == "global":
             raise BadRequest(
@@ -237,7 +242,7 @@ async def list_knowledge(
                 errors=[FieldError("query.scope", "cannot be `global` together with a project")],
             )
         where.append("project_id = ?" if scope == "project" else "(project_id = ? OR project_id IS NULL)")
-        params.append(await _project_id(db, project, "query.project"))
+        params.append(await project_id_of(db, project, "query.project"))
     elif scope == "project":
         raise BadRequest(
             "scope=project needs a project", errors=[FieldError("query.project", "required with scope=project")]
@@ -280,7 +285,7 @@ async def update_knowledge(
         if "tags" in changes:
             changes["tags"] = _unique(changes["tags"])
         if data.project is not msgspec.UNSET:
-            project_id = None if data.project is None else await _project_id(tx, data.project, "body.project")
+            project_id = None if data.project is None else await project_id_of(tx, data.project, "body.project")
             if project_id != current.project_id:
                 if current.supersedes or current.superseded_by:
                     raise Conflict(
