@@ -56,11 +56,11 @@ def query_terms(text: str) -> list[Term]:
             start = None
     if start is not None:
         words.append(text[start:])
-    words = list(dict.fromkeys(words))[:MAX_TERMS]
     if not words:
         return []
     last_is_prefix = not text[-1].isspace() and len(words[-1]) > 1
-    return [Term(word, last_is_prefix and n == len(words) - 1) for n, word in enumerate(words)]
+    terms = [Term(word, last_is_prefix and n == len(words) - 1) for n, word in enumerate(words)]
+    return list(dict.fromkeys(terms))[:MAX_TERMS]
 
 
 def match_expression(terms: list[Term]) -> str:
