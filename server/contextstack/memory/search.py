@@ -118,15 +118,17 @@ async def search_knowledge(
         " WHERE knowledge_fts MATCH ? AND knowledge_fts.rowid BETWEEN ? AND ?"
         " AND +knowledge_fts.rowid IN (SELECT value FROM json_each(?))"
     )
+    # One round trip to the connection's thread per statement (execute_fetchall). An entry deleted between the
+    # two is left out; one edited in between shows its new text.
     async with db.read() as conn:
-        await conn.execute("BEGIN")  # one snapshot for both statements
-        async with conn.execute(ranking, (*params, RANKED_CANDIDATES, limit)) as cursor:
-            ranked = {int(seq): float(score) for seq, score in await cursor.fetchall()}
+        ranked = {
+            int(seq): float(score)
+            for seq, score in await conn.execute_fetchall(ranking, (*params, RANKED_CANDIDATES, limit))
+        }
         if not ranked:
             return []
         seqs = list(ranked)
-        async with conn.execute(details, (match, min(seqs), max(seqs), _encode_json(seqs).decode())) as cursor:
-            rows = await cursor.fetchall()
+        rows = await conn.execute_fetchall(details, (match, min(seqs), max(seqs), _encode_json(seqs).decode()))
     hits = {
         int(row[0]): KnowledgeHit(
             entry=entry_from_row(row[1:-2]), score=-ranked[int(row[0])], title_highlight=row[-2], snippet=row[-1]
