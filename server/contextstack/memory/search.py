@@ -22,7 +22,7 @@ from contextstack.memory.service import COLUMNS, entry_from_row
 from contextstack.storage import Database
 
 MAX_TERMS = 32
-RANKED_CANDIDATES = 1_000
+RANKED_CANDIDATES = 200
 # bm25() weights, in the order of the index's columns: title, body, tags.
 WEIGHTS = "10.0, 1.0, 4.0"
 MARK, UNMARK, ELLIPSIS = "<mark>", "</mark>", "…"
