@@ -41,15 +41,15 @@ async def apply(db: Database, op: tuple[object, ...]) -> None:
         _, title, body, tags = op
         await create_knowledge(
             db, KnowledgeCreate(kind="note", title=str(title), body=str(body), tags=list(tags)), "api"
-        )  # type: ignore[call-overload]
+        )
         return
     if not entries:
         return
-    target = entries[int(op[1]) % len(entries)]  # type: ignore[call-overload]
+    target = entries[int(op[1]) % len(entries)]
     if kind == "edit":
         _, _, field, value = op
         change = {field: str(value).split() if field == "tags" else value}
-        await update_knowledge(db, target.id, KnowledgeUpdate(**change), "api")  # type: ignore[arg-type]
+        await update_knowledge(db, target.id, KnowledgeUpdate(**change), "api")
     elif kind == "supersede" and target.superseded_by is None:
         await create_knowledge(db, KnowledgeCreate(kind="note", title=str(op[2]), body="", supersedes=target.id), "api")
     elif kind == "delete":
