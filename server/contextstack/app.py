@@ -22,6 +22,7 @@ from contextstack.events.broadcaster import Broadcaster
 from contextstack.events.controller import EventController
 from contextstack.execution.controller import ExecutionController
 from contextstack.guard import RequestGuard
+from contextstack.memory.controller import KnowledgeController
 from contextstack.problems import EXCEPTION_HANDLERS
 from contextstack.settings import Settings
 from contextstack.storage import Database
@@ -64,6 +65,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
         get_project_plan,
         ExecutionController,
         EventController,
+        KnowledgeController,
         create_static_files_router(
             path=ASSETS, directories=[swagger_ui_bundle.swagger_ui_path], include_in_schema=False
         ),
