@@ -8,6 +8,13 @@ import pytest
 
 from contextstack_client import AuthenticatedClient, Client
 from contextstack_client.api.events import list_project_activity, stream_events
+from contextstack_client.api.knowledge import (
+    create_knowledge,
+    create_knowledge_bulk,
+    list_knowledge,
+    search_knowledge,
+    update_knowledge,
+)
 from contextstack_client.api.phases import create_phase
 from contextstack_client.api.plan import get_project_plan
 from contextstack_client.api.projects import create_project, delete_project, get_project, list_projects, update_project
@@ -19,6 +26,13 @@ from contextstack_client.models import (
     ActivityPage,
     Deleted,
     Health,
+    KnowledgeBulkCreate,
+    KnowledgeBulkCreated,
+    KnowledgeCreate,
+    KnowledgeEntry,
+    KnowledgeList,
+    KnowledgeSearchResult,
+    KnowledgeUpdate,
     Phase,
     PhaseCreate,
     Plan,
@@ -126,6 +140,43 @@ async def test_async_client_builds_a_plan_and_reads_where_it_stands(daemon: Daem
         assert (report.counts.done, report.counts.total, report.counts.percent_done) == (1, 2, 50.0)
         assert [step.id for step in report.next_steps] == [second.id]
         assert report.next_steps[0].acceptance_criteria == ["runs"]
+
+
+def test_sync_client_records_and_searches_knowledge(daemon: Daemon) -> None:
+    with Client(base_url=daemon.url) as client:
+        assert isinstance(create_project.sync(client=client, body=ProjectCreate(name="Memory")), Project)
+        decision = create_knowledge.sync(
+            client=client,
+            body=KnowledgeCreate(
+                kind="decision", title="Use SQLite", body="One file the user owns.", project="memory", pinned=True
+            ),
+        )
+        assert isinstance(decision, KnowledgeEntry)
+        assert (decision.kind, decision.pinned, decision.version) == ("decision", True, 1)
+
+        bulk = create_knowledge_bulk.sync(
+            client=client,
+            body=KnowledgeBulkCreate(
+                items=[
+                    KnowledgeCreate(kind="convention", title=f"Convention {n}", body=f"Rule number {n}.")
+                    for n in range(3)
+                ]
+            ),
+        )
+        assert isinstance(bulk, KnowledgeBulkCreated)
+        assert len(bulk.ids) == 3
+
+        found = search_knowledge.sync(client=client, q="sqlite", project="memory")
+        assert isinstance(found, KnowledgeSearchResult)
+        assert [hit.entry.id for hit in found.items] == [decision.id]
+
+        updated = update_knowledge.sync(decision.id, client=client, body=KnowledgeUpdate(pinned=False), if_match='"1"')
+        assert isinstance(updated, KnowledgeEntry)
+        assert updated.pinned is False
+
+        conventions = list_knowledge.sync(client=client, kind="convention")
+        assert isinstance(conventions, KnowledgeList)
+        assert sorted(entry.id for entry in conventions.items) == sorted(bulk.ids)
 
 
 def test_sync_client_reads_a_projects_activity_and_follows_the_event_stream(daemon: Daemon) -> None:
