@@ -122,6 +122,37 @@ def test_status_of_an_unknown_project_says_so(daemon: Daemon, capsys: pytest.Cap
     assert capsys.readouterr().err == "contextstack: no project with id or slug 'nope'\n"
 
 
+def test_context_prints_the_document_a_model_starts_from(daemon: Daemon, capsys: pytest.CaptureFixture[str]) -> None:
+    build_launch_plan(daemon.url)
+    assert main(["context", "launch", "--url", daemon.url]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("# Launch\n")
+    assert "waiting for keys" in printed
+    markdown = httpx.get(daemon.url + "/api/projects/launch/context", params={"format": "markdown"})
+    assert printed == markdown.text
+
+
+def test_context_passes_query_and_budget_and_answers_json(daemon: Daemon, capsys: pytest.CaptureFixture[str]) -> None:
+    build_launch_plan(daemon.url)
+    knowledge = {"kind": "decision", "title": "Deploy with Fly", "body": "Fly.io machines.", "project": "launch"}
+    httpx.post(daemon.url + "/api/knowledge", json=knowledge).raise_for_status()
+    args = ["--query", "deploy", "--budget", "60"]
+    assert main(["context", "launch", *args, "--format", "json", "--url", daemon.url]) == 0
+    printed = msgspec.json.decode(capsys.readouterr().out)
+    expected = httpx.get(daemon.url + "/api/projects/launch/context", params={"query": "deploy", "budget": 60}).json()
+    assert printed == expected
+    assert printed["budget"] == 60
+    assert printed["tokens"] <= 60
+    assert main(["context", "launch", *args, "--url", daemon.url]) == 0
+    assert capsys.readouterr().out == expected["document"]
+
+
+def test_context_of_an_unknown_project_says_so(daemon: Daemon) -> None:
+    result = contextstack("context", "nope", "--url", daemon.url)
+    assert result.returncode == 1
+    assert result.stderr == "contextstack: no project with id or slug 'nope'\n"
+
+
 def test_the_daemon_url_comes_from_contextstack_url(
     daemon: Daemon, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from contextstack_client import AuthenticatedClient, Client
+from contextstack_client.api.context import get_project_context
 from contextstack_client.api.events import list_project_activity, stream_events
 from contextstack_client.api.knowledge import (
     create_knowledge,
@@ -24,6 +25,7 @@ from contextstack_client.api.system import get_health
 from contextstack_client.api.tracks import create_track
 from contextstack_client.models import (
     ActivityPage,
+    AssembledContext,
     Deleted,
     Health,
     KnowledgeBulkCreate,
@@ -177,6 +179,31 @@ def test_sync_client_records_and_searches_knowledge(daemon: Daemon) -> None:
         conventions = list_knowledge.sync(client=client, kind="convention")
         assert isinstance(conventions, KnowledgeList)
         assert sorted(entry.id for entry in conventions.items) == sorted(bulk.ids)
+
+
+async def test_async_client_pulls_a_projects_context_within_a_budget(daemon: Daemon) -> None:
+    async with Client(base_url=daemon.url) as client:
+        project = ProjectCreate(name="Context", instructions="Answer in English.")
+        assert isinstance(await create_project.asyncio(client=client, body=project), Project)
+        entry = KnowledgeCreate(kind="constraint", title="No cloud", body="Everything stays local.", project="context")
+        assert isinstance(await create_knowledge.asyncio(client=client, body=entry), KnowledgeEntry)
+
+        context = await get_project_context.asyncio("context", client=client, query="cloud")
+        assert isinstance(context, AssembledContext)
+        assert context.project_slug == "context"
+        assert "Answer in English." in context.document
+        assert "No cloud" in context.document
+        assert context.tokens <= context.budget
+        assert [(item.title, item.included) for item in context.manifest] == [("No cloud", True)]
+
+        tiny = await get_project_context.asyncio("context", client=client, budget=5)
+        assert isinstance(tiny, AssembledContext)
+        assert tiny.tokens <= 5
+        assert [item.reason for item in tiny.manifest] == ["budget"]
+
+        missing = await get_project_context.asyncio_detailed("nope", client=client)
+        assert missing.status_code == 404
+        assert isinstance(missing.parsed, Problem)
 
 
 def test_sync_client_reads_a_projects_activity_and_follows_the_event_stream(daemon: Daemon) -> None:

@@ -64,6 +64,21 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "projects", parents=[daemon], help="list the projects", description="List the projects: slug, status, name."
     )
+    context = commands.add_parser(
+        "context",
+        parents=[daemon],
+        help="print a project's assembled context",
+        description="Print the context document a model would start from, within a token budget.",
+    )
+    context.add_argument("project", help="the project's slug or id")
+    context.add_argument("--query", help="what the model will be asked: pulls in the knowledge relevant to it")
+    context.add_argument("--budget", type=int, help="token budget (default: the daemon's context_budget)")
+    context.add_argument(
+        "--format",
+        choices=["markdown", "json"],
+        default="markdown",
+        help="markdown (default): the document; json: it with its token counts and manifest",
+    )
     status = commands.add_parser(
         "status",
         parents=[daemon],

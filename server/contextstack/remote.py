@@ -12,6 +12,7 @@ import httpx
 import msgspec
 
 from contextstack_client import AuthenticatedClient, Client
+from contextstack_client.api.context import get_project_context
 from contextstack_client.api.projects import list_projects
 from contextstack_client.api.status import get_project_status
 from contextstack_client.models import LocatedStep, Problem, Project, StatusCounts, StatusReport
@@ -84,6 +85,18 @@ def show_projects(daemon: Daemon, args: argparse.Namespace) -> None:
         print(f"{project.slug:<{width}}  {project.status:<8}  {project.name}")
 
 
+def show_context(daemon: Daemon, args: argparse.Namespace) -> None:
+    # Always the JSON form: it carries the markdown document too, and the generated client can type it.
+    response = get_project_context.sync_detailed(
+        args.project, client=daemon, query=args.query or UNSET, budget=UNSET if args.budget is None else args.budget
+    )
+    context = answer(response)
+    if args.format == "json":
+        _print_json(response.content)
+    else:
+        sys.stdout.write(context.document if context.document.endswith("\n") else context.document + "\n")
+
+
 def show_status(daemon: Daemon, args: argparse.Namespace) -> None:
     response = get_project_status.sync_detailed(args.project, client=daemon, next_=args.next, recent=args.recent)
     report = answer(response)
@@ -136,6 +149,7 @@ def _print_json(content: bytes) -> None:
 
 COMMANDS: dict[str, Callable[[Daemon, argparse.Namespace], None]] = {
     "projects": show_projects,
+    "context": show_context,
     "status": show_status,
 }
 

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from litestar import Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
 from contextstack.assembly.models import AssembledContext
@@ -28,7 +29,15 @@ MAX_QUERY_CHARS = 4000
         "with its size, its sections' sizes and a manifest of every step and entry considered."
     ),
     tags=["context"],
-    responses=problems(404),
+    # The annotation's two shapes would document an untyped 200; the JSON one is what clients can type.
+    responses={
+        200: ResponseSpec(
+            AssembledContext,
+            description="The context (`format=json`); `format=markdown` answers its `document` as text/markdown.",
+            generate_examples=False,
+        ),
+        **problems(404),
+    },
 )
 async def get_project_context(
     db: NamedDependency[Database],
