@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
 from contextstack.assembly.models import AssembledContext
@@ -28,7 +29,13 @@ MAX_QUERY_CHARS = 4000
         "with its size, its sections' sizes and a manifest of every step and entry considered."
     ),
     tags=["context"],
-    responses=problems(404),
+    responses={
+        200: ResponseSpec(
+            data_container=AssembledContext,
+            description="The assembled context (with `format=markdown`: the document alone, as text/markdown).",
+        ),
+        **problems(404),
+    },
 )
 async def get_project_context(
     db: NamedDependency[Database],
@@ -44,7 +51,7 @@ async def get_project_context(
         int | None, QueryParameter(ge=0, le=MAX_BUDGET, description="Token budget (default: context_budget).")
     ] = None,
     format: Annotated[Literal["markdown", "json"], QueryParameter(description="Answer shape.")] = "json",
-) -> Response[AssembledContext] | Response[str]:
+) -> Response[Any]:
     if text is not None and len(text) > MAX_QUERY_CHARS:
         # Checked here, not by the parameter's schema: Litestar would name the field by its Python name.
         raise BadRequest(
