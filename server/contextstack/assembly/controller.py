@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Response, get
 from litestar.di import NamedDependency
@@ -29,11 +29,10 @@ MAX_QUERY_CHARS = 4000
         "with its size, its sections' sizes and a manifest of every step and entry considered."
     ),
     tags=["context"],
-    # The annotation's two shapes would document an untyped 200; the JSON one is what clients can type.
     responses={
         200: ResponseSpec(
-            AssembledContext,
-            description="The context (`format=json`); `format=markdown` answers its `document` as text/markdown.",
+            data_container=AssembledContext,
+            description="The assembled context (with `format=markdown`: the document alone, as text/markdown).",
             generate_examples=False,
         ),
         **problems(404),
@@ -53,7 +52,7 @@ async def get_project_context(
         int | None, QueryParameter(ge=0, le=MAX_BUDGET, description="Token budget (default: context_budget).")
     ] = None,
     format: Annotated[Literal["markdown", "json"], QueryParameter(description="Answer shape.")] = "json",
-) -> Response[AssembledContext] | Response[str]:
+) -> Response[Any]:
     if text is not None and len(text) > MAX_QUERY_CHARS:
         # Checked here, not by the parameter's schema: Litestar would name the field by its Python name.
         raise BadRequest(
