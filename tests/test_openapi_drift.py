@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -38,6 +41,17 @@ def test_openapi_document_is_what_the_app_documents() -> None:
     diff = difflib.unified_diff(committed.splitlines(), current.splitlines(), "openapi.json", "the app", lineterm="")
     assert current == committed, f"openapi/openapi.json differs from the app's API: {STALE}\n" + "\n".join(
         list(diff)[:60]
+    )
+
+
+def test_openapi_document_is_the_same_in_every_process() -> None:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT / "server")}
+    elsewhere = subprocess.run(
+        [sys.executable, "-m", "contextstack", "openapi"], env=environment, capture_output=True, check=True
+    ).stdout
+    assert elsewhere == openapi_document(), (
+        "the document differs from one run to the next: a ResponseSpec without generate_examples=False "
+        "makes up random examples"
     )
 
 
