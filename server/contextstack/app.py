@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +19,9 @@ from contextstack import __version__
 from contextstack.dependencies import DEPENDENCIES
 from contextstack.guard import RequestGuard
 from contextstack.problems import EXCEPTION_HANDLERS
+from contextstack.providers.controller import list_models, list_providers
+from contextstack.providers.service import Providers
+from contextstack.proxy.controller import OpenAIProxy
 from contextstack.settings import Settings
 from contextstack.storage import Database
 from contextstack.system.controller import health
@@ -52,6 +56,9 @@ def openapi_config() -> OpenAPIConfig:
 def route_handlers() -> list[ControllerRouterHandler]:
     return [
         health,
+        list_providers,
+        list_models,
+        OpenAIProxy,
         create_static_files_router(
             path=ASSETS, directories=[swagger_ui_bundle.swagger_ui_path], include_in_schema=False
         ),
@@ -61,6 +68,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
 def create_app(settings: Settings) -> Litestar:
     """The daemon's ASGI app over the store named in `settings`."""
     db = Database(settings.db, readers=settings.readers)
+    providers = Providers(settings, os.environ)
 
     @asynccontextmanager
     async def store(app: Litestar) -> AsyncIterator[None]:
@@ -70,13 +78,21 @@ def create_app(settings: Settings) -> Litestar:
         finally:
             await db.close()
 
+    @asynccontextmanager
+    async def upstreams(app: Litestar) -> AsyncIterator[None]:
+        await providers.open()
+        try:
+            yield
+        finally:
+            await providers.close()
+
     return Litestar(
         route_handlers=route_handlers(),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=None,
-        lifespan=[store],
-        state=State({"settings": settings, "db": db}),
+        lifespan=[store, upstreams],
+        state=State({"settings": settings, "db": db, "providers": providers}),
         openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
