@@ -26,16 +26,31 @@ def no_provider_keys(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(preset.api_key_env, raising=False)
 
 
-@pytest.fixture
-def fake_openai() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(api_key=OPENAI_KEY) as fake:
+@pytest.fixture(scope="session")
+def fake_openai_server() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def fake_anthropic_server() -> Iterator[FakeAnthropic]:
+    with FakeAnthropic() as fake:
         yield fake
 
 
 @pytest.fixture
-def fake_anthropic() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic(api_key=ANTHROPIC_KEY) as fake:
-        yield fake
+def fake_openai(fake_openai_server: FakeOpenAI) -> FakeOpenAI:
+    """The fake OpenAI-compatible upstream, behaving and with nothing received yet."""
+    fake_openai_server.reset(api_key=OPENAI_KEY)
+    return fake_openai_server
+
+
+@pytest.fixture
+def fake_anthropic(fake_anthropic_server: FakeAnthropic) -> FakeAnthropic:
+    """The fake Anthropic upstream, behaving and with nothing received yet."""
+    fake_anthropic_server.reset(api_key=ANTHROPIC_KEY)
+    fake_anthropic_server.stream_error = False
+    return fake_anthropic_server
 
 
 @pytest.fixture

@@ -126,6 +126,14 @@ class FakeUpstream:
         if self._server is not None:
             self._server.stop()
 
+    def reset(self, *, api_key: str | None) -> None:
+        """Behave again, with this key, and forget what was received."""
+        self.api_key = api_key
+        self.fault = None
+        self.event_delay = 0.0
+        self.requests.clear()
+        self.disconnected.clear()
+
     def __enter__(self) -> Self:
         return self.start()
 
