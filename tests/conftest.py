@@ -11,13 +11,14 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import contextstack
 import httpx
 import pytest
+from litestar.testing import AsyncTestClient
+
+import contextstack
 from contextstack.app import create_asgi_app
 from contextstack.settings import Settings
 from contextstack.storage import Database
-from litestar.testing import AsyncTestClient
 
 SERVER_DIR = Path(contextstack.__file__).resolve().parent.parent
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from contextstack.storage.migrations import latest_version
 
+from contextstack.storage.migrations import latest_version
 from tests.conftest import SERVER_DIR, Daemon, start_daemon, stop_daemon
 
 pytestmark = pytest.mark.e2e

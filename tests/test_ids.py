@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from contextstack.ids import PREFIXES, Prefix, id_prefix, is_id, new_id
 
 

@@ -7,11 +7,12 @@ from typing import Annotated
 
 import msgspec
 import pytest
-from contextstack.errors import Conflict, NotFound, PreconditionFailed
-from contextstack.problems import EXCEPTION_HANDLERS
 from litestar import Litestar, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.testing import AsyncTestClient
+
+from contextstack.errors import Conflict, NotFound, PreconditionFailed
+from contextstack.problems import EXCEPTION_HANDLERS
 
 
 class Thing(msgspec.Struct, forbid_unknown_fields=True):
@@ -110,3 +111,13 @@ async def test_foreign_host_header_is_refused(client: AsyncTestClient[object], h
 @pytest.mark.parametrize("host", ["127.0.0.1:8765", "localhost:8765", "localhost", "[::1]:8765"])
 async def test_loopback_host_header_is_accepted(client: AsyncTestClient[object], host: str) -> None:
     assert (await client.get("/health", headers={"host": host})).status_code == 200
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "null", "http://127.0.0.1.evil.example"])
+async def test_a_foreign_browser_origin_is_refused(client: AsyncTestClient[object], origin: str) -> None:
+    assert_problem(await client.get("/health", headers={"origin": origin}), 403)
+
+
+@pytest.mark.parametrize("origin", ["http://127.0.0.1:8765", "http://localhost:3000", "http://[::1]:8765"])
+async def test_a_loopback_browser_origin_is_accepted(client: AsyncTestClient[object], origin: str) -> None:
+    assert (await client.get("/health", headers={"origin": origin})).status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from contextstack.errors import ConfigError
 from contextstack.settings import load_settings
 

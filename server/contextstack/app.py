@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from contextstack import __version__
+from contextstack.context.controller import ProjectController
 from contextstack.dependencies import DEPENDENCIES
 from contextstack.guard import RequestGuard
 from contextstack.problems import EXCEPTION_HANDLERS
@@ -56,6 +57,7 @@ def openapi_config() -> OpenAPIConfig:
 def route_handlers() -> list[ControllerRouterHandler]:
     return [
         health,
+        ProjectController,
         list_providers,
         list_models,
         OpenAIProxy,
@@ -100,7 +102,10 @@ def create_app(settings: Settings) -> Litestar:
 
 
 def create_asgi_app(settings: Settings) -> RequestGuard:
-    """The app as served: every request, routed or not, passes the guard (log line, Host check, token)."""
+    """The app as served: every request, routed or not, passes the guard (log line, Host/Origin check, token)."""
     return RequestGuard(
-        create_app(settings), allowed_hosts=[*settings.allowed_hosts, settings.host], token=settings.token
+        create_app(settings),
+        allowed_hosts=[*settings.allowed_hosts, settings.host],
+        allowed_origins=settings.allowed_origins,
+        token=settings.token,
     )

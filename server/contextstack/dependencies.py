@@ -49,6 +49,6 @@ def provide_actor(request: Request[Any, Any, Any]) -> str:
 DEPENDENCIES = {
     "db": Provide(provide_db, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
-    "actor": Provide(provide_actor, sync_to_thread=False),
+    "request_actor": Provide(provide_actor, sync_to_thread=False),
     "providers": Provide(provide_providers, sync_to_thread=False),
 }

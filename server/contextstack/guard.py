@@ -52,11 +52,13 @@ class RequestGuard:
         app: ASGIApp,
         *,
         allowed_hosts: Iterable[str] = (),
+        allowed_origins: Iterable[str] = (),
         token: str | None = None,
         open_paths: Iterable[str] = ("/health",),
     ) -> None:
         self.app = app
         self.allowed_hosts = {h.lower() for h in (*LOOPBACK_HOSTS, *allowed_hosts)}
+        self.allowed_origins = {o.lower().rstrip("/") for o in allowed_origins}
         self.token = token.encode() if token else None
         self.open_paths = frozenset(open_paths)
 
@@ -87,11 +89,14 @@ class RequestGuard:
     def _refusal(self, scope: Scope) -> tuple[int, str, str, str] | None:
         host = b""
         authorization = b""
+        origin: bytes | None = None
         for name, value in scope["headers"]:
             if name == b"host":
                 host = value
             elif name == b"authorization":
                 authorization = value
+            elif name == b"origin":
+                origin = value
         name = _host_name(host)
         if name not in self.allowed_hosts:
             return (
@@ -100,6 +105,14 @@ class RequestGuard:
                 f"Host {name or '(none)'!r} is not allowed: the daemon answers only to loopback names and "
                 "the hosts listed in allowed_hosts.",
                 "host-not-allowed",
+            )
+        if origin is not None and not self._origin_allowed(origin.decode("latin-1").strip().lower().rstrip("/")):
+            return (
+                403,
+                "Forbidden",
+                f"Origin {origin.decode('latin-1')[:200]!r} is not allowed: browser pages from other sites may not "
+                "call the daemon; list trusted origins in allowed_origins.",
+                "origin-not-allowed",
             )
         if self.token and scope["path"] not in self.open_paths:
             scheme, _, credential = authorization.partition(b" ")
@@ -111,3 +124,9 @@ class RequestGuard:
                     "unauthorized",
                 )
         return None
+
+    def _origin_allowed(self, origin: str) -> bool:
+        if origin in self.allowed_origins:
+            return True
+        scheme, sep, rest = origin.partition("://")
+        return bool(sep) and scheme in ("http", "https") and _host_name(rest.encode("latin-1")) in LOOPBACK_HOSTS

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from contextstack.app import create_asgi_app
 from contextstack.providers.presets import PRESETS
 from contextstack.settings import ProviderConfig, Settings
-
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.openai_upstream import FakeOpenAI
 from tests.fakes.server import ThreadedServer

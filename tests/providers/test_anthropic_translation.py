@@ -7,6 +7,9 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from contextstack.providers.anthropic_translation import (
     DEFAULT_MAX_TOKENS,
     StreamTranslation,
@@ -15,8 +18,6 @@ from contextstack.providers.anthropic_translation import (
 )
 from contextstack.providers.errors import ProviderError
 from contextstack.providers.models import Target
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 TARGET = Target("anthropic", "claude-sonnet-4-5")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from contextstack.errors import ConfigError
 from contextstack.providers.presets import PRESETS
 from contextstack.providers.registry import Provider, configured_providers
 from contextstack.settings import ProviderConfig, Settings
-
 from tests.fakes.fixtures import ANTHROPIC_KEY, OPENAI_KEY
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from contextstack.errors import ConfigError
 from contextstack.providers.errors import ProviderError
 from contextstack.providers.models import Target

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import openai
 import pytest
+
 from contextstack.app import create_asgi_app
 from contextstack.settings import ProviderConfig, Settings
-
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.fixtures import ANTHROPIC_KEY, OPENAI_KEY
 from tests.fakes.openai_upstream import FakeOpenAI

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import aiosqlite
 import pytest
+
 from contextstack.errors import StoreError
 from contextstack.storage import Database
 from contextstack.storage.migrations import Migration, available_migrations, latest_version, migrate

@@ -1,0 +1,1 @@
+"""The context layer: projects, tracks, phases and steps."""
