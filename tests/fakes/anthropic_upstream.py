@@ -144,5 +144,5 @@ class FakeAnthropic(FakeUpstream):
                 await send_event(send, event("error", {"error": {"type": "overloaded_error", "message": "Overloaded"}}))
                 await end_stream(send)
                 return
-            await self.pause(receive)
+            await self.pause(receive, self.event_delay)
         await end_stream(send)

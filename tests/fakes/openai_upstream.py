@@ -56,7 +56,10 @@ def chunk(model: str, delta: dict[str, Any], finish_reason: str | None = None) -
 
 @dataclass
 class FakeOpenAI(FakeUpstream):
-    """Answers every chat completion with REPLY; as a stream, one word per event."""
+    """Answers every chat completion with REPLY; as a stream, one word per event.
+
+    A request's own `fake_event_delay` (seconds) sets the pause between its stream events.
+    """
 
     async def handle(self, request: Received, receive: Receive, send: Send) -> None:
         if self.api_key is not None and bearer(request) != self.api_key:
@@ -133,7 +136,7 @@ class FakeOpenAI(FakeUpstream):
             if fault is not None and fault.kind == "malformed" and index == 1:
                 event = b"data: {not json\n\n"
             await send_event(send, event)
-            await self.pause(receive)
+            await self.pause(receive, body.get("fake_event_delay", self.event_delay))
         await end_stream(send)
 
 

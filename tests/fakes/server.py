@@ -163,12 +163,12 @@ class FakeUpstream:
     async def handle(self, request: Received, receive: Receive, send: Send) -> None:
         raise NotImplementedError
 
-    async def pause(self, receive: Receive) -> None:
-        """Wait `event_delay` between stream events, noting a client that goes away meanwhile."""
-        if not self.event_delay:
+    async def pause(self, receive: Receive, seconds: float) -> None:
+        """Wait between stream events, noting a client that goes away meanwhile."""
+        if not seconds:
             return
         try:
-            message = await asyncio.wait_for(receive(), timeout=self.event_delay)
+            message = await asyncio.wait_for(receive(), timeout=seconds)
         except TimeoutError:
             return
         if message["type"] == "http.disconnect":

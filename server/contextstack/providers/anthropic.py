@@ -16,7 +16,7 @@ from contextstack.providers.anthropic_translation import (
 )
 from contextstack.providers.models import Completion, Target
 from contextstack.providers.registry import Provider
-from contextstack.providers.upstream import http_client, model_ids, open_stream, read_body, send
+from contextstack.providers.upstream import Upstream, open_stream, read_body
 
 ANTHROPIC_VERSION = "2023-06-01"
 
@@ -30,16 +30,14 @@ class Anthropic:
         self.provider = provider
         auth = {"x-api-key": provider.api_key} if provider.api_key else {}
         headers = {"anthropic-version": ANTHROPIC_VERSION, **auth, **provider.headers}
-        self.client = http_client(provider, ssl_context, headers)
+        self.upstream = Upstream(provider, ssl_context, headers)
         self._messages_url = httpx.URL(provider.base_url + "/messages")
         self._models_url = httpx.URL(provider.base_url + "/models", params={"limit": 1000})
 
     async def chat(self, target: Target, request: dict[str, Any], *, stream: bool) -> Completion:
         """Translate the request, send it, and translate the answer (or each stream event) back."""
         translated = to_messages_request(request, target.model)
-        response = await send(
-            self.client, target, self.client.build_request("POST", self._messages_url, content=_encode(translated))
-        )
+        response = await self.upstream.send(target, "POST", self._messages_url, _encode(translated))
         if not stream:
             return Completion(target, body=to_chat_completion(target, await read_body(target, response)))
         options = request.get("stream_options")
@@ -50,7 +48,7 @@ class Anthropic:
 
     async def models(self) -> list[str]:
         """The model names the Anthropic lists."""
-        return await model_ids(self.client, self.provider.name, self._models_url)
+        return await self.upstream.model_ids(self._models_url)
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.upstream.aclose()

@@ -11,7 +11,7 @@ import msgspec
 from contextstack.providers.errors import malformed
 from contextstack.providers.models import Completion, Target
 from contextstack.providers.registry import Provider
-from contextstack.providers.upstream import http_client, model_ids, open_stream, read_body, send, whole_events
+from contextstack.providers.upstream import Upstream, open_stream, read_body, whole_events
 
 _encode = msgspec.json.Encoder().encode
 
@@ -29,16 +29,14 @@ class OpenAICompatible:
     def __init__(self, provider: Provider, ssl_context: ssl.SSLContext) -> None:
         self.provider = provider
         auth = {"authorization": f"Bearer {provider.api_key}"} if provider.api_key else {}
-        self.client = http_client(provider, ssl_context, {**auth, **provider.headers})
+        self.upstream = Upstream(provider, ssl_context, {**auth, **provider.headers})
         self._chat_url = httpx.URL(provider.base_url + "/chat/completions")
         self._models_url = httpx.URL(provider.base_url + "/models")
 
     async def chat(self, target: Target, request: dict[str, Any], *, stream: bool) -> Completion:
         """Send the request as it came, with only `model` replaced by the provider's name for it."""
         request["model"] = target.model
-        response = await send(
-            self.client, target, self.client.build_request("POST", self._chat_url, content=_encode(request))
-        )
+        response = await self.upstream.send(target, "POST", self._chat_url, _encode(request))
         if stream:
             return Completion(target, stream=await open_stream(target, response, whole_events(response.aiter_bytes())))
         body = await read_body(target, response)
@@ -50,7 +48,7 @@ class OpenAICompatible:
 
     async def models(self) -> list[str]:
         """The model names the server lists."""
-        return await model_ids(self.client, self.provider.name, self._models_url)
+        return await self.upstream.model_ids(self._models_url)
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.upstream.aclose()

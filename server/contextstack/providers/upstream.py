@@ -38,41 +38,78 @@ _decode_models = msgspec.json.Decoder(_ModelPage).decode
 LISTING_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
 
 
-def http_client(provider: Provider, ssl_context: ssl.SSLContext, headers: dict[str, str]) -> httpx.AsyncClient:
-    """The pooled client for one provider, with its timeouts and the headers every request carries."""
-    return httpx.AsyncClient(
-        headers={"content-type": "application/json", "user-agent": f"contextstack/{__version__}", **headers},
-        timeout=httpx.Timeout(provider.read_timeout, connect=provider.connect_timeout),
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=64, keepalive_expiry=60),
-        verify=ssl_context,
-    )
-
-
 def _transport_failure(target: Target, exc: httpx.TransportError, when: str) -> ProviderError:
     if isinstance(exc, httpx.TimeoutException):
         return timed_out(target, when)
     return unreachable(target, f"{type(exc).__name__} {when}")
 
 
-async def send(client: httpx.AsyncClient, target: Target, request: httpx.Request) -> httpx.Response:
-    """Send and wait for the status line; a transport failure or a non-2xx answer raises ProviderError.
+class Upstream:
+    """One provider's pool of connections, its timeouts and the headers every request to it carries.
 
-    The body is left unread (the response is streamed): the caller reads it, or relays it, and closes it.
+    Requests go straight to httpx's pooled transport: AsyncClient's per-request machinery (cookie jar, auth
+    flow, redirects, header merging), which an API pass-through never uses, cost about 0.15 ms a request.
     """
-    try:
-        response = await client.send(request, stream=True)
-    except httpx.TransportError as exc:
-        raise _transport_failure(target, exc, "before answering") from None
-    if response.status_code < 400:
-        return response
-    try:
-        body = await response.aread()
-    except httpx.TransportError:
-        body = b""
-    finally:
-        await response.aclose()
-    headers = {name: response.headers[name] for name in _ERROR_HEADERS if name in response.headers}
-    raise from_upstream(target, response.status_code, body, headers)
+
+    def __init__(self, provider: Provider, ssl_context: ssl.SSLContext, headers: dict[str, str]) -> None:
+        self.provider = provider
+        self._transport = httpx.AsyncHTTPTransport(
+            verify=ssl_context,
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64, keepalive_expiry=60),
+        )
+        every = {"content-type": "application/json", "user-agent": f"contextstack/{__version__}", **headers}
+        self._headers = [(name.lower().encode(), value.encode()) for name, value in every.items()]
+        self._timeouts = httpx.Timeout(provider.read_timeout, connect=provider.connect_timeout).as_dict()
+
+    async def send(
+        self,
+        target: Target,
+        method: str,
+        url: httpx.URL,
+        content: bytes | None = None,
+        *,
+        timeouts: httpx.Timeout | None = None,
+    ) -> httpx.Response:
+        """Send and wait for the status line; a transport failure or a non-2xx answer raises ProviderError.
+
+        The body is left unread: the caller reads it, or relays it, and closes the response.
+        """
+        request = httpx.Request(
+            method,
+            url,
+            headers=self._headers,
+            content=content,
+            extensions={"timeout": timeouts.as_dict() if timeouts else self._timeouts},
+        )
+        try:
+            response = await self._transport.handle_async_request(request)
+        except httpx.TransportError as exc:
+            raise _transport_failure(target, exc, "before answering") from None
+        response.request = request
+        if response.status_code < 400:
+            return response
+        try:
+            body = await response.aread()
+        except httpx.TransportError:
+            body = b""
+        finally:
+            await response.aclose()
+        headers = {name: response.headers[name] for name in _ERROR_HEADERS if name in response.headers}
+        raise from_upstream(target, response.status_code, body, headers)
+
+    async def model_ids(self, url: httpx.URL) -> list[str]:
+        """The model names the provider lists at `url` (OpenAI and Anthropic both answer `{"data": [{"id": …}]}`)."""
+        target = Target(self.provider.name, "(models)")
+        response = await self.send(target, "GET", url, timeouts=LISTING_TIMEOUT)
+        body = await read_body(target, response)
+        try:
+            return [model.id for model in _decode_models(body).data]
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            raise malformed(target, "a model list in an unknown shape") from None
+
+    async def aclose(self) -> None:
+        """Close every pooled connection."""
+        await self._transport.aclose()
 
 
 async def read_body(target: Target, response: httpx.Response) -> bytes:
@@ -83,17 +120,6 @@ async def read_body(target: Target, response: httpx.Response) -> bytes:
         raise _transport_failure(target, exc, "while sending its answer") from None
     finally:
         await response.aclose()
-
-
-async def model_ids(client: httpx.AsyncClient, provider: str, url: httpx.URL) -> list[str]:
-    """The model names a provider lists at `url` (OpenAI and Anthropic both answer `{"data": [{"id": …}]}`)."""
-    target = Target(provider, "(models)")
-    response = await send(client, target, client.build_request("GET", url, timeout=LISTING_TIMEOUT))
-    body = await read_body(target, response)
-    try:
-        return [model.id for model in _decode_models(body).data]
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        raise malformed(target, "a model list in an unknown shape") from None
 
 
 def error_event(error: ProviderError) -> bytes:

@@ -1,0 +1,225 @@
+"""What the proxy costs: latency added over calling the fake upstream directly, time to first streamed byte
+added, and 200 concurrent streams with the daemon's resident memory.
+
+The daemon runs as a real `contextstack serve` process (uvloop + httptools), the fake OpenAI-compatible
+upstream as another process; requests to the two alternate so that drift on the machine hits both alike.
+
+    python tests/bench/bench_proxy.py [--requests 3000]
+    pytest tests/bench/bench_proxy.py -s
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if __name__ == "__main__":
+    sys.path[:0] = [str(ROOT), str(ROOT / "server")]
+
+import httpx  # noqa: E402
+
+from tests.conftest import Daemon, free_port, start_daemon, stop_daemon  # noqa: E402
+
+MESSAGES = [
+    {"role": "system", "content": "You are a careful assistant."},
+    {"role": "user", "content": "Summarise the plan for the next release in three bullet points."},
+]
+
+
+@contextmanager
+def fake_upstream() -> Iterator[str]:
+    """The fake OpenAI-compatible upstream in its own process; its API base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.openai_upstream", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "server")])},
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(url + "/models", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the fake upstream did not start") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def proxy_daemon(upstream: str, workdir: Path) -> Iterator[Daemon]:
+    config = workdir / "config.toml"
+    config.write_text(f'default_model = "fake/fake-small"\n[providers.fake]\nbase_url = "{upstream}"\n')
+    daemon = start_daemon(workdir, env={"CONTEXTSTACK_CONFIG": str(config)})
+    try:
+        yield daemon
+    finally:
+        stop_daemon(daemon)
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def measure(
+    requests: int, direct: Callable[[], float], proxied: Callable[[], float]
+) -> tuple[list[float], list[float]]:
+    """Alternate direct and proxied calls; each returns its time in seconds."""
+    for _ in range(max(200, requests // 10)):
+        direct()
+        proxied()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(requests):
+        times[0].append(direct())
+        times[1].append(proxied())
+    return times
+
+
+def report(name: str, direct: list[float], proxied: list[float]) -> dict[str, float]:
+    figures = {
+        "direct_p50": percentile(direct, 0.5) * 1000,
+        "direct_p99": percentile(direct, 0.99) * 1000,
+        "proxy_p50": percentile(proxied, 0.5) * 1000,
+        "proxy_p99": percentile(proxied, 0.99) * 1000,
+    }
+    figures["added_p50"] = figures["proxy_p50"] - figures["direct_p50"]
+    figures["added_p99"] = figures["proxy_p99"] - figures["direct_p99"]
+    print(
+        f"{name:<28} direct p50 {figures['direct_p50']:6.2f} ms  p99 {figures['direct_p99']:6.2f} ms | "
+        f"proxy p50 {figures['proxy_p50']:6.2f} ms  p99 {figures['proxy_p99']:6.2f} ms | "
+        f"added p50 {figures['added_p50']:5.2f} ms  p99 {figures['added_p99']:5.2f} ms"
+    )
+    return figures
+
+
+def completion_latency(
+    upstream: str, proxy: str, requests: int, headers: dict[str, str] | None = None
+) -> tuple[list[float], list[float]]:
+    body = {"model": "fake/fake-small", "messages": MESSAGES}
+    with httpx.Client() as client:
+
+        def call(url: str, model: str, extra: dict[str, str]) -> float:
+            started = time.perf_counter()
+            response = client.post(url, json={**body, "model": model}, headers=extra)
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200, response.text
+            return elapsed
+
+        return measure(
+            requests,
+            lambda: call(upstream + "/chat/completions", "fake-small", {}),
+            lambda: call(proxy + "/v1/chat/completions", "fake/fake-small", headers or {}),
+        )
+
+
+def first_byte_latency(upstream: str, proxy: str, requests: int) -> tuple[list[float], list[float]]:
+    body = {"model": "fake/fake-small", "messages": MESSAGES, "stream": True}
+    with httpx.Client() as client:
+
+        def call(url: str, model: str) -> float:
+            started = time.perf_counter()
+            with client.stream("POST", url, json={**body, "model": model}) as response:
+                chunks = response.iter_raw()
+                first = next(chunks)
+                elapsed = time.perf_counter() - started
+                assert first.startswith(b"data: ")
+                for _ in chunks:
+                    pass
+            return elapsed
+
+        return measure(
+            requests,
+            lambda: call(upstream + "/chat/completions", "fake-small"),
+            lambda: call(proxy + "/v1/chat/completions", "fake/fake-small"),
+        )
+
+
+def resident_mb(pid: int) -> tuple[float, float]:
+    """(current, peak) resident memory of a process, in MB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+async def concurrent_streams(proxy: str, count: int, event_delay: float) -> tuple[int, int, float]:
+    """`count` streams open at once, each pausing `event_delay` between its events; (completed, failed, seconds)."""
+    body = {"model": "fake/fake-small", "messages": MESSAGES, "stream": True, "fake_event_delay": event_delay}
+    limits = httpx.Limits(max_connections=count, max_keepalive_connections=count)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+
+        async def one() -> bool:
+            async with client.stream("POST", proxy + "/v1/chat/completions", json=body) as response:
+                raw = await response.aread()
+            return response.status_code == 200 and raw.endswith(b"data: [DONE]\n\n") and b'"error"' not in raw
+
+        started = time.perf_counter()
+        results = await asyncio.gather(*(one() for _ in range(count)), return_exceptions=True)
+        elapsed = time.perf_counter() - started
+    completed = sum(result is True for result in results)
+    return completed, count - completed, elapsed
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
+
+
+def run(requests: int, streams: int) -> dict[str, float]:
+    print(f"machine: {machine()}")
+    print(f"{requests} sequential requests per path (after warm-up), alternating direct and proxied")
+    figures: dict[str, float] = {}
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        fake_upstream() as upstream,
+        proxy_daemon(upstream, Path(workdir)) as daemon,
+    ):
+        idle_rss, _ = resident_mb(daemon.process.pid)
+        completion = report("completion (no project)", *completion_latency(upstream, daemon.url, requests))
+        figures.update({f"completion_{key}": value for key, value in completion.items()})
+        first_byte = report("stream, time to first byte", *first_byte_latency(upstream, daemon.url, requests))
+        figures.update({f"ttfb_{key}": value for key, value in first_byte.items()})
+        completed, failed, seconds = asyncio.run(concurrent_streams(daemon.url, streams, 0.05))
+        rss, peak = resident_mb(daemon.process.pid)
+        print(
+            f"{streams} concurrent streams (9 events, 50 ms apart): {completed} completed, {failed} failed in "
+            f"{seconds:.2f} s; daemon RSS idle {idle_rss:.0f} MB, after {rss:.0f} MB, peak {peak:.0f} MB"
+        )
+        figures.update(streams_completed=completed, streams_failed=failed, rss_idle_mb=idle_rss, rss_peak_mb=peak)
+    return figures
+
+
+def test_proxy_benchmark() -> None:
+    run(requests=1000, streams=200)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--streams", type=int, default=200)
+    arguments = parser.parse_args()
+    run(arguments.requests, arguments.streams)
