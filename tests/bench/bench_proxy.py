@@ -37,8 +37,8 @@ MESSAGES = [
 
 
 @contextmanager
-def fake_upstream() -> Iterator[str]:
-    """The fake OpenAI-compatible upstream in its own process; its API base URL."""
+def fake_upstream() -> Iterator[tuple[str, int]]:
+    """The fake OpenAI-compatible upstream in its own process; its API base URL and process id."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.fakes.openai_upstream", "--port", str(port)],
@@ -56,7 +56,7 @@ def fake_upstream() -> Iterator[str]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("the fake upstream did not start") from None
                 time.sleep(0.05)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -151,6 +151,12 @@ def first_byte_latency(upstream: str, proxy: str, requests: int) -> tuple[list[f
         )
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def resident_mb(pid: int) -> tuple[float, float]:
     """(current, peak) resident memory of a process, in MB."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
@@ -190,26 +196,33 @@ def machine() -> str:
 
 
 def run(requests: int, streams: int) -> dict[str, float]:
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; load average before: {os.getloadavg()[0]:.2f}")
     print(f"{requests} sequential requests per path (after warm-up), alternating direct and proxied")
     figures: dict[str, float] = {}
     with (
         tempfile.TemporaryDirectory() as workdir,
-        fake_upstream() as upstream,
+        fake_upstream() as (upstream, fake_pid),
         proxy_daemon(upstream, Path(workdir)) as daemon,
     ):
-        idle_rss, _ = resident_mb(daemon.process.pid)
+        pid = daemon.process.pid
+        idle_rss, _ = resident_mb(pid)
+        cpu = cpu_seconds(pid), cpu_seconds(fake_pid)
         completion = report("completion (no project)", *completion_latency(upstream, daemon.url, requests))
+        proxy_cpu = (cpu_seconds(pid) - cpu[0]) / (requests + max(200, requests // 10)) * 1000
+        fake_cpu = (cpu_seconds(fake_pid) - cpu[1]) / (2 * (requests + max(200, requests // 10))) * 1000
+        print(f"{'':<28} CPU per request: daemon {proxy_cpu:.2f} ms, fake upstream {fake_cpu:.2f} ms")
         figures.update({f"completion_{key}": value for key, value in completion.items()})
+        figures["completion_daemon_cpu_ms"] = proxy_cpu
         first_byte = report("stream, time to first byte", *first_byte_latency(upstream, daemon.url, requests))
         figures.update({f"ttfb_{key}": value for key, value in first_byte.items()})
         completed, failed, seconds = asyncio.run(concurrent_streams(daemon.url, streams, 0.05))
-        rss, peak = resident_mb(daemon.process.pid)
+        rss, peak = resident_mb(pid)
         print(
             f"{streams} concurrent streams (9 events, 50 ms apart): {completed} completed, {failed} failed in "
             f"{seconds:.2f} s; daemon RSS idle {idle_rss:.0f} MB, after {rss:.0f} MB, peak {peak:.0f} MB"
         )
         figures.update(streams_completed=completed, streams_failed=failed, rss_idle_mb=idle_rss, rss_peak_mb=peak)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
     return figures
 
 
