@@ -10,12 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contextstack.providers.anthropic_translation import (
-    DEFAULT_MAX_TOKENS,
-    StreamTranslation,
-    to_chat_completion,
-    to_messages_request,
-)
+from contextstack.providers.anthropic_request import DEFAULT_MAX_TOKENS, to_messages_request
+from contextstack.providers.anthropic_response import StreamTranslation, to_chat_completion
 from contextstack.providers.errors import ProviderError
 from contextstack.providers.models import Target
 

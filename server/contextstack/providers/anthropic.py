@@ -8,12 +8,8 @@ from typing import Any
 import httpx
 import msgspec
 
-from contextstack.providers.anthropic_translation import (
-    StreamTranslation,
-    sse_events,
-    to_chat_completion,
-    to_messages_request,
-)
+from contextstack.providers.anthropic_request import to_messages_request
+from contextstack.providers.anthropic_response import StreamTranslation, sse_events, to_chat_completion
 from contextstack.providers.models import Completion, Target
 from contextstack.providers.registry import Provider
 from contextstack.providers.upstream import Upstream, open_stream, read_body

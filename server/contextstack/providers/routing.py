@@ -20,7 +20,6 @@ class ModelRoutes:
         default_model: str | None,
     ) -> None:
         self._providers = providers
-        self._default_provider: str | None = None
         self.aliases: dict[str, list[Target]] = {}
         for alias, targets in aliases.items():
             names = [targets] if isinstance(targets, str) else targets
@@ -28,8 +27,8 @@ class ModelRoutes:
                 raise ConfigError(f"alias {alias!r} lists no models")
             self.aliases[alias] = [self._configured(name, f"alias {alias!r}") for name in names]
         self.default = self._default_targets(default_model)
-        if self.default:
-            self._default_provider = self.default[0].provider
+        # Plain model names go to the provider of the default model (the first, for an alias).
+        self._default_provider = self.default[0].provider if self.default else None
 
     def _default_targets(self, default_model: str | None) -> list[Target]:
         if not default_model:
