@@ -17,7 +17,9 @@ from litestar.types import ControllerRouterHandler
 
 from contextstack import __version__
 from contextstack.context.controller import ProjectController
+from contextstack.context.plan_controller import PhaseController, StepController, TrackController, get_project_plan
 from contextstack.dependencies import DEPENDENCIES
+from contextstack.execution.controller import ExecutionController
 from contextstack.guard import RequestGuard
 from contextstack.problems import EXCEPTION_HANDLERS
 from contextstack.providers.controller import list_models, list_providers
@@ -58,6 +60,11 @@ def route_handlers() -> list[ControllerRouterHandler]:
     return [
         health,
         ProjectController,
+        TrackController,
+        PhaseController,
+        StepController,
+        get_project_plan,
+        ExecutionController,
         list_providers,
         list_models,
         OpenAIProxy,

@@ -1,4 +1,5 @@
-"""The `contextstack` command: `serve` runs the daemon, `openapi` writes its API document."""
+"""The `contextstack` command: `serve` runs the daemon, `openapi` writes its API document, and the rest talk to a
+running daemon through the generated client (contextstack/remote.py)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,26 @@ def _parser() -> argparse.ArgumentParser:
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI document of the API")
     openapi.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    daemon = argparse.ArgumentParser(add_help=False)
+    daemon.add_argument(
+        "--url",
+        help="the daemon to talk to (default http://127.0.0.1:8765; env CONTEXTSTACK_URL); "
+        "CONTEXTSTACK_TOKEN, when set, is sent as its bearer token",
+    )
+    commands.add_parser(
+        "projects", parents=[daemon], help="list the projects", description="List the projects: slug, status, name."
+    )
+    status = commands.add_parser(
+        "status",
+        parents=[daemon],
+        help='where a project stands ("where am I")',
+        description="Progress per project, track and phase; the steps in progress, blocked, next and recently done.",
+    )
+    status.add_argument("project", help="the project's slug or id")
+    status.add_argument("--next", type=int, default=5, help="how many next steps to show (default 5)")
+    status.add_argument("--recent", type=int, default=5, help="how many recently done steps to show (default 5)")
+    status.add_argument("--format", choices=["text", "json"], default="text", help="text (default) or the raw JSON")
     return parser
 
 
@@ -63,10 +84,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(settings)
         if args.command == "openapi":
             return write_openapi(args.output)
+        from contextstack import remote
+
+        return remote.run(args)
     except ContextstackError as exc:
         print(f"contextstack: {exc.detail}", file=sys.stderr)
         return 2
-    return 2
 
 
 def _configure_logging(level: str) -> None:

@@ -62,6 +62,8 @@ def _validation_errors(extra: Any) -> list[FieldError]:
             if not isinstance(item, dict):
                 continue
             key, source = item.get("key"), item.get("source")
+            # Litestar names a parameter's source with its ParamType enum, whose str() is `ParamType.QUERY`.
+            source = getattr(source, "value", source)
             field = ".".join(str(part) for part in (source, key) if part) or "body"
             errors.append(FieldError(field=field, message=str(item.get("message", "invalid value"))))
     return errors

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
@@ -24,8 +24,17 @@ Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Items per page.
 Cursor = Annotated[str | None, QueryParameter(description="`next_cursor` of the previous page.")]
 
 
-def with_etag(project: Project, status_code: int = 200) -> Response[Project]:
-    return Response(project, status_code=status_code, headers={"ETag": etag(project.version)})
+class Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=Versioned)
+
+
+def with_etag(entity: V, status_code: int = 200) -> Response[V]:
+    """The entity, with its version as the ETag."""
+    return Response(entity, status_code=status_code, headers={"ETag": etag(entity.version)})
 
 
 class ProjectController(Controller):

@@ -14,6 +14,7 @@ from contextstack.errors import Conflict, FieldError, NotFound
 from contextstack.ids import new_id
 from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
 from contextstack.storage import Database, Transaction
+from contextstack.storage.snapshot import Reader
 from contextstack.versioning import check_if_match
 
 _PROJECT_COLUMNS = "id, slug, name, description, instructions, status, version, created_at, updated_at"
@@ -30,7 +31,7 @@ def slugify(name: str) -> str:
     return slug or "project"
 
 
-async def resolve_project(conn: Transaction | Database, ref: str) -> Project:
+async def resolve_project(conn: Reader, ref: str) -> Project:
     """The project with this id or slug; NotFound otherwise."""
     row = await conn.fetchone(f"SELECT {_PROJECT_COLUMNS} FROM projects WHERE id = ? OR slug = ?", (ref, ref))
     if row is None:
@@ -38,7 +39,7 @@ async def resolve_project(conn: Transaction | Database, ref: str) -> Project:
     return _project(row)
 
 
-async def resolve_project_id(conn: Transaction | Database, ref: str) -> str:
+async def resolve_project_id(conn: Reader, ref: str) -> str:
     """The id of the project with this id or slug; NotFound otherwise."""
     row = await conn.fetchone("SELECT id FROM projects WHERE id = ? OR slug = ?", (ref, ref))
     if row is None:

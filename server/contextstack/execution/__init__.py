@@ -1,0 +1,1 @@
+"""The execution layer: step status, its rules, and "where am I"."""

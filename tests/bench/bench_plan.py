@@ -1,0 +1,87 @@
+"""How long the plan's reads and position changes take on a plan of 1,000 steps.
+
+Run: `PYTHONPATH=server python tests/bench/bench_plan.py` (prints figures; asserts nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from contextstack.context import plan_service, step_service
+from contextstack.context.models import Move, PhaseCreate, ProjectCreate, StepCreate, TrackCreate
+from contextstack.context.service import create_project
+from contextstack.execution.models import StatusChange
+from contextstack.execution.service import change_status, get_status
+from contextstack.storage import Database
+
+TRACKS, PHASES, STEPS = 10, 10, 10
+ROUNDS = 50
+
+
+async def timed(label: str, action: Callable[[], Awaitable[object]], rounds: int = ROUNDS) -> None:
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        await action()
+        samples.append((time.perf_counter() - start) * 1000)
+    print(
+        f"{label:<44} median {statistics.median(samples):7.2f} ms   p95 {sorted(samples)[int(rounds * 0.95) - 1]:7.2f} ms"
+    )
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(Path(folder) / "bench.db", readers=2)
+        await db.open()
+        try:
+            project = await create_project(db, ProjectCreate(name="bench"), "api")
+            started = time.perf_counter()
+            previous: str | None = None
+            first_phase = ""
+            for t in range(TRACKS):
+                track = await plan_service.create_track(db, project.id, TrackCreate(name=f"t{t}"), "api")
+                for p in range(PHASES):
+                    phase = await plan_service.create_phase(db, track.id, PhaseCreate(name=f"p{p}"), "api")
+                    first_phase = first_phase or phase.id
+                    for s in range(STEPS):
+                        body = StepCreate(
+                            title=f"s{s}", instructions="do it " * 20, depends_on=[previous] if previous else []
+                        )
+                        step = await step_service.create_step(db, phase.id, body, "api")
+                        if s % 3 == 0:
+                            await change_status(db, step.id, StatusChange(status="done", force=True), "api")
+                        previous = step.id
+            total = TRACKS * PHASES * STEPS
+            print(
+                f"built {total} steps in {time.perf_counter() - started:.1f} s "
+                f"({(time.perf_counter() - started) / total * 1000:.2f} ms per create incl. some status changes)"
+            )
+            big = await plan_service.create_phase(
+                db, (await plan_service.list_tracks(db, project.id)).items[0].id, PhaseCreate(name="big"), "api"
+            )
+            mover = None
+            for s in range(100):
+                mover = await step_service.create_step(db, big.id, StepCreate(title=f"b{s}"), "api")
+            assert mover is not None
+            await timed("get_plan (1,100 steps)", lambda: plan_service.get_plan(db, project.id))
+            await timed("get_status (1,100 steps)", lambda: get_status(db, project.id))
+            positions = iter([0, 99] * ROUNDS)
+            await timed(
+                "move a step 0 <-> 99 in a 100-step phase",
+                lambda: step_service.move_step(db, mover.id, Move(position=next(positions)), "api"),
+            )
+            await timed(
+                "create a step at position 0 (100+ siblings)",
+                lambda: step_service.create_step(db, big.id, StepCreate(title="x", position=0), "api"),
+            )
+        finally:
+            await db.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
