@@ -19,8 +19,11 @@ from contextstack import __version__
 from contextstack.context.controller import ProjectController
 from contextstack.context.plan_controller import PhaseController, StepController, TrackController, get_project_plan
 from contextstack.dependencies import DEPENDENCIES
+from contextstack.events.broadcaster import Broadcaster
+from contextstack.events.controller import EventController
 from contextstack.execution.controller import ExecutionController
 from contextstack.guard import RequestGuard
+from contextstack.memory.controller import KnowledgeController
 from contextstack.problems import EXCEPTION_HANDLERS
 from contextstack.providers.controller import list_models, list_providers
 from contextstack.providers.service import Providers
@@ -65,6 +68,8 @@ def route_handlers() -> list[ControllerRouterHandler]:
         StepController,
         get_project_plan,
         ExecutionController,
+        EventController,
+        KnowledgeController,
         list_providers,
         list_models,
         OpenAIProxy,
@@ -77,6 +82,8 @@ def route_handlers() -> list[ControllerRouterHandler]:
 def create_app(settings: Settings) -> Litestar:
     """The daemon's ASGI app over the store named in `settings`."""
     db = Database(settings.db, readers=settings.readers)
+    broadcaster = Broadcaster(capacity=settings.sse_queue_size)
+    db.on_commit(broadcaster.publish)
     providers = Providers(settings, os.environ)
 
     @asynccontextmanager
@@ -85,6 +92,7 @@ def create_app(settings: Settings) -> Litestar:
         try:
             yield
         finally:
+            broadcaster.close()
             await db.close()
 
     @asynccontextmanager
@@ -101,17 +109,23 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=None,
         lifespan=[store, upstreams],
-        state=State({"settings": settings, "db": db, "providers": providers}),
+        state=State({"settings": settings, "db": db, "broadcaster": broadcaster, "providers": providers}),
         openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
 
 
-def create_asgi_app(settings: Settings) -> RequestGuard:
+def end_streams(app: Litestar) -> None:
+    """End the live event streams now: the server is shutting down, and would otherwise wait for them."""
+    broadcaster: Broadcaster = app.state.broadcaster
+    broadcaster.close()
+
+
+def create_asgi_app(settings: Settings, app: Litestar | None = None) -> RequestGuard:
     """The app as served: every request, routed or not, passes the guard (log line, Host/Origin check, token)."""
     return RequestGuard(
-        create_app(settings),
+        create_app(settings) if app is None else app,
         allowed_hosts=[*settings.allowed_hosts, settings.host],
         allowed_origins=settings.allowed_origins,
         token=settings.token,

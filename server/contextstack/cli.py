@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -112,7 +113,13 @@ def serve(settings: Settings) -> int:
     """Run the daemon until SIGINT/SIGTERM; in-flight requests finish and the store closes cleanly."""
     import uvicorn
 
-    from contextstack.app import create_asgi_app
+    from contextstack.app import create_app, create_asgi_app, end_streams
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            # uvicorn's graceful shutdown waits for every open response, and an event stream never ends by itself.
+            end_streams(app)
+            await super().shutdown(sockets)
 
     if not is_loopback(settings.host) and not settings.token:
         print(
@@ -124,8 +131,9 @@ def serve(settings: Settings) -> int:
     _configure_logging(settings.log_level)
     asyncio.run(_prepare_store(settings))
     log.info("store %s ready", settings.db)
+    app = create_app(settings)
     config = uvicorn.Config(
-        create_asgi_app(settings),
+        create_asgi_app(settings, app),
         host=settings.host,
         port=settings.port,
         loop="uvloop" if sys.platform != "win32" else "asyncio",
@@ -136,7 +144,7 @@ def serve(settings: Settings) -> int:
         timeout_graceful_shutdown=10,
         server_header=False,
     )
-    server = uvicorn.Server(config)
+    server = Server(config)
     server.run()
     return 0 if server.started else 1
 

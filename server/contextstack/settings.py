@@ -64,6 +64,8 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     readers: Annotated[int, msgspec.Meta(ge=1, le=32)] = 4
     default_model: str | None = None
     context_budget: Annotated[int, msgspec.Meta(ge=0)] = 4000
+    sse_keepalive: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 15.0
+    sse_queue_size: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 1000
     providers: dict[str, ProviderConfig] = {}
     aliases: dict[str, str | list[str]] = {}
     inject: InjectMode = "prepend"
@@ -83,6 +85,8 @@ ENV_FIELDS = (
     "readers",
     "default_model",
     "context_budget",
+    "sse_keepalive",
+    "sse_queue_size",
     "inject",
 )
 _LIST_FIELDS = {"allowed_hosts", "allowed_origins"}

@@ -1,9 +1,26 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .activity_page import ActivityPage
 from .deleted import Deleted
 from .deleted_deleted import DeletedDeleted
+from .event import Event
+from .event_data import EventData
 from .field_error import FieldError
 from .health import Health
+from .knowledge_bulk_create import KnowledgeBulkCreate
+from .knowledge_bulk_created import KnowledgeBulkCreated
+from .knowledge_create import KnowledgeCreate
+from .knowledge_create_kind import KnowledgeCreateKind
+from .knowledge_entry import KnowledgeEntry
+from .knowledge_entry_kind import KnowledgeEntryKind
+from .knowledge_hit import KnowledgeHit
+from .knowledge_list import KnowledgeList
+from .knowledge_search_result import KnowledgeSearchResult
+from .knowledge_update import KnowledgeUpdate
+from .knowledge_update_kind_type_0 import KnowledgeUpdateKindType0
+from .list_knowledge_kind_type_1 import ListKnowledgeKindType1
+from .list_knowledge_kind_type_2_type_1 import ListKnowledgeKindType2Type1
+from .list_knowledge_kind_type_3_type_1 import ListKnowledgeKindType3Type1
 from .list_projects_status_type_1 import ListProjectsStatusType1
 from .list_projects_status_type_2_type_1 import ListProjectsStatusType2Type1
 from .list_projects_status_type_3_type_1 import ListProjectsStatusType3Type1
@@ -25,6 +42,9 @@ from .project_list import ProjectList
 from .project_status import ProjectStatus
 from .project_update import ProjectUpdate
 from .project_update_status_type_0 import ProjectUpdateStatusType0
+from .search_knowledge_kind_type_1 import SearchKnowledgeKindType1
+from .search_knowledge_kind_type_2_type_1 import SearchKnowledgeKindType2Type1
+from .search_knowledge_kind_type_3_type_1 import SearchKnowledgeKindType3Type1
 from .status_change import StatusChange
 from .status_change_status import StatusChangeStatus
 from .status_counts import StatusCounts
@@ -41,10 +61,27 @@ from .track_progress import TrackProgress
 from .track_update import TrackUpdate
 
 __all__ = (
+    "ActivityPage",
     "Deleted",
     "DeletedDeleted",
+    "Event",
+    "EventData",
     "FieldError",
     "Health",
+    "KnowledgeBulkCreate",
+    "KnowledgeBulkCreated",
+    "KnowledgeCreate",
+    "KnowledgeCreateKind",
+    "KnowledgeEntry",
+    "KnowledgeEntryKind",
+    "KnowledgeHit",
+    "KnowledgeList",
+    "KnowledgeSearchResult",
+    "KnowledgeUpdate",
+    "KnowledgeUpdateKindType0",
+    "ListKnowledgeKindType1",
+    "ListKnowledgeKindType2Type1",
+    "ListKnowledgeKindType3Type1",
     "ListProjectsStatusType1",
     "ListProjectsStatusType2Type1",
     "ListProjectsStatusType3Type1",
@@ -66,6 +103,9 @@ __all__ = (
     "ProjectStatus",
     "ProjectUpdate",
     "ProjectUpdateStatusType0",
+    "SearchKnowledgeKindType1",
+    "SearchKnowledgeKindType2Type1",
+    "SearchKnowledgeKindType3Type1",
     "StatusChange",
     "StatusChangeStatus",
     "StatusCounts",

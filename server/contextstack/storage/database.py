@@ -98,6 +98,29 @@ class Transaction:
         self.events.append(event)
         return event
 
+    async def record_events(
+        self, type: str, *, actor: str, changes: Sequence[tuple[str | None, str | None, dict[str, Any]]]
+    ) -> list[Event]:
+        """Write one event per (project_id, entity_id, data) in a single statement: for bulk changes."""
+        rows = [
+            (self.created_at, project_id, actor, type, entity_id, _encode_json(data).decode())
+            for project_id, entity_id, data in changes
+        ]
+        await self.conn.executemany(
+            "INSERT INTO events (created_at, project_id, actor, type, entity_id, data) VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        # One writer, one statement: the rows got consecutive ids ending at the last one inserted.
+        last = await self.fetchone("SELECT last_insert_rowid()")
+        assert last is not None
+        first = int(last[0]) - len(rows) + 1
+        events = [
+            Event(first + n, self.created_at, project_id, actor, type, entity_id, data)
+            for n, (project_id, entity_id, data) in enumerate(changes)
+        ]
+        self.events.extend(events)
+        return events
+
 
 class Database:
     """The SQLite store of one daemon."""

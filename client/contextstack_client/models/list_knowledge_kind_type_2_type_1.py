@@ -1,0 +1,18 @@
+from typing import Literal
+
+ListKnowledgeKindType2Type1 = Literal["architecture", "constraint", "convention", "decision", "note", "reference"]
+
+LIST_KNOWLEDGE_KIND_TYPE_2_TYPE_1_VALUES: set[ListKnowledgeKindType2Type1] = {
+    "architecture",
+    "constraint",
+    "convention",
+    "decision",
+    "note",
+    "reference",
+}
+
+
+def check_list_knowledge_kind_type_2_type_1(value: str) -> ListKnowledgeKindType2Type1:
+    if value in LIST_KNOWLEDGE_KIND_TYPE_2_TYPE_1_VALUES:
+        return value
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {LIST_KNOWLEDGE_KIND_TYPE_2_TYPE_1_VALUES!r}")

@@ -1,0 +1,1 @@
+"""The memory layer: knowledge entries and their ranked full-text search."""

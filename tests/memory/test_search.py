@@ -1,0 +1,271 @@
+"""Knowledge search: ranking, prefixes, filters, highlights, and that any text is searched safely as words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from litestar.testing import AsyncTestClient
+
+from contextstack.memory.models import KnowledgeBulkCreate, KnowledgeCreate
+from contextstack.memory.search import query_terms, search_knowledge
+from contextstack.memory.service import create_knowledge, create_knowledge_bulk
+from contextstack.storage import Database
+
+Client = AsyncTestClient[object]
+
+
+async def add(client: Client, title: str, body: str = "", **extra: object) -> str:
+    response = await client.post("/api/knowledge", json={"kind": "note", "title": title, "body": body, **extra})
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def search(client: Client, q: str, **params: object) -> list[dict[str, Any]]:
+    response = await client.get("/api/knowledge/search", params={"q": q, **params})
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def found(client: Client, q: str, **params: object) -> list[str]:
+    return [hit["entry"]["id"] for hit in await search(client, q, **params)]
+
+
+async def test_a_title_match_ranks_above_a_tag_match_above_a_body_match(client: Client) -> None:
+    in_body = await add(client, "Deployment notes", "We retry webhooks three times.")
+    in_title = await add(client, "Webhooks are retried", "Three times, then dropped.")
+    in_tags = await add(client, "Delivery policy", "Three attempts.", tags=["webhooks"])
+    await add(client, "Unrelated", "Nothing to see.")
+    hits = await search(client, "webhooks")
+    assert [hit["entry"]["id"] for hit in hits] == [in_title, in_tags, in_body]
+    assert hits[0]["score"] > hits[1]["score"] > hits[2]["score"] > 0
+
+
+async def test_hits_carry_a_highlighted_title_and_body_snippet(client: Client) -> None:
+    await add(client, "Use SQLite in WAL mode", "Readers never wait: WAL lets them read while one writer writes.")
+    [hit] = await search(client, "wal")
+    assert hit["title_highlight"] == "Use SQLite in <mark>WAL</mark> mode"
+    assert "<mark>WAL</mark> lets them read" in hit["snippet"]
+
+
+async def test_every_word_must_match(client: Client) -> None:
+    both = await add(client, "Postgres connection pool", "")
+    await add(client, "Postgres backups", "")
+    assert await found(client, "postgres pool ") == [both]
+
+
+async def test_the_last_word_is_a_prefix_unless_the_text_ends_in_whitespace(client: Client) -> None:
+    entry = await add(client, "Architecture overview", "")
+    assert await found(client, "archi") == [entry]
+    assert await found(client, "overview arch") == [entry]
+    assert await found(client, "archi ") == []
+    assert await found(client, "arch overview") == []
+
+
+async def test_case_and_diacritics_do_not_matter(client: Client) -> None:
+    entry = await add(client, "Café naïve Über", "")
+    for q in ("cafe", "CAFÉ", "naive uber", "ÜBER NAÏVE "):
+        assert await found(client, q) == [entry], q
+
+
+async def test_words_in_any_script_are_found(client: Client) -> None:
+    entry = await add(client, "東京 の 設定", "Ελληνικά κείμενα")
+    assert await found(client, "東京") == [entry]
+    assert await found(client, "ΕΛΛΗΝΙΚΆ") == [entry]
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"',
+        '""',
+        "(",
+        ")",
+        "AND",
+        "OR",
+        "NOT",
+        "a OR b",
+        "NOT a",
+        "*",
+        "a*",
+        "title:a",
+        ":",
+        "-a",
+        "^a",
+        "NEAR(a b)",
+        "a AND",
+        "{title}: a",
+        "+",
+        "'",
+        "\\",
+        "",
+        "   ",
+        "!!!",
+        "\x00",
+        "🚀",
+        "e\u0301",
+    ],
+)
+async def test_query_syntax_is_searched_as_words_never_an_error(client: Client, q: str) -> None:
+    await add(client, "a AND b OR c", "NOT near title")
+    assert isinstance(await search(client, q), list)
+
+
+async def test_syntax_words_are_plain_words(client: Client) -> None:
+    entry = await add(client, "Errors are NOT retried", "")
+    await add(client, "Errors are retried", "")
+    assert await found(client, "not retried") == [entry]
+    assert await found(client, "NEAR(") == []
+
+
+async def test_text_without_words_finds_nothing(client: Client) -> None:
+    await add(client, "Anything", "")
+    for q in ("", "   ", "?!", '"*"', "🚀🚀"):
+        assert await found(client, q) == []
+
+
+async def test_search_in_a_project_includes_global_entries(client: Client) -> None:
+    for slug in ("one", "two"):
+        assert (await client.post("/api/projects", json={"name": slug, "slug": slug})).status_code == 201
+    mine = await add(client, "Retry policy", "", project="one")
+    await add(client, "Retry policy", "", project="two")
+    shared = await add(client, "Retry policy", "")
+    assert set(await found(client, "retry", project="one")) == {mine, shared}
+    assert len(await found(client, "retry")) == 3
+    response = await client.get("/api/knowledge/search", params={"q": "retry", "project": "nope"})
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["field"] == "query.project"
+
+
+async def test_search_filters_by_kind_and_leaves_out_superseded_entries(client: Client) -> None:
+    old = await add(client, "Retry twice", "")
+    new = await add(client, "Retry three times", "", supersedes=old)
+    constraint = await add(client, "Retry budget", "", kind="constraint")
+    assert set(await found(client, "retry")) == {new, constraint}
+    assert set(await found(client, "retry", include_superseded="true")) == {old, new, constraint}
+    assert await found(client, "retry", kind="constraint") == [constraint]
+
+
+async def test_limit_bounds_the_hits(client: Client) -> None:
+    for i in range(5):
+        await add(client, f"Note {i}", "")
+    assert len(await found(client, "note", limit=2)) == 2
+    for bad in (0, 101, "many"):
+        response = await client.get("/api/knowledge/search", params={"q": "note", "limit": bad})
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["field"] == "query.limit"
+
+
+async def test_edits_and_deletes_are_searchable_at_once(client: Client) -> None:
+    entry = await add(client, "Old wording", "")
+    await client.patch(f"/api/knowledge/{entry}", json={"title": "New wording", "tags": ["fresh"]})
+    assert await found(client, "old") == []
+    assert await found(client, "new") == await found(client, "fresh") == [entry]
+    await client.delete(f"/api/knowledge/{entry}")
+    assert await found(client, "wording") == []
+
+
+def test_query_terms_quote_words_and_mark_the_last_as_prefix() -> None:
+    assert [tuple(t) for t in query_terms('say "AND" (or) NOT-this')] == [
+        ("say", False),
+        ("AND", False),
+        ("or", False),
+        ("NOT", False),
+        ("this", True),
+    ]
+    assert query_terms("one two ") == [("one", False), ("two", False)]
+    assert query_terms("one a") == [("one", False), ("a", False)]
+    assert query_terms("…") == []
+
+
+@settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.text(max_size=60))
+async def test_any_text_is_answered_with_200(client: Client, q: str) -> None:
+    response = await client.get("/api/knowledge/search", params={"q": q})
+    assert response.status_code == 200, response.text
+
+
+# Words whose case and diacritics fold the same way in Python (NFKD, then casefold) as in the index's tokenizer.
+VOCABULARY = [
+    "Café",
+    "cafe",
+    "CAFÉS",
+    "naïve",
+    "Über",
+    "uber",
+    "résumé",
+    "Ångström",
+    "data",
+    "database",
+    "dat",
+    "datum",
+    "AND",
+    "OR",
+    "NOT",
+    "NEAR",
+    "東京",
+    "東",
+    "Ελληνικά",
+    "x",
+    "x86",
+    "42",
+    "c++",
+    "foo-bar",
+    "e\u0301t",
+    "ünïcödé",
+]
+SEPARATORS = [" ", "  ", "-", ".", '"', "(", ")", "*", ":", "^", "+", "\t", "\n", ", "]
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", fold(text))
+
+
+@pytest.fixture
+async def corpus(db: Database) -> Database:
+    items = [
+        KnowledgeCreate(
+            kind="note",
+            title=" ".join(VOCABULARY[(i * 7 + k) % len(VOCABULARY)] for k in range(3)),
+            body=" ".join(VOCABULARY[(i * 5 + k * 3) % len(VOCABULARY)] for k in range(6)),
+            tags=[VOCABULARY[(i * 11) % len(VOCABULARY)]],
+        )
+        for i in range(60)
+    ]
+    await create_knowledge_bulk(db, KnowledgeBulkCreate(items=items), "api")
+    await create_knowledge(db, KnowledgeCreate(kind="note", title="Dates and data", body=""), "api")
+    return db
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    parts=st.lists(
+        st.one_of(st.sampled_from(VOCABULARY), st.sampled_from(VOCABULARY).map(lambda w: w[:2])), min_size=1, max_size=4
+    ),
+    separators=st.lists(st.sampled_from(SEPARATORS), min_size=5, max_size=5),
+    trailing=st.sampled_from(["", " ", ".", "*"]),
+)
+async def test_every_hit_contains_the_searched_words(
+    corpus: Database, parts: list[str], separators: list[str], trailing: str
+) -> None:
+    q = "".join(part + separator for part, separator in zip(parts, separators, strict=False)).rstrip() + trailing
+    searched = words(q)
+    hits = await search_knowledge(corpus, q, limit=100)
+    last_is_prefix = bool(q) and not q[-1].isspace()
+    for hit in hits:
+        text = words(" ".join([hit.entry.title, hit.entry.body, *hit.entry.tags]))
+        for n, word in enumerate(searched):
+            if last_is_prefix and n == len(searched) - 1:
+                assert any(token.startswith(word) for token in text), (q, word, hit.entry.title)
+            else:
+                assert word in text, (q, word, hit.entry.title)
