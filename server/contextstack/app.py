@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from contextstack import __version__
+from contextstack.assembly.controller import get_project_context
 from contextstack.context.controller import ProjectController
 from contextstack.context.plan_controller import PhaseController, StepController, TrackController, get_project_plan
 from contextstack.dependencies import DEPENDENCIES
@@ -63,6 +64,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
     return [
         health,
         ProjectController,
+        get_project_context,
         TrackController,
         PhaseController,
         StepController,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -33,6 +34,7 @@ async def log(db: Database, project_id: str, *events: tuple[str, str]) -> list[s
         async with db.transaction() as tx:
             await tx.record_event(type, actor=actor, project_id=project_id, entity_id=new_id("stp"), data={"n": 1})
             times.append(tx.created_at)
+        await asyncio.sleep(0.002)  # times have millisecond resolution: keep each event's distinct
     return times
 
 

@@ -1,11 +1,14 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .activity_page import ActivityPage
+from .assembled_context import AssembledContext
+from .assembled_context_tokenizer import AssembledContextTokenizer
 from .deleted import Deleted
 from .deleted_deleted import DeletedDeleted
 from .event import Event
 from .event_data import EventData
 from .field_error import FieldError
+from .get_project_context_format import GetProjectContextFormat
 from .health import Health
 from .knowledge_bulk_create import KnowledgeBulkCreate
 from .knowledge_bulk_created import KnowledgeBulkCreated
@@ -26,6 +29,9 @@ from .list_projects_status_type_2_type_1 import ListProjectsStatusType2Type1
 from .list_projects_status_type_3_type_1 import ListProjectsStatusType3Type1
 from .located_step import LocatedStep
 from .located_step_status import LocatedStepStatus
+from .manifest_item import ManifestItem
+from .manifest_item_kind import ManifestItemKind
+from .manifest_item_reason import ManifestItemReason
 from .move import Move
 from .phase import Phase
 from .phase_create import PhaseCreate
@@ -45,6 +51,7 @@ from .project_update_status_type_0 import ProjectUpdateStatusType0
 from .search_knowledge_kind_type_1 import SearchKnowledgeKindType1
 from .search_knowledge_kind_type_2_type_1 import SearchKnowledgeKindType2Type1
 from .search_knowledge_kind_type_3_type_1 import SearchKnowledgeKindType3Type1
+from .section_tokens import SectionTokens
 from .status_change import StatusChange
 from .status_change_status import StatusChangeStatus
 from .status_counts import StatusCounts
@@ -62,11 +69,14 @@ from .track_update import TrackUpdate
 
 __all__ = (
     "ActivityPage",
+    "AssembledContext",
+    "AssembledContextTokenizer",
     "Deleted",
     "DeletedDeleted",
     "Event",
     "EventData",
     "FieldError",
+    "GetProjectContextFormat",
     "Health",
     "KnowledgeBulkCreate",
     "KnowledgeBulkCreated",
@@ -87,6 +97,9 @@ __all__ = (
     "ListProjectsStatusType3Type1",
     "LocatedStep",
     "LocatedStepStatus",
+    "ManifestItem",
+    "ManifestItemKind",
+    "ManifestItemReason",
     "Move",
     "Phase",
     "PhaseCreate",
@@ -106,6 +119,7 @@ __all__ = (
     "SearchKnowledgeKindType1",
     "SearchKnowledgeKindType2Type1",
     "SearchKnowledgeKindType3Type1",
+    "SectionTokens",
     "StatusChange",
     "StatusChangeStatus",
     "StatusCounts",

@@ -63,9 +63,11 @@ def query_terms(text: str) -> list[Term]:
     return list(dict.fromkeys(terms))[:MAX_TERMS]
 
 
-def match_expression(terms: list[Term]) -> str:
-    """The FTS5 query for these terms: each a quoted string (so nothing in it is syntax), all required."""
-    return " ".join('"' + term.word.replace('"', '""') + '"' + ("*" if term.prefix else "") for term in terms)
+def match_expression(terms: list[Term], *, any_term: bool = False) -> str:
+    """The FTS5 query for these terms: each a quoted string (so nothing in it is syntax), all (or any) required."""
+    return (" OR " if any_term else " ").join(
+        '"' + term.word.replace('"', '""') + '"' + ("*" if term.prefix else "") for term in terms
+    )
 
 
 _ENTRY_COLUMNS = ", ".join(f"k.{column}" for column in COLUMNS)
@@ -79,16 +81,19 @@ async def search_knowledge(
     kind: str | None = None,
     limit: int = 20,
     include_superseded: bool = False,
+    any_term: bool = False,
 ) -> list[KnowledgeHit]:
     """The entries matching the user text `q`, best first, with highlighted title and body snippet.
 
     With `project_id`, the project's entries and the global ones; without, every entry. Superseded entries
-    are left out unless `include_superseded`. At most `limit` hits (and at most `RANKED_CANDIDATES`).
+    are left out unless `include_superseded`. At most `limit` hits (and at most `RANKED_CANDIDATES`). With
+    `any_term`, an entry matching any of the words is a hit (BM25 ranks those matching more, rarer words first):
+    what context assembly uses for a whole question.
     """
     terms = query_terms(q)
     if not terms or limit < 1:
         return []
-    match = match_expression(terms)
+    match = match_expression(terms, any_term=any_term)
     filters: list[str] = []
     params: list[object] = [match]
     if not include_superseded:

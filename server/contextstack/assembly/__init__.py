@@ -1,0 +1,1 @@
+"""Context assembly: a project turned into the document every model starts from."""

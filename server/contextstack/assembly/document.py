@@ -1,0 +1,136 @@
+"""Fitting blocks of context into a token budget and rendering them as one Markdown document.
+
+Blocks are offered in order of importance. Each goes in whole if it fits, else as its summary if it has one
+and that fits, else not at all (reason `budget`). So less important blocks are the first to go, and a long
+block is cut to a summary before it is dropped. Chosen blocks are then laid out in document order, each
+section under its heading. Nothing here depends on the clock, so the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from contextstack.assembly.models import ManifestItem, Reason, SectionTokens
+
+# Document order of the sections; the heading is rendered above the first block a section keeps.
+SECTIONS: dict[str, str | None] = {
+    "project": None,
+    "instructions": "## Instructions",
+    "progress": "## Progress",
+    "in_progress": "## In progress",
+    "blocked": "## Blocked",
+    "next_steps": "## Next steps",
+    "pinned": "## Pinned knowledge",
+    "relevant": "## Relevant knowledge",
+    "recent": "## Recent decisions and constraints",
+}
+
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A piece of the document: its section, its full text and an optional shorter summary (both end in \\n)."""
+
+    section: str
+    text: str
+    summary: str | None = None
+    kind: str | None = None  # "step" | "knowledge": listed in the manifest
+    id: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Fitted:
+    document: str
+    tokens: int
+    sections: list[SectionTokens]
+    manifest: list[ManifestItem]
+
+
+def cut_to_words(text: str, max_words: int) -> str:
+    """The first `max_words` words of `text` on one line, with an ellipsis when anything was cut."""
+    words = _WORD.findall(text)
+    return " ".join(words[:max_words]) + (" …" if len(words) > max_words else "")
+
+
+def cut_to_tokens(text: str, budget: int, count: Callable[[str], int]) -> str:
+    """The longest start of `text`, in whole words and keeping its line breaks, whose count fits `budget`."""
+    pieces = re.findall(r"[^\S\n]*\S+|\n", text)  # each word with the spaces before it, and each line break
+    low, high = 0, len(pieces)
+    while low < high:  # the largest n whose first n pieces fit
+        middle = (low + high + 1) // 2
+        if count("".join(pieces[:middle]).rstrip() + "\n") <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    kept = "".join(pieces[:low]).rstrip()
+    return kept + "\n" if kept else ""
+
+
+def fit(blocks: Sequence[Block], budget: int, count: Callable[[str], int]) -> Fitted:
+    """Choose what fits `budget` (blocks are in order of importance) and render the document."""
+    heading_cost = {section: count(f"\n{heading}\n") for section, heading in SECTIONS.items() if heading}
+    chosen: dict[int, str] = {}
+    reasons: dict[int, Reason] = {}
+    opened: set[str] = set()
+    used = 0
+    for index, block in enumerate(blocks):
+        opening = 0 if block.section in opened else heading_cost.get(block.section, 0)
+        for text, reason in ((block.text, "included"), (block.summary, "summarised")):
+            if text is None:
+                continue
+            cost = opening + count(text)
+            if used + cost <= budget:
+                chosen[index], reasons[index] = text, reason  # type: ignore[assignment]
+                opened.add(block.section)
+                used += cost
+                break
+        else:
+            reasons[index] = "budget"
+            if index == 0 and budget > used:
+                # The project's own header never goes entirely: cut it to what fits, at a word boundary.
+                header = cut_to_tokens(block.text, budget - used, count)
+                if header:
+                    chosen[index], reasons[index] = header, "summarised"
+                    opened.add(block.section)
+                    used += count(header)
+    document, sections = _render(blocks, chosen, count)
+    tokens = count(document)
+    # A real tokenizer is not exactly additive over lines: drop the least important blocks until it fits.
+    while tokens > budget and chosen:
+        last = max(chosen)
+        del chosen[last]
+        reasons[last] = "budget"
+        document, sections = _render(blocks, chosen, count)
+        tokens = count(document)
+    manifest = [
+        ManifestItem(
+            kind=block.kind,  # type: ignore[arg-type]
+            id=block.id,
+            title=block.title,
+            section=block.section,
+            included=index in chosen,
+            reason=reasons[index],
+        )
+        for index, block in enumerate(blocks)
+        if block.kind is not None
+    ]
+    return Fitted(document=document, tokens=tokens, sections=sections, manifest=manifest)
+
+
+def _render(
+    blocks: Sequence[Block], chosen: dict[int, str], count: Callable[[str], int]
+) -> tuple[str, list[SectionTokens]]:
+    parts: list[str] = []
+    sections: list[SectionTokens] = []
+    for section, heading in SECTIONS.items():
+        texts = [chosen[i] for i, block in enumerate(blocks) if i in chosen and block.section == section]
+        if not texts:
+            continue
+        text = (f"\n{heading}\n" if heading else "") + "".join(texts)
+        parts.append(text)
+        sections.append(SectionTokens(name=section, tokens=count(text)))
+    return "".join(parts), sections

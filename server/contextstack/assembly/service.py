@@ -1,0 +1,251 @@
+"""Assemble a project's context: gather what matters, fit it to the budget, cache the answer.
+
+What goes in, most important first (the first to be kept when the budget is tight):
+the project's name, description and instructions; the one-line progress summary; the steps in progress (with
+their instructions and acceptance criteria); pinned knowledge; blocked steps and their reasons; the knowledge
+most relevant to the query; the next steps that can start; per-track progress; recent decisions and
+constraints. Superseded knowledge is left out.
+
+Answers are cached per (project, query words, budget) and invalidated when anything of that project, or any
+global knowledge, commits a change: an unchanged project costs no SQL.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterable
+
+from contextstack.assembly.document import Block, cut_to_words, fit
+from contextstack.assembly.models import AssembledContext, ManifestItem
+from contextstack.assembly.tokens import token_counter
+from contextstack.context.service import resolve_project
+from contextstack.execution.models import LocatedStep, StatusReport
+from contextstack.execution.service import get_status
+from contextstack.memory.models import KnowledgeEntry
+from contextstack.memory.search import query_terms, search_knowledge
+from contextstack.memory.service import COLUMNS, entry_from_row
+from contextstack.storage import Database, Event
+
+DEFAULT_BUDGET = 4000
+MAX_BUDGET = 1_000_000
+PINNED_LIMIT = 50
+RELEVANT_LIMIT = 10
+RECENT_LIMIT = 10
+NEXT_LIMIT = 5
+SUMMARY_WORDS = 40
+CACHE_SIZE = 256
+
+# Words too common to say what a question is about; the rest are searched for (any of them).
+_STOPWORDS = frozenset(
+    (
+        "a an and are as at be but by can could do does for from has have how i if in is it its me my no not of "
+        "on or our should so that the their then there these this to us was we what when where which who why "
+        "will with would you your"
+    ).split()
+)
+_KNOWLEDGE_COLUMNS = ", ".join(COLUMNS)
+
+
+def search_words(query: str | None) -> tuple[str, ...]:
+    """The words of a query that assembly searches knowledge for: lower-cased, no stopwords, in order."""
+    if not query:
+        return ()
+    words = (term.word.lower() for term in query_terms(query))
+    return tuple(dict.fromkeys(word for word in words if word not in _STOPWORDS and len(word) > 1))
+
+
+class ContextCache:
+    """Assembled contexts of one store, dropped when their project (or global knowledge) changes."""
+
+    def __init__(self, db: Database) -> None:
+        self.generations: dict[str | None, int] = {}
+        self.entries: OrderedDict[tuple[str, tuple[str, ...], int], tuple[int, int, AssembledContext]] = OrderedDict()
+        db.on_commit(self.on_commit)
+
+    def on_commit(self, events: list[Event]) -> None:
+        for event in events:
+            self.generations[event.project_id] = self.generations.get(event.project_id, 0) + 1
+
+    def get(self, key: tuple[str, tuple[str, ...], int]) -> AssembledContext | None:
+        found = self.entries.get(key)
+        if found is None:
+            return None
+        project_generation, global_generation, context = found
+        if (project_generation, global_generation) != self.stamp(context.project_id):
+            del self.entries[key]
+            return None
+        self.entries.move_to_end(key)
+        return context
+
+    def stamp(self, project_id: str) -> tuple[int, int]:
+        return self.generations.get(project_id, 0), self.generations.get(None, 0)
+
+    def put(self, key: tuple[str, tuple[str, ...], int], stamp: tuple[int, int], context: AssembledContext) -> None:
+        self.entries[key] = (*stamp, context)
+        self.entries.move_to_end(key)
+        while len(self.entries) > CACHE_SIZE:
+            self.entries.popitem(last=False)
+
+
+_caches: weakref.WeakKeyDictionary[Database, ContextCache] = weakref.WeakKeyDictionary()
+
+
+def context_cache(db: Database) -> ContextCache:
+    """The cache of this store, created (and subscribed to its commits) on first use."""
+    cache = _caches.get(db)
+    if cache is None:
+        cache = _caches[db] = ContextCache(db)
+    return cache
+
+
+async def assemble_context(
+    db: Database, project: str, *, query: str | None = None, budget: int | None = None
+) -> AssembledContext:
+    """The context document of `project` (id or slug) within `budget` tokens, relevant to `query`."""
+    budget = DEFAULT_BUDGET if budget is None else budget
+    words = search_words(query)
+    cache = context_cache(db)
+    key = (project, words, budget)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    found = await resolve_project(db, project)
+    stamp = cache.stamp(found.id)  # read before the queries: a change during them makes the answer stale
+    context = await _assemble(db, project, words, budget)
+    cache.put(key, stamp, context)
+    return context
+
+
+async def _assemble(db: Database, project: str, words: tuple[str, ...], budget: int) -> AssembledContext:
+    status = await get_status(db, project, next_limit=NEXT_LIMIT, recent_limit=0)
+    project_id = status.project.id
+    pinned = await _entries(
+        db,
+        "superseded_by IS NULL AND pinned = 1 AND (project_id = ? OR project_id IS NULL)"
+        " ORDER BY project_id IS NULL, created_at, id LIMIT ?",
+        (project_id, PINNED_LIMIT),
+    )
+    seen = {entry.id for entry in pinned}
+    relevant: list[KnowledgeEntry] = []
+    if words:
+        hits = await search_knowledge(
+            db, " ".join(words) + " ", project_id=project_id, limit=RELEVANT_LIMIT + len(seen), any_term=True
+        )
+        relevant = [hit.entry for hit in hits if hit.entry.id not in seen][:RELEVANT_LIMIT]
+        seen.update(entry.id for entry in relevant)
+    recent = [
+        entry
+        for entry in await _entries(
+            db,
+            "superseded_by IS NULL AND pinned = 0 AND kind IN ('decision', 'constraint')"
+            " AND (project_id = ? OR project_id IS NULL) ORDER BY created_at DESC, id DESC LIMIT ?",
+            (project_id, RECENT_LIMIT + len(seen)),
+        )
+        if entry.id not in seen
+    ][:RECENT_LIMIT]
+    superseded = await _entries(
+        db,
+        "superseded_by IS NOT NULL AND project_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?",
+        (project_id, RECENT_LIMIT),
+    )
+    blocks = [
+        *_project_blocks(status),
+        *(_step_block("in_progress", step, detailed=True) for step in status.in_progress),
+        *(_knowledge_block("pinned", entry) for entry in pinned),
+        *(_step_block("blocked", step) for step in status.blocked),
+        *(_knowledge_block("relevant", entry) for entry in relevant),
+        *(_step_block("next_steps", step) for step in status.next_steps),
+        *_track_blocks(status),
+        *(_knowledge_block("recent", entry) for entry in recent),
+    ]
+    tokenizer, count = token_counter()
+    fitted = fit(blocks, budget, count)
+    return AssembledContext(
+        project_id=project_id,
+        project_slug=status.project.slug,
+        document=fitted.document,
+        tokens=fitted.tokens,
+        budget=budget,
+        tokenizer=tokenizer,
+        sections=fitted.sections,
+        manifest=[*fitted.manifest, *(_superseded_item(entry) for entry in superseded)],
+    )
+
+
+async def _entries(db: Database, where: str, params: Iterable[object]) -> list[KnowledgeEntry]:
+    rows = await db.fetchall(f"SELECT {_KNOWLEDGE_COLUMNS} FROM knowledge WHERE {where}", tuple(params))
+    return [entry_from_row(row) for row in rows]
+
+
+def _project_blocks(status: StatusReport) -> list[Block]:
+    project = status.project
+    header = f"# {project.name}\n"
+    if project.description.strip():
+        header += f"\n{project.description.strip()}\n"
+    blocks = [Block("project", header, f"# {project.name}\n\n{cut_to_words(project.description, SUMMARY_WORDS)}\n")]
+    if project.instructions.strip():
+        blocks.append(
+            Block(
+                "instructions",
+                project.instructions.strip() + "\n",
+                cut_to_words(project.instructions, SUMMARY_WORDS * 2) + "\n",
+            )
+        )
+    counts = status.counts
+    if counts.total:
+        blocks.append(
+            Block(
+                "progress",
+                f"{counts.done} of {counts.total} steps done ({counts.percent_done:g}%); "
+                f"{counts.in_progress} in progress, {counts.blocked} blocked.\n",
+            )
+        )
+    return blocks
+
+
+def _track_blocks(status: StatusReport) -> list[Block]:
+    return [
+        Block(
+            "progress",
+            f"- {track.name}: {track.counts.done} of {track.counts.total} done ({track.counts.percent_done:g}%)\n",
+        )
+        for track in status.tracks
+        if track.counts.total
+    ]
+
+
+def _step_block(section: str, step: LocatedStep, *, detailed: bool = False) -> Block:
+    line = f"- **{step.title}** ({step.track_name} / {step.phase_name})"
+    if step.status == "blocked" and step.blocked_reason:
+        line += f" — blocked: {step.blocked_reason}"
+    summary = line + "\n"
+    text = summary
+    if step.description.strip():
+        description = _indent(step.description) if detailed else cut_to_words(step.description, SUMMARY_WORDS)
+        text += f"  {description}\n"
+    if detailed and step.instructions.strip():
+        text += f"  Instructions: {_indent(step.instructions)}\n"
+    if detailed and step.acceptance_criteria:
+        text += "  Acceptance criteria:\n" + "".join(f"  - [ ] {c}\n" for c in step.acceptance_criteria)
+    return Block(section, text, summary if text != summary else None, "step", step.id, step.title)
+
+
+def _knowledge_block(section: str, entry: KnowledgeEntry) -> Block:
+    scope = "" if entry.project_id else ", global"
+    tags = f"; tags: {', '.join(entry.tags)}" if entry.tags else ""
+    line = f"- **{entry.title}** _({entry.kind}{scope}{tags})_"
+    body = entry.body.strip()
+    text = line + (f"\n  {_indent(body)}\n" if body else "\n")
+    summary = line + (f": {cut_to_words(body, SUMMARY_WORDS)}\n" if body else "\n")
+    return Block(section, text, summary if summary != text else None, "knowledge", entry.id, entry.title)
+
+
+def _superseded_item(entry: KnowledgeEntry) -> ManifestItem:
+    return ManifestItem(
+        kind="knowledge", id=entry.id, title=entry.title, section="", included=False, reason="superseded"
+    )
+
+
+def _indent(text: str) -> str:
+    return "\n  ".join(line.rstrip() for line in text.strip().splitlines())

@@ -1,0 +1,60 @@
+"""Token counts: tiktoken's cl100k_base when its encoding file is on this machine, else a conservative estimate.
+
+The estimate counts each newline as a token, each punctuation or symbol character as a token, and each word
+as one token per started 4 characters (per started 3 bytes outside ASCII). Real tokenizers merge more than
+that, so the estimate over-counts: a budget it keeps is kept. It is also additive over text split at line
+ends, which lets assembly add up the cost of the lines it chooses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+from contextstack.assembly.models import Tokenizer
+
+_PIECES = re.compile(r"\w+|[^\w\s]|\n")
+_CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
+
+
+def estimate_tokens(text: str) -> int:
+    """The conservative estimate (see the module's docstring)."""
+    total = 0
+    for piece in _PIECES.findall(text):
+        if len(piece) == 1:
+            total += 1
+        elif piece.isascii():
+            total += math.ceil(len(piece) / 4)
+        else:
+            total += math.ceil(len(piece.encode()) / 3)
+    return total
+
+
+def _offline_encoding_file() -> Path | None:
+    folder = os.environ.get("TIKTOKEN_CACHE_DIR") or os.environ.get("DATA_GYM_CACHE_DIR")
+    base = Path(folder) if folder else Path(tempfile.gettempdir()) / "data-gym-cache"
+    path = base / hashlib.sha1(_CL100K_URL.encode()).hexdigest()
+    return path if path.is_file() else None
+
+
+@cache
+def token_counter() -> tuple[Tokenizer, Callable[[str], int]]:
+    """The counter to use, decided once: tiktoken only if it is installed and needs no download."""
+    try:
+        import tiktoken
+    except ImportError:
+        return "estimate", estimate_tokens
+    if _offline_encoding_file() is None:
+        return "estimate", estimate_tokens
+    encoding = tiktoken.get_encoding("cl100k_base")
+
+    def count(text: str) -> int:
+        return len(encoding.encode(text, disallowed_special=()))
+
+    return "cl100k_base", count
