@@ -28,7 +28,7 @@ from contextstack.memory.controller import KnowledgeController
 from contextstack.problems import EXCEPTION_HANDLERS
 from contextstack.providers.controller import list_models, list_providers
 from contextstack.providers.service import Providers
-from contextstack.proxy.controller import OpenAIProxy
+from contextstack.proxy.controller import OpenAIProxy, ProjectOpenAIProxy
 from contextstack.settings import Settings
 from contextstack.storage import Database
 from contextstack.system.controller import health
@@ -75,6 +75,7 @@ def route_handlers() -> list[ControllerRouterHandler]:
         list_providers,
         list_models,
         OpenAIProxy,
+        ProjectOpenAIProxy,
         create_static_files_router(
             path=ASSETS, directories=[swagger_ui_bundle.swagger_ui_path], include_in_schema=False
         ),

@@ -157,6 +157,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def create_project(proxy: str) -> int:
+    """A project with a page of instructions to inject; the tokens of context a request gets."""
+    project = {
+        "name": "Benchmark",
+        "slug": "bench",
+        "description": "A web shop: catalogue, cart, checkout and the admin screens around them. " * 8,
+        "instructions": "Answer in British English. Prefer small, reviewed changes with tests. " * 12,
+    }
+    assert httpx.post(proxy + "/api/projects", json=project).status_code == 201
+    response = httpx.post(
+        proxy + "/v1/chat/completions",
+        json={"model": "fake/fake-small", "messages": MESSAGES},
+        headers={"X-Contextstack-Project": "bench"},
+    )
+    return int(response.headers["x-contextstack-context-tokens"])
+
+
 def resident_mb(pid: int) -> tuple[float, float]:
     """(current, peak) resident memory of a process, in MB."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
@@ -213,6 +230,12 @@ def run(requests: int, streams: int) -> dict[str, float]:
         print(f"{'':<28} CPU per request: daemon {proxy_cpu:.2f} ms, fake upstream {fake_cpu:.2f} ms")
         figures.update({f"completion_{key}": value for key, value in completion.items()})
         figures["completion_daemon_cpu_ms"] = proxy_cpu
+        tokens = create_project(daemon.url)
+        injected = report(
+            f"completion ({tokens} tokens injected)",
+            *completion_latency(upstream, daemon.url, requests, {"X-Contextstack-Project": "bench"}),
+        )
+        figures.update({f"injected_{key}": value for key, value in injected.items()})
         first_byte = report("stream, time to first byte", *first_byte_latency(upstream, daemon.url, requests))
         figures.update({f"ttfb_{key}": value for key, value in first_byte.items()})
         completed, failed, seconds = asyncio.run(concurrent_streams(daemon.url, streams, 0.05))
