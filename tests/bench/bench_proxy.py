@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import platform
 import subprocess
@@ -20,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import repeat
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,10 +65,10 @@ def fake_upstream() -> Iterator[tuple[str, int]]:
 
 
 @contextmanager
-def proxy_daemon(upstream: str, workdir: Path) -> Iterator[Daemon]:
+def proxy_daemon(upstream: str, workdir: Path, log_level: str) -> Iterator[Daemon]:
     config = workdir / "config.toml"
     config.write_text(f'default_model = "fake/fake-small"\n[providers.fake]\nbase_url = "{upstream}"\n')
-    daemon = start_daemon(workdir, env={"CONTEXTSTACK_CONFIG": str(config)})
+    daemon = start_daemon(workdir, env={"CONTEXTSTACK_CONFIG": str(config)}, args=("--log-level", log_level))
     try:
         yield daemon
     finally:
@@ -102,22 +104,26 @@ def report(name: str, direct: list[float], proxied: list[float]) -> dict[str, fl
     figures["added_p50"] = figures["proxy_p50"] - figures["direct_p50"]
     figures["added_p99"] = figures["proxy_p99"] - figures["direct_p99"]
     print(
-        f"{name:<28} direct p50 {figures['direct_p50']:6.2f} ms  p99 {figures['direct_p99']:6.2f} ms | "
+        f"{name:<32} direct p50 {figures['direct_p50']:6.2f} ms  p99 {figures['direct_p99']:6.2f} ms | "
         f"proxy p50 {figures['proxy_p50']:6.2f} ms  p99 {figures['proxy_p99']:6.2f} ms | "
         f"added p50 {figures['added_p50']:5.2f} ms  p99 {figures['added_p99']:5.2f} ms"
     )
     return figures
 
 
+def messages(question: str) -> list[dict[str, str]]:
+    return [MESSAGES[0], {"role": "user", "content": question}]
+
+
 def completion_latency(
-    upstream: str, proxy: str, requests: int, headers: dict[str, str] | None = None
+    upstream: str, proxy: str, requests: int, headers: dict[str, str], questions: Iterator[str]
 ) -> tuple[list[float], list[float]]:
-    body = {"model": "fake/fake-small", "messages": MESSAGES}
     with httpx.Client() as client:
 
         def call(url: str, model: str, extra: dict[str, str]) -> float:
+            body = {"model": model, "messages": messages(next(questions))}
             started = time.perf_counter()
-            response = client.post(url, json={**body, "model": model}, headers=extra)
+            response = client.post(url, json=body, headers=extra)
             elapsed = time.perf_counter() - started
             assert response.status_code == 200, response.text
             return elapsed
@@ -125,17 +131,19 @@ def completion_latency(
         return measure(
             requests,
             lambda: call(upstream + "/chat/completions", "fake-small", {}),
-            lambda: call(proxy + "/v1/chat/completions", "fake/fake-small", headers or {}),
+            lambda: call(proxy + "/v1/chat/completions", "fake/fake-small", headers),
         )
 
 
-def first_byte_latency(upstream: str, proxy: str, requests: int) -> tuple[list[float], list[float]]:
-    body = {"model": "fake/fake-small", "messages": MESSAGES, "stream": True}
+def first_byte_latency(
+    upstream: str, proxy: str, requests: int, headers: dict[str, str]
+) -> tuple[list[float], list[float]]:
+    body = {"messages": MESSAGES, "stream": True}
     with httpx.Client() as client:
 
-        def call(url: str, model: str) -> float:
+        def call(url: str, model: str, extra: dict[str, str]) -> float:
             started = time.perf_counter()
-            with client.stream("POST", url, json={**body, "model": model}) as response:
+            with client.stream("POST", url, json={**body, "model": model}, headers=extra) as response:
                 chunks = response.iter_raw()
                 first = next(chunks)
                 elapsed = time.perf_counter() - started
@@ -146,8 +154,8 @@ def first_byte_latency(upstream: str, proxy: str, requests: int) -> tuple[list[f
 
         return measure(
             requests,
-            lambda: call(upstream + "/chat/completions", "fake-small"),
-            lambda: call(proxy + "/v1/chat/completions", "fake/fake-small"),
+            lambda: call(upstream + "/chat/completions", "fake-small", {}),
+            lambda: call(proxy + "/v1/chat/completions", "fake/fake-small", headers),
         )
 
 
@@ -157,8 +165,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def create_project(proxy: str) -> int:
-    """A project with a page of instructions to inject; the tokens of context a request gets."""
+TOPICS = ["checkout", "catalogue", "cart", "payments", "search", "accounts", "emails", "admin", "stock", "tax"]
+
+
+def create_project(proxy: str) -> None:
+    """A project with a page of instructions and 60 knowledge entries, as a working project might have."""
     project = {
         "name": "Benchmark",
         "slug": "bench",
@@ -166,10 +177,23 @@ def create_project(proxy: str) -> int:
         "instructions": "Answer in British English. Prefer small, reviewed changes with tests. " * 12,
     }
     assert httpx.post(proxy + "/api/projects", json=project).status_code == 201
+    items = [
+        {
+            "kind": ("decision", "convention", "constraint")[i % 3],
+            "title": f"How {TOPICS[i % 10]} works, part {i}",
+            "body": f"The {TOPICS[i % 10]} module keeps its state in SQLite and reports through events. " * 3,
+            "project": "bench",
+        }
+        for i in range(60)
+    ]
+    assert httpx.post(proxy + "/api/knowledge/bulk", json={"items": items}).status_code == 201
+
+
+def context_tokens(proxy: str, question: str) -> int:
     response = httpx.post(
         proxy + "/v1/chat/completions",
-        json={"model": "fake/fake-small", "messages": MESSAGES},
-        headers={"X-Contextstack-Project": "bench"},
+        json={"model": "fake/fake-small", "messages": messages(question)},
+        headers=PROJECT,
     )
     return int(response.headers["x-contextstack-context-tokens"])
 
@@ -212,32 +236,58 @@ def machine() -> str:
     )
 
 
-def run(requests: int, streams: int) -> dict[str, float]:
-    print(f"machine: {machine()}; load average before: {os.getloadavg()[0]:.2f}")
+PROJECT = {"X-Contextstack-Project": "bench"}
+SAME_QUESTION = MESSAGES[1]["content"]
+
+
+def fresh_questions() -> Iterator[str]:
+    """A question never asked before, each time: the assembled context cannot come from the cache."""
+    for n in itertools.count():
+        yield f"How should {TOPICS[n % 10]} handle case {n}?"
+
+
+def run(requests: int, streams: int, log_level: str = "info") -> dict[str, float]:
+    print(f"machine: {machine()}; daemon log level {log_level}; load average before: {os.getloadavg()[0]:.2f}")
     print(f"{requests} sequential requests per path (after warm-up), alternating direct and proxied")
     figures: dict[str, float] = {}
     with (
         tempfile.TemporaryDirectory() as workdir,
-        fake_upstream() as (upstream, fake_pid),
-        proxy_daemon(upstream, Path(workdir)) as daemon,
+        fake_upstream() as (upstream, _),
+        proxy_daemon(upstream, Path(workdir), log_level) as daemon,
     ):
         pid = daemon.process.pid
         idle_rss, _ = resident_mb(pid)
-        cpu = cpu_seconds(pid), cpu_seconds(fake_pid)
-        completion = report("completion (no project)", *completion_latency(upstream, daemon.url, requests))
-        proxy_cpu = (cpu_seconds(pid) - cpu[0]) / (requests + max(200, requests // 10)) * 1000
-        fake_cpu = (cpu_seconds(fake_pid) - cpu[1]) / (2 * (requests + max(200, requests // 10))) * 1000
-        print(f"{'':<28} CPU per request: daemon {proxy_cpu:.2f} ms, fake upstream {fake_cpu:.2f} ms")
-        figures.update({f"completion_{key}": value for key, value in completion.items()})
-        figures["completion_daemon_cpu_ms"] = proxy_cpu
-        tokens = create_project(daemon.url)
-        injected = report(
-            f"completion ({tokens} tokens injected)",
-            *completion_latency(upstream, daemon.url, requests, {"X-Contextstack-Project": "bench"}),
-        )
-        figures.update({f"injected_{key}": value for key, value in injected.items()})
-        first_byte = report("stream, time to first byte", *first_byte_latency(upstream, daemon.url, requests))
-        figures.update({f"ttfb_{key}": value for key, value in first_byte.items()})
+        create_project(daemon.url)
+        same, fresh = context_tokens(daemon.url, SAME_QUESTION), context_tokens(daemon.url, "How is tax handled?")
+        scenarios: list[tuple[str, str, Callable[[], tuple[list[float], list[float]]]]] = [
+            (
+                "completion",
+                "no project",
+                lambda: completion_latency(upstream, daemon.url, requests, {}, repeat(SAME_QUESTION)),
+            ),
+            (
+                "injected",
+                f"{same} tokens injected, cached",
+                lambda: completion_latency(upstream, daemon.url, requests, PROJECT, repeat(SAME_QUESTION)),
+            ),
+            (
+                "injected_fresh",
+                f"~{fresh} tokens, new question",
+                lambda: completion_latency(upstream, daemon.url, requests, PROJECT, fresh_questions()),
+            ),
+            ("ttfb", "stream TTFB, no project", lambda: first_byte_latency(upstream, daemon.url, requests, {})),
+            (
+                "ttfb_injected",
+                "stream TTFB, injected",
+                lambda: first_byte_latency(upstream, daemon.url, requests, PROJECT),
+            ),
+        ]
+        for key, name, scenario in scenarios:
+            cpu = cpu_seconds(pid)
+            result = report(name, *scenario())
+            result["daemon_cpu"] = (cpu_seconds(pid) - cpu) / (requests + max(200, requests // 10)) * 1000
+            print(f"{'':<32} daemon CPU per proxied request {result['daemon_cpu']:.2f} ms")
+            figures.update({f"{key}_{name}": value for name, value in result.items()})
         completed, failed, seconds = asyncio.run(concurrent_streams(daemon.url, streams, 0.05))
         rss, peak = resident_mb(pid)
         print(
@@ -257,5 +307,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--streams", type=int, default=200)
+    parser.add_argument("--log-level", default="info", help="the daemon's; info logs one line per request")
     arguments = parser.parse_args()
-    run(arguments.requests, arguments.streams)
+    run(arguments.requests, arguments.streams, arguments.log_level)
