@@ -37,7 +37,7 @@ def create_project(proxy: str, slug: str = "website") -> dict[str, Any]:
     return project
 
 
-def chat(proxy: str, headers: dict[str, str] | None = None, path: str = "/v1", **body: Any) -> httpx.Response:
+def chat(proxy: str, headers: dict[str, Any] | None = None, path: str = "/v1", **body: Any) -> httpx.Response:
     payload = {"model": "fake/fake-small", "messages": HELLO, **body}
     return httpx.post(proxy + path + "/chat/completions", json=payload, headers=headers or {}, timeout=10)
 
@@ -199,11 +199,13 @@ def test_an_unknown_project_is_a_404_in_openai_shape_and_nothing_is_sent(proxy: 
     [
         ({"X-Contextstack-Budget": "lots"}, "header.X-Contextstack-Budget"),
         ({"X-Contextstack-Budget": "-5"}, "header.X-Contextstack-Budget"),
+        ({"X-Contextstack-Budget": "²".encode("latin-1")}, "header.X-Contextstack-Budget"),
+        ({"X-Contextstack-Budget": "1000001"}, "header.X-Contextstack-Budget"),
         ({"X-Contextstack-Inject": "sideways"}, "header.X-Contextstack-Inject"),
     ],
 )
 def test_bad_proxy_headers_are_refused_in_openai_shape(
-    proxy: str, project: dict[str, Any], fake_openai: FakeOpenAI, headers: dict[str, str], param: str
+    proxy: str, project: dict[str, Any], fake_openai: FakeOpenAI, headers: dict[str, Any], param: str
 ) -> None:
     response = chat(proxy, {"X-Contextstack-Project": "website", **headers})
     assert response.status_code == 400

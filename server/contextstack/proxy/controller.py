@@ -8,6 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Stream
 
+from contextstack.assembly.service import MAX_BUDGET
 from contextstack.dependencies import provide_db, provide_providers, provide_settings
 from contextstack.errors import BadRequest, FieldError
 from contextstack.providers.models import OpenAIModel, OpenAIModelList
@@ -31,10 +32,10 @@ _STREAM_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 def _options(request: Request[Any, Any, Any], project: str | None) -> ProxyOptions:
     headers = request.headers
     budget = headers.get(BUDGET_HEADER)
-    if budget is not None and not budget.isdigit():
+    if budget is not None and not (budget.isascii() and budget.isdigit() and int(budget) <= MAX_BUDGET):
         raise BadRequest(
-            "X-Contextstack-Budget must be a whole number of tokens.",
-            errors=[FieldError("header.X-Contextstack-Budget", f"not a whole number: {budget[:40]!r}")],
+            f"X-Contextstack-Budget must be a whole number of tokens, at most {MAX_BUDGET}.",
+            errors=[FieldError("header.X-Contextstack-Budget", f"not a token budget: {budget[:40]!r}")],
         )
     inject = headers.get(INJECT_HEADER)
     if inject is not None and inject not in _INJECT_MODES:
