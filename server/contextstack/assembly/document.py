@@ -70,23 +70,28 @@ def cut_to_tokens(text: str, budget: int, count: Callable[[str], int]) -> str:
     return kept + "\n" if kept else ""
 
 
-def fit(blocks: Sequence[Block], budget: int, count: Callable[[str], int]) -> Fitted:
-    """Choose what fits `budget` (blocks are in order of importance) and render the document."""
+def fit(blocks: Sequence[Block], budget: int, count: Callable[[str], int], *, additive: bool = False) -> Fitted:
+    """Choose what fits `budget` (blocks are in order of importance) and render the document.
+
+    `additive` says that counting joined lines gives the sum of their counts (the estimate does), so the
+    document need not be counted again.
+    """
     heading_cost = {section: count(f"\n{heading}\n") for section, heading in SECTIONS.items() if heading}
-    chosen: dict[int, str] = {}
+    chosen: dict[int, tuple[str, int]] = {}
     reasons: dict[int, Reason] = {}
     opened: set[str] = set()
     used = 0
     for index, block in enumerate(blocks):
         opening = 0 if block.section in opened else heading_cost.get(block.section, 0)
-        for text, reason in ((block.text, "included"), (block.summary, "summarised")):
+        variants: tuple[tuple[str | None, Reason], ...] = ((block.text, "included"), (block.summary, "summarised"))
+        for text, reason in variants:
             if text is None:
                 continue
-            cost = opening + count(text)
-            if used + cost <= budget:
-                chosen[index], reasons[index] = text, reason  # type: ignore[assignment]
+            cost = count(text)
+            if used + opening + cost <= budget:
+                chosen[index], reasons[index] = (text, cost), reason
                 opened.add(block.section)
-                used += cost
+                used += opening + cost
                 break
         else:
             reasons[index] = "budget"
@@ -94,17 +99,17 @@ def fit(blocks: Sequence[Block], budget: int, count: Callable[[str], int]) -> Fi
                 # The project's own header never goes entirely: cut it to what fits, at a word boundary.
                 header = cut_to_tokens(block.text, budget - used, count)
                 if header:
-                    chosen[index], reasons[index] = header, "summarised"
+                    chosen[index], reasons[index] = (header, count(header)), "summarised"
                     opened.add(block.section)
-                    used += count(header)
-    document, sections = _render(blocks, chosen, count)
-    tokens = count(document)
+                    used += chosen[index][1]
+    document, sections = _render(blocks, chosen, heading_cost)
+    tokens = used if additive else count(document)
     # A real tokenizer is not exactly additive over lines: drop the least important blocks until it fits.
     while tokens > budget and chosen:
         last = max(chosen)
         del chosen[last]
         reasons[last] = "budget"
-        document, sections = _render(blocks, chosen, count)
+        document, sections = _render(blocks, chosen, heading_cost)
         tokens = count(document)
     manifest = [
         ManifestItem(
@@ -122,15 +127,18 @@ def fit(blocks: Sequence[Block], budget: int, count: Callable[[str], int]) -> Fi
 
 
 def _render(
-    blocks: Sequence[Block], chosen: dict[int, str], count: Callable[[str], int]
+    blocks: Sequence[Block], chosen: dict[int, tuple[str, int]], heading_cost: dict[str, int]
 ) -> tuple[str, list[SectionTokens]]:
+    by_section: dict[str, list[tuple[str, int]]] = {}
+    for index in sorted(chosen):
+        by_section.setdefault(blocks[index].section, []).append(chosen[index])
     parts: list[str] = []
     sections: list[SectionTokens] = []
     for section, heading in SECTIONS.items():
-        texts = [chosen[i] for i, block in enumerate(blocks) if i in chosen and block.section == section]
+        texts = by_section.get(section)
         if not texts:
             continue
-        text = (f"\n{heading}\n" if heading else "") + "".join(texts)
-        parts.append(text)
-        sections.append(SectionTokens(name=section, tokens=count(text)))
+        parts.append((f"\n{heading}\n" if heading else "") + "".join(text for text, _ in texts))
+        tokens = heading_cost.get(section, 0) + sum(cost for _, cost in texts)
+        sections.append(SectionTokens(name=section, tokens=tokens))
     return "".join(parts), sections

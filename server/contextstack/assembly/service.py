@@ -12,9 +12,9 @@ global knowledge, commits a change: an unchanged project costs no SQL.
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterable
 
 from contextstack.assembly.document import Block, cut_to_words, fit
 from contextstack.assembly.models import AssembledContext, ManifestItem
@@ -22,7 +22,7 @@ from contextstack.assembly.tokens import token_counter
 from contextstack.context.service import resolve_project
 from contextstack.execution.models import LocatedStep, StatusReport
 from contextstack.execution.service import get_status
-from contextstack.memory.models import KnowledgeEntry
+from contextstack.memory.models import KnowledgeEntry, KnowledgeHit
 from contextstack.memory.search import query_terms, search_knowledge
 from contextstack.memory.service import COLUMNS, entry_from_row
 from contextstack.storage import Database, Event
@@ -112,43 +112,35 @@ async def assemble_context(
         return cached
     found = await resolve_project(db, project)
     stamp = cache.stamp(found.id)  # read before the queries: a change during them makes the answer stale
-    context = await _assemble(db, project, words, budget)
+    context = await _assemble(db, found.id, words, budget)
     cache.put(key, stamp, context)
     return context
 
 
-async def _assemble(db: Database, project: str, words: tuple[str, ...], budget: int) -> AssembledContext:
-    status = await get_status(db, project, next_limit=NEXT_LIMIT, recent_limit=0)
-    project_id = status.project.id
-    pinned = await _entries(
-        db,
-        "superseded_by IS NULL AND pinned = 1 AND (project_id = ? OR project_id IS NULL)"
-        " ORDER BY project_id IS NULL, created_at, id LIMIT ?",
-        (project_id, PINNED_LIMIT),
+async def _assemble(db: Database, project_id: str, words: tuple[str, ...], budget: int) -> AssembledContext:
+    # Independent reads, each on its own pooled connection, run side by side.
+    # Independent reads, each on its own pooled connection, run side by side. Each scope (the project, then
+    # global) is asked separately so that its partial index answers in order, without a sort.
+    scopes = (project_id, None)
+    status_read = asyncio.ensure_future(get_status(db, project_id, next_limit=NEXT_LIMIT, recent_limit=0))
+    search = asyncio.ensure_future(
+        search_knowledge(db, " ".join(words) + " ", project_id=project_id, limit=2 * RELEVANT_LIMIT, any_term=True)
+        if words
+        else _no_hits()
     )
+    lists = await asyncio.gather(
+        *(_entries(db, _PINNED, scope, PINNED_LIMIT) for scope in scopes),
+        *(_entries(db, _RECENT, scope, 3 * RECENT_LIMIT) for scope in scopes),
+        _entries(db, _SUPERSEDED, project_id, RECENT_LIMIT),
+    )
+    status, hits = await status_read, await search
+    pinned = lists[0] + lists[1]
+    recent_candidates = sorted(lists[2] + lists[3], key=lambda e: (e.created_at, e.id), reverse=True)
+    superseded = lists[4]
     seen = {entry.id for entry in pinned}
-    relevant: list[KnowledgeEntry] = []
-    if words:
-        hits = await search_knowledge(
-            db, " ".join(words) + " ", project_id=project_id, limit=RELEVANT_LIMIT + len(seen), any_term=True
-        )
-        relevant = [hit.entry for hit in hits if hit.entry.id not in seen][:RELEVANT_LIMIT]
-        seen.update(entry.id for entry in relevant)
-    recent = [
-        entry
-        for entry in await _entries(
-            db,
-            "superseded_by IS NULL AND pinned = 0 AND kind IN ('decision', 'constraint')"
-            " AND (project_id = ? OR project_id IS NULL) ORDER BY created_at DESC, id DESC LIMIT ?",
-            (project_id, RECENT_LIMIT + len(seen)),
-        )
-        if entry.id not in seen
-    ][:RECENT_LIMIT]
-    superseded = await _entries(
-        db,
-        "superseded_by IS NOT NULL AND project_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?",
-        (project_id, RECENT_LIMIT),
-    )
+    relevant = [hit.entry for hit in hits if hit.entry.id not in seen and not hit.entry.pinned][:RELEVANT_LIMIT]
+    seen.update(entry.id for entry in relevant)
+    recent = [entry for entry in recent_candidates if entry.id not in seen][:RECENT_LIMIT]
     blocks = [
         *_project_blocks(status),
         *(_step_block("in_progress", step, detailed=True) for step in status.in_progress),
@@ -160,7 +152,7 @@ async def _assemble(db: Database, project: str, words: tuple[str, ...], budget: 
         *(_knowledge_block("recent", entry) for entry in recent),
     ]
     tokenizer, count = token_counter()
-    fitted = fit(blocks, budget, count)
+    fitted = fit(blocks, budget, count, additive=tokenizer == "estimate")
     return AssembledContext(
         project_id=project_id,
         project_slug=status.project.slug,
@@ -173,8 +165,21 @@ async def _assemble(db: Database, project: str, words: tuple[str, ...], budget: 
     )
 
 
-async def _entries(db: Database, where: str, params: Iterable[object]) -> list[KnowledgeEntry]:
-    rows = await db.fetchall(f"SELECT {_KNOWLEDGE_COLUMNS} FROM knowledge WHERE {where}", tuple(params))
+async def _no_hits() -> list[KnowledgeHit]:
+    return []
+
+
+# Each matches a partial index of migration 0006; `project_id IS ?` also finds the global (NULL) scope.
+_PINNED = "pinned = 1 AND superseded_by IS NULL AND project_id IS ? ORDER BY created_at, id LIMIT ?"
+_RECENT = (
+    "pinned = 0 AND superseded_by IS NULL AND kind IN ('decision', 'constraint') AND project_id IS ?"
+    " ORDER BY created_at DESC, id DESC LIMIT ?"
+)
+_SUPERSEDED = "superseded_by IS NOT NULL AND project_id IS ? ORDER BY updated_at DESC, id DESC LIMIT ?"
+
+
+async def _entries(db: Database, where: str, scope: str | None, limit: int) -> list[KnowledgeEntry]:
+    rows = await db.fetchall(f"SELECT {_KNOWLEDGE_COLUMNS} FROM knowledge WHERE {where}", (scope, limit))
     return [entry_from_row(row) for row in rows]
 
 

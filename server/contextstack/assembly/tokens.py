@@ -25,8 +25,11 @@ _CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.
 
 def estimate_tokens(text: str) -> int:
     """The conservative estimate (see the module's docstring)."""
+    pieces: list[str] = _PIECES.findall(text)
+    if text.isascii():
+        return sum((len(piece) + 3) // 4 for piece in pieces)  # ceil(len / 4); 1 for a mark or a line break
     total = 0
-    for piece in _PIECES.findall(text):
+    for piece in pieces:
         if len(piece) == 1:
             total += 1
         elif piece.isascii():
