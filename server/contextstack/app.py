@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,6 +26,9 @@ from contextstack.execution.controller import ExecutionController
 from contextstack.guard import RequestGuard
 from contextstack.memory.controller import KnowledgeController
 from contextstack.problems import EXCEPTION_HANDLERS
+from contextstack.providers.controller import list_models, list_providers
+from contextstack.providers.service import Providers
+from contextstack.proxy.controller import OpenAIProxy, ProjectOpenAIProxy
 from contextstack.settings import Settings
 from contextstack.storage import Database
 from contextstack.system.controller import health
@@ -68,6 +72,10 @@ def route_handlers() -> list[ControllerRouterHandler]:
         ExecutionController,
         EventController,
         KnowledgeController,
+        list_providers,
+        list_models,
+        OpenAIProxy,
+        ProjectOpenAIProxy,
         create_static_files_router(
             path=ASSETS, directories=[swagger_ui_bundle.swagger_ui_path], include_in_schema=False
         ),
@@ -79,6 +87,7 @@ def create_app(settings: Settings) -> Litestar:
     db = Database(settings.db, readers=settings.readers)
     broadcaster = Broadcaster(capacity=settings.sse_queue_size)
     db.on_commit(broadcaster.publish)
+    providers = Providers(settings, os.environ)
 
     @asynccontextmanager
     async def store(app: Litestar) -> AsyncIterator[None]:
@@ -89,13 +98,21 @@ def create_app(settings: Settings) -> Litestar:
             broadcaster.close()
             await db.close()
 
+    @asynccontextmanager
+    async def upstreams(app: Litestar) -> AsyncIterator[None]:
+        await providers.open()
+        try:
+            yield
+        finally:
+            await providers.close()
+
     return Litestar(
         route_handlers=route_handlers(),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         logging_config=None,
-        lifespan=[store],
-        state=State({"settings": settings, "db": db, "broadcaster": broadcaster}),
+        lifespan=[store, upstreams],
+        state=State({"settings": settings, "db": db, "broadcaster": broadcaster, "providers": providers}),
         openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,

@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 
 from contextstack.errors import BadRequest, FieldError
+from contextstack.providers.service import Providers
 from contextstack.settings import Settings
 from contextstack.storage import Database
 
@@ -25,6 +26,11 @@ def provide_db(state: State) -> Database:
 def provide_settings(state: State) -> Settings:
     settings: Settings = state.settings
     return settings
+
+
+def provide_providers(state: State) -> Providers:
+    providers: Providers = state.providers
+    return providers
 
 
 def provide_actor(request: Request[Any, Any, Any]) -> str:
@@ -44,4 +50,5 @@ DEPENDENCIES = {
     "db": Provide(provide_db, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "request_actor": Provide(provide_actor, sync_to_thread=False),
+    "providers": Provide(provide_providers, sync_to_thread=False),
 }

@@ -17,6 +17,8 @@ APP_NAME = "contextstack"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
+# Where the proxy puts a project's context: a new system message first, the end of the first system message, or nowhere.
+InjectMode = Literal["prepend", "append", "off"]
 
 
 def default_db_path() -> str:
@@ -30,9 +32,9 @@ def default_config_path() -> Path:
 
 
 class ProviderConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """One `[providers.NAME]` table: an upstream model provider."""
+    """One `[providers.NAME]` table: an upstream model provider; unset fields take the built-in preset's."""
 
-    kind: Literal["openai", "anthropic"] = "openai"
+    kind: Literal["openai", "anthropic"] | None = None
     base_url: str | None = None
     api_key: str | None = None
     api_key_env: str | None = None
@@ -40,6 +42,13 @@ class ProviderConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     models: list[str] = []
     connect_timeout: float = 5.0
     read_timeout: float = 600.0
+
+
+class ProjectProxyConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """One `[projects.SLUG]` table: how the proxy treats that project."""
+
+    inject: InjectMode | None = None
+    context_budget: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
 
 class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -59,6 +68,8 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     sse_queue_size: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 1000
     providers: dict[str, ProviderConfig] = {}
     aliases: dict[str, str | list[str]] = {}
+    inject: InjectMode = "prepend"
+    projects: dict[str, ProjectProxyConfig] = {}
 
 
 # Environment variables that map to settings: CONTEXTSTACK_<FIELD>; lists are comma-separated.
@@ -76,6 +87,7 @@ ENV_FIELDS = (
     "context_budget",
     "sse_keepalive",
     "sse_queue_size",
+    "inject",
 )
 _LIST_FIELDS = {"allowed_hosts", "allowed_origins"}
 

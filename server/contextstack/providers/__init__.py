@@ -1,0 +1,1 @@
+"""Upstream model providers: the registry, model routing and the two adapters (OpenAI-compatible, Anthropic)."""

@@ -1,0 +1,54 @@
+"""The adapter for every server that speaks OpenAI's chat completions: requests and answers pass through."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import httpx
+import msgspec
+
+from contextstack.providers.errors import malformed
+from contextstack.providers.models import Completion, Target
+from contextstack.providers.registry import Provider
+from contextstack.providers.upstream import Upstream, open_stream, read_body, whole_events
+
+_encode = msgspec.json.Encoder().encode
+
+
+class _AnyObject(msgspec.Struct):
+    """Any JSON object: decoding into it checks that a body is well-formed without building it."""
+
+
+_check_object = msgspec.json.Decoder(_AnyObject).decode
+
+
+class OpenAICompatible:
+    """OpenAI, Groq, Ollama, LM Studio, OpenRouter, Mistral, Gemini's compatible endpoint, and the like."""
+
+    def __init__(self, provider: Provider, ssl_context: ssl.SSLContext) -> None:
+        self.provider = provider
+        auth = {"authorization": f"Bearer {provider.api_key}"} if provider.api_key else {}
+        self.upstream = Upstream(provider, ssl_context, {**auth, **provider.headers})
+        self._chat_url = httpx.URL(provider.base_url + "/chat/completions")
+        self._models_url = httpx.URL(provider.base_url + "/models")
+
+    async def chat(self, target: Target, request: dict[str, Any], *, stream: bool) -> Completion:
+        """Send the request as it came, with only `model` replaced by the provider's name for it."""
+        request["model"] = target.model
+        response = await self.upstream.send(target, "POST", self._chat_url, _encode(request))
+        if stream:
+            return Completion(target, stream=await open_stream(target, response, whole_events(response.aiter_bytes())))
+        body = await read_body(target, response)
+        try:
+            _check_object(body)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            raise malformed(target, "an answer that is not JSON") from None
+        return Completion(target, body=body)
+
+    async def models(self) -> list[str]:
+        """The model names the server lists."""
+        return await self.upstream.model_ids(self._models_url)
+
+    async def aclose(self) -> None:
+        await self.upstream.aclose()

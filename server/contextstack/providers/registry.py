@@ -1,0 +1,80 @@
+"""The providers a daemon can call: built-in presets merged with the `[providers.NAME]` tables, and their keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from contextstack.errors import ConfigError
+from contextstack.providers.models import ProviderInfo
+from contextstack.providers.presets import PRESETS, Kind
+from contextstack.settings import ProviderConfig, Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """One upstream, resolved: where it is, how it is spoken to, and its key (never shown, never logged)."""
+
+    name: str
+    kind: Kind
+    base_url: str
+    builtin: bool
+    needs_key: bool
+    key_env: str | None
+    api_key: str | None = field(repr=False)
+    headers: dict[str, str] = field(repr=False)
+    models: list[str]
+    connect_timeout: float
+    read_timeout: float
+
+    @property
+    def usable(self) -> bool:
+        """Whether requests can go to it: it has a key, or needs none (a local server)."""
+        return self.api_key is not None or not self.needs_key
+
+    def info(self) -> ProviderInfo:
+        return ProviderInfo(
+            name=self.name,
+            kind=self.kind,
+            base_url=self.base_url,
+            builtin=self.builtin,
+            needs_key=self.needs_key,
+            key_set=self.api_key is not None,
+            key_env=self.key_env,
+            models=self.models,
+        )
+
+
+def _provider(name: str, config: ProviderConfig, environ: Mapping[str, str]) -> Provider:
+    preset = PRESETS.get(name)
+    key_env = config.api_key_env or (preset.api_key_env if preset else None)
+    api_key = config.api_key or (environ.get(key_env) or None if key_env else None)
+    if preset is not None:
+        needs_key = preset.api_key_env is not None or config.api_key_env is not None or config.api_key is not None
+    else:
+        # A custom provider needs a key when its table names one; otherwise it is a server that takes none.
+        needs_key = config.api_key_env is not None or config.api_key is not None
+    base_url = config.base_url or (preset.base_url if preset else None)
+    if "/" in name or not name:
+        raise ConfigError(f"[providers.{name}]: a provider's name cannot be empty or contain '/'")
+    if base_url is None:
+        raise ConfigError(f"[providers.{name}] needs a base_url (it is not a built-in provider)")
+    return Provider(
+        name=name,
+        kind=config.kind or (preset.kind if preset else "openai"),
+        base_url=base_url.rstrip("/"),
+        builtin=preset is not None,
+        needs_key=needs_key,
+        key_env=key_env,
+        api_key=api_key,
+        headers=dict(config.headers),
+        models=list(config.models),
+        connect_timeout=config.connect_timeout,
+        read_timeout=config.read_timeout,
+    )
+
+
+def configured_providers(settings: Settings, environ: Mapping[str, str]) -> dict[str, Provider]:
+    """Every provider by name: the presets, overridden or extended by the config file's tables."""
+    tables = {name: ProviderConfig() for name in PRESETS} | settings.providers
+    return {name: _provider(name, config, environ) for name, config in sorted(tables.items())}

@@ -1,0 +1,114 @@
+"""A chat request in OpenAI's shape: the project's context put into it, then sent to the model it names."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+from contextstack.assembly.service import assemble_context
+from contextstack.errors import BadRequest, FieldError
+from contextstack.providers.models import Completion
+from contextstack.providers.service import Providers
+from contextstack.settings import InjectMode, ProjectProxyConfig, Settings
+from contextstack.storage import Database
+
+_decode_request = msgspec.json.Decoder(dict[str, Any]).decode
+
+# Roles whose messages instruct the model: where `append` puts the context.
+_SYSTEM_ROLES = ("system", "developer")
+
+# A project without a `[projects.NAME]` table: the global settings apply.
+_UNCONFIGURED = ProjectProxyConfig()
+
+
+class ProxyOptions(msgspec.Struct, frozen=True):
+    """What a client asks of the proxy itself: the project whose context to inject, how much, and where."""
+
+    project: str | None = None
+    budget: int | None = None
+    inject: InjectMode | None = None
+
+
+class ProxyAnswer(msgspec.Struct, frozen=True):
+    """The upstream's answer, and the context the proxy put into the request on its way."""
+
+    completion: Completion
+    project: str | None = None
+    context_tokens: int = 0
+
+
+def decode_chat_request(body: bytes) -> dict[str, Any]:
+    """The request as a dict: every field kept, so that what the proxy does not know passes through."""
+    try:
+        request = _decode_request(body)
+    except msgspec.DecodeError as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc}", errors=[FieldError("body", str(exc))]) from None
+    except msgspec.ValidationError:
+        raise BadRequest(
+            "The body must be a JSON object.", errors=[FieldError("body", "expected a JSON object")]
+        ) from None
+    messages = request.get("messages")
+    if not isinstance(messages, list) or not all(isinstance(message, dict) for message in messages):
+        raise BadRequest(
+            "`messages` must be a list of message objects.",
+            errors=[FieldError("body.messages", "expected a list of message objects")],
+        )
+    if not isinstance(request.get("model", ""), str):
+        raise BadRequest("`model` must be a string.", errors=[FieldError("body.model", "expected a string")])
+    return request
+
+
+def last_user_text(messages: list[dict[str, Any]]) -> str | None:
+    """The text of the last user message: what the context is assembled around."""
+    for message in reversed(messages):
+        if message.get("role") != "user":
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            return content or None
+        if isinstance(content, list):
+            texts = [part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)]
+            return " ".join(texts) or None
+        return None
+    return None
+
+
+def inject_context(messages: list[dict[str, Any]], document: str, mode: Literal["prepend", "append"]) -> None:
+    """Put the context document into the messages: a system message first, or the end of the first one."""
+    if mode == "append":
+        for index, message in enumerate(messages):
+            if message.get("role") not in _SYSTEM_ROLES:
+                continue
+            content = message.get("content")
+            if isinstance(content, list):
+                appended: str | list[Any] = [*content, {"type": "text", "text": document}]
+            else:
+                appended = f"{content}\n\n{document}" if content else document
+            messages[index] = {**message, "content": appended}
+            return
+    messages.insert(0, {"role": "system", "content": document})
+
+
+async def chat_completion(
+    providers: Providers, db: Database, settings: Settings, body: bytes, options: ProxyOptions
+) -> ProxyAnswer:
+    """Route the request's model, inject the project's context, and send it to the first target that answers."""
+    request = decode_chat_request(body)
+    targets = providers.resolve(request.get("model"))
+    project, tokens = options.project, 0
+    if options.project is not None:
+        configured = settings.projects.get(options.project, _UNCONFIGURED)
+        mode = options.inject or configured.inject or settings.inject
+        if mode != "off":
+            budget = next(
+                b for b in (options.budget, configured.context_budget, settings.context_budget) if b is not None
+            )
+            messages: list[dict[str, Any]] = request["messages"]
+            context = await assemble_context(db, options.project, query=last_user_text(messages), budget=budget)
+            project = context.project_slug
+            if context.document:
+                inject_context(messages, context.document, mode)
+                tokens = context.tokens
+    completion = await providers.chat(request, targets, stream=request.get("stream") is True)
+    return ProxyAnswer(completion=completion, project=project, context_tokens=tokens)

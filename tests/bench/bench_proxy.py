@@ -1,0 +1,312 @@
+"""What the proxy costs: latency added over calling the fake upstream directly, time to first streamed byte
+added, and 200 concurrent streams with the daemon's resident memory.
+
+The daemon runs as a real `contextstack serve` process (uvloop + httptools), the fake OpenAI-compatible
+upstream as another process; requests to the two alternate so that drift on the machine hits both alike.
+
+    python tests/bench/bench_proxy.py [--requests 3000]
+    pytest tests/bench/bench_proxy.py -s
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from itertools import repeat
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if __name__ == "__main__":
+    sys.path[:0] = [str(ROOT), str(ROOT / "server")]
+
+import httpx  # noqa: E402
+
+from tests.conftest import Daemon, free_port, start_daemon, stop_daemon  # noqa: E402
+
+MESSAGES = [
+    {"role": "system", "content": "You are a careful assistant."},
+    {"role": "user", "content": "Summarise the plan for the next release in three bullet points."},
+]
+
+
+@contextmanager
+def fake_upstream() -> Iterator[tuple[str, int]]:
+    """The fake OpenAI-compatible upstream in its own process; its API base URL and process id."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes.openai_upstream", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "server")])},
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(url + "/models", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the fake upstream did not start") from None
+                time.sleep(0.05)
+        yield url, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def proxy_daemon(upstream: str, workdir: Path, log_level: str) -> Iterator[Daemon]:
+    config = workdir / "config.toml"
+    config.write_text(f'default_model = "fake/fake-small"\n[providers.fake]\nbase_url = "{upstream}"\n')
+    daemon = start_daemon(workdir, env={"CONTEXTSTACK_CONFIG": str(config)}, args=("--log-level", log_level))
+    try:
+        yield daemon
+    finally:
+        stop_daemon(daemon)
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def measure(
+    requests: int, direct: Callable[[], float], proxied: Callable[[], float]
+) -> tuple[list[float], list[float]]:
+    """Alternate direct and proxied calls; each returns its time in seconds."""
+    for _ in range(max(200, requests // 10)):
+        direct()
+        proxied()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(requests):
+        times[0].append(direct())
+        times[1].append(proxied())
+    return times
+
+
+def report(name: str, direct: list[float], proxied: list[float]) -> dict[str, float]:
+    figures = {
+        "direct_p50": percentile(direct, 0.5) * 1000,
+        "direct_p99": percentile(direct, 0.99) * 1000,
+        "proxy_p50": percentile(proxied, 0.5) * 1000,
+        "proxy_p99": percentile(proxied, 0.99) * 1000,
+    }
+    figures["added_p50"] = figures["proxy_p50"] - figures["direct_p50"]
+    figures["added_p99"] = figures["proxy_p99"] - figures["direct_p99"]
+    print(
+        f"{name:<32} direct p50 {figures['direct_p50']:6.2f} ms  p99 {figures['direct_p99']:6.2f} ms | "
+        f"proxy p50 {figures['proxy_p50']:6.2f} ms  p99 {figures['proxy_p99']:6.2f} ms | "
+        f"added p50 {figures['added_p50']:5.2f} ms  p99 {figures['added_p99']:5.2f} ms"
+    )
+    return figures
+
+
+def messages(question: str) -> list[dict[str, str]]:
+    return [MESSAGES[0], {"role": "user", "content": question}]
+
+
+def completion_latency(
+    upstream: str, proxy: str, requests: int, headers: dict[str, str], questions: Iterator[str]
+) -> tuple[list[float], list[float]]:
+    with httpx.Client() as client:
+
+        def call(url: str, model: str, extra: dict[str, str]) -> float:
+            body = {"model": model, "messages": messages(next(questions))}
+            started = time.perf_counter()
+            response = client.post(url, json=body, headers=extra)
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200, response.text
+            return elapsed
+
+        return measure(
+            requests,
+            lambda: call(upstream + "/chat/completions", "fake-small", {}),
+            lambda: call(proxy + "/v1/chat/completions", "fake/fake-small", headers),
+        )
+
+
+def first_byte_latency(
+    upstream: str, proxy: str, requests: int, headers: dict[str, str]
+) -> tuple[list[float], list[float]]:
+    body = {"messages": MESSAGES, "stream": True}
+    with httpx.Client() as client:
+
+        def call(url: str, model: str, extra: dict[str, str]) -> float:
+            started = time.perf_counter()
+            with client.stream("POST", url, json={**body, "model": model}, headers=extra) as response:
+                chunks = response.iter_raw()
+                first = next(chunks)
+                elapsed = time.perf_counter() - started
+                assert first.startswith(b"data: ")
+                for _ in chunks:
+                    pass
+            return elapsed
+
+        return measure(
+            requests,
+            lambda: call(upstream + "/chat/completions", "fake-small", {}),
+            lambda: call(proxy + "/v1/chat/completions", "fake/fake-small", headers),
+        )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+TOPICS = ["checkout", "catalogue", "cart", "payments", "search", "accounts", "emails", "admin", "stock", "tax"]
+
+
+def create_project(proxy: str) -> None:
+    """A project with a page of instructions and 60 knowledge entries, as a working project might have."""
+    project = {
+        "name": "Benchmark",
+        "slug": "bench",
+        "description": "A web shop: catalogue, cart, checkout and the admin screens around them. " * 8,
+        "instructions": "Answer in British English. Prefer small, reviewed changes with tests. " * 12,
+    }
+    assert httpx.post(proxy + "/api/projects", json=project).status_code == 201
+    items = [
+        {
+            "kind": ("decision", "convention", "constraint")[i % 3],
+            "title": f"How {TOPICS[i % 10]} works, part {i}",
+            "body": f"The {TOPICS[i % 10]} module keeps its state in SQLite and reports through events. " * 3,
+            "project": "bench",
+        }
+        for i in range(60)
+    ]
+    assert httpx.post(proxy + "/api/knowledge/bulk", json={"items": items}).status_code == 201
+
+
+def context_tokens(proxy: str, question: str) -> int:
+    response = httpx.post(
+        proxy + "/v1/chat/completions",
+        json={"model": "fake/fake-small", "messages": messages(question)},
+        headers=PROJECT,
+    )
+    return int(response.headers["x-contextstack-context-tokens"])
+
+
+def resident_mb(pid: int) -> tuple[float, float]:
+    """(current, peak) resident memory of a process, in MB."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+async def concurrent_streams(proxy: str, count: int, event_delay: float) -> tuple[int, int, float]:
+    """`count` streams open at once, each pausing `event_delay` between its events; (completed, failed, seconds)."""
+    body = {"model": "fake/fake-small", "messages": MESSAGES, "stream": True, "fake_event_delay": event_delay}
+    limits = httpx.Limits(max_connections=count, max_keepalive_connections=count)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+
+        async def one() -> bool:
+            async with client.stream("POST", proxy + "/v1/chat/completions", json=body) as response:
+                raw = await response.aread()
+            return response.status_code == 200 and raw.endswith(b"data: [DONE]\n\n") and b'"error"' not in raw
+
+        started = time.perf_counter()
+        results = await asyncio.gather(*(one() for _ in range(count)), return_exceptions=True)
+        elapsed = time.perf_counter() - started
+    completed = sum(result is True for result in results)
+    return completed, count - completed, elapsed
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
+
+
+PROJECT = {"X-Contextstack-Project": "bench"}
+SAME_QUESTION = MESSAGES[1]["content"]
+
+
+def fresh_questions() -> Iterator[str]:
+    """A question never asked before, each time: the assembled context cannot come from the cache."""
+    for n in itertools.count():
+        yield f"How should {TOPICS[n % 10]} handle case {n}?"
+
+
+def run(requests: int, streams: int, log_level: str = "info") -> dict[str, float]:
+    print(f"machine: {machine()}; daemon log level {log_level}; load average before: {os.getloadavg()[0]:.2f}")
+    print(f"{requests} sequential requests per path (after warm-up), alternating direct and proxied")
+    figures: dict[str, float] = {}
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        fake_upstream() as (upstream, _),
+        proxy_daemon(upstream, Path(workdir), log_level) as daemon,
+    ):
+        pid = daemon.process.pid
+        idle_rss, _ = resident_mb(pid)
+        create_project(daemon.url)
+        same, fresh = context_tokens(daemon.url, SAME_QUESTION), context_tokens(daemon.url, "How is tax handled?")
+        scenarios: list[tuple[str, str, Callable[[], tuple[list[float], list[float]]]]] = [
+            (
+                "completion",
+                "no project",
+                lambda: completion_latency(upstream, daemon.url, requests, {}, repeat(SAME_QUESTION)),
+            ),
+            (
+                "injected",
+                f"{same} tokens injected, cached",
+                lambda: completion_latency(upstream, daemon.url, requests, PROJECT, repeat(SAME_QUESTION)),
+            ),
+            (
+                "injected_fresh",
+                f"~{fresh} tokens, new question",
+                lambda: completion_latency(upstream, daemon.url, requests, PROJECT, fresh_questions()),
+            ),
+            ("ttfb", "stream TTFB, no project", lambda: first_byte_latency(upstream, daemon.url, requests, {})),
+            (
+                "ttfb_injected",
+                "stream TTFB, injected",
+                lambda: first_byte_latency(upstream, daemon.url, requests, PROJECT),
+            ),
+        ]
+        for key, name, scenario in scenarios:
+            cpu = cpu_seconds(pid)
+            result = report(name, *scenario())
+            result["daemon_cpu"] = (cpu_seconds(pid) - cpu) / (requests + max(200, requests // 10)) * 1000
+            print(f"{'':<32} daemon CPU per proxied request {result['daemon_cpu']:.2f} ms")
+            figures.update({f"{key}_{name}": value for name, value in result.items()})
+        completed, failed, seconds = asyncio.run(concurrent_streams(daemon.url, streams, 0.05))
+        rss, peak = resident_mb(pid)
+        print(
+            f"{streams} concurrent streams (9 events, 50 ms apart): {completed} completed, {failed} failed in "
+            f"{seconds:.2f} s; daemon RSS idle {idle_rss:.0f} MB, after {rss:.0f} MB, peak {peak:.0f} MB"
+        )
+        figures.update(streams_completed=completed, streams_failed=failed, rss_idle_mb=idle_rss, rss_peak_mb=peak)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    return figures
+
+
+def test_proxy_benchmark() -> None:
+    run(requests=1000, streams=200)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--streams", type=int, default=200)
+    parser.add_argument("--log-level", default="info", help="the daemon's; info logs one line per request")
+    arguments = parser.parse_args()
+    run(arguments.requests, arguments.streams, arguments.log_level)

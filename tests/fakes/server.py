@@ -1,0 +1,215 @@
+"""A fake upstream provider as a real HTTP server on 127.0.0.1: it records what it received and can misbehave."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Self
+
+import uvicorn
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+@dataclass
+class Received:
+    """One request as the fake upstream saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Fault:
+    """How the fake misbehaves: answer an error status, wait before the first byte, drop the connection
+    partway through the answer, or send malformed JSON."""
+
+    kind: Literal["status", "slow_first_byte", "drop_mid_stream", "malformed"]
+    status: int = 500
+    delay: float = 0.0
+    after_events: int = 2
+
+    @classmethod
+    def answer(cls, status: int) -> Fault:
+        return cls("status", status=status)
+
+    @classmethod
+    def slow_first_byte(cls, seconds: float) -> Fault:
+        return cls("slow_first_byte", delay=seconds)
+
+    @classmethod
+    def drop_mid_stream(cls, after_events: int = 2) -> Fault:
+        return cls("drop_mid_stream", after_events=after_events)
+
+    @classmethod
+    def malformed(cls) -> Fault:
+        return cls("malformed")
+
+
+class DroppedConnection(Exception):
+    """Raised inside the fake's app: uvicorn then closes the connection without finishing the answer."""
+
+
+class ThreadedServer:
+    """An ASGI app served by uvicorn on a free 127.0.0.1 port, in a background thread."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], *, lifespan: Literal["on", "off"] = "off") -> None:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port: int = sock.getsockname()[1]
+        config = uvicorn.Config(
+            app,
+            log_config=None,
+            log_level="critical",
+            lifespan=lifespan,
+            interface="asgi3",
+            http="httptools",
+            loop="asyncio",
+            timeout_graceful_shutdown=1,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ThreadedServer:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+@dataclass
+class FakeUpstream:
+    """Base of the fakes: serves `handle` in a background thread; `url` is its API base (`…/v1`)."""
+
+    api_key: str | None = None
+    fault: Fault | None = None
+    event_delay: float = 0.0
+    record: bool = True
+    requests: list[Received] = field(default_factory=list)
+    disconnected: threading.Event = field(default_factory=threading.Event)
+    _server: ThreadedServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start the fake first"
+        return self._server.url + "/v1"
+
+    def start(self) -> Self:
+        self._server = ThreadedServer(self.app).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+
+    def reset(self, *, api_key: str | None) -> None:
+        """Behave again, with this key, and forget what was received."""
+        self.api_key = api_key
+        self.fault = None
+        self.event_delay = 0.0
+        self.requests.clear()
+        self.disconnected.clear()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def last(self) -> Received:
+        return self.requests[-1]
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        received = Received(scope["method"], scope["path"], headers, b"".join(chunks))
+        if self.record:
+            self.requests.append(received)
+        fault = self.fault
+        if fault is not None and fault.kind == "slow_first_byte":
+            await asyncio.sleep(fault.delay)
+        await self.handle(received, receive, send)
+
+    async def handle(self, request: Received, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+    async def pause(self, receive: Receive, seconds: float) -> None:
+        """Wait between stream events, noting a client that goes away meanwhile."""
+        if not seconds:
+            return
+        try:
+            message = await asyncio.wait_for(receive(), timeout=seconds)
+        except TimeoutError:
+            return
+        if message["type"] == "http.disconnect":
+            self.disconnected.set()
+            raise DroppedConnection("the client went away")
+
+
+async def send_json(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                *((name.encode(), value.encode()) for name, value in (headers or {}).items()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def start_stream(send: Send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")],
+        }
+    )
+
+
+async def send_event(send: Send, data: bytes) -> None:
+    await send({"type": "http.response.body", "body": data, "more_body": True})
+
+
+async def end_stream(send: Send) -> None:
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def bearer(request: Received) -> str | None:
+    scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+    return credential if scheme.lower() == "bearer" else None
