@@ -32,6 +32,9 @@ from .located_step_status import LocatedStepStatus
 from .manifest_item import ManifestItem
 from .manifest_item_kind import ManifestItemKind
 from .manifest_item_reason import ManifestItemReason
+from .model_info import ModelInfo
+from .model_info_source import ModelInfoSource
+from .model_list import ModelList
 from .move import Move
 from .phase import Phase
 from .phase_create import PhaseCreate
@@ -48,6 +51,9 @@ from .project_list import ProjectList
 from .project_status import ProjectStatus
 from .project_update import ProjectUpdate
 from .project_update_status_type_0 import ProjectUpdateStatusType0
+from .provider_info import ProviderInfo
+from .provider_info_kind import ProviderInfoKind
+from .provider_list import ProviderList
 from .search_knowledge_kind_type_1 import SearchKnowledgeKindType1
 from .search_knowledge_kind_type_2_type_1 import SearchKnowledgeKindType2Type1
 from .search_knowledge_kind_type_3_type_1 import SearchKnowledgeKindType3Type1
@@ -100,6 +106,9 @@ __all__ = (
     "ManifestItem",
     "ManifestItemKind",
     "ManifestItemReason",
+    "ModelInfo",
+    "ModelInfoSource",
+    "ModelList",
     "Move",
     "Phase",
     "PhaseCreate",
@@ -116,6 +125,9 @@ __all__ = (
     "ProjectStatus",
     "ProjectUpdate",
     "ProjectUpdateStatusType0",
+    "ProviderInfo",
+    "ProviderInfoKind",
+    "ProviderList",
     "SearchKnowledgeKindType1",
     "SearchKnowledgeKindType2Type1",
     "SearchKnowledgeKindType3Type1",
