@@ -19,6 +19,7 @@ from contextstack_client.api.knowledge import (
 from contextstack_client.api.phases import create_phase
 from contextstack_client.api.plan import get_project_plan
 from contextstack_client.api.projects import create_project, delete_project, get_project, list_projects, update_project
+from contextstack_client.api.providers import list_models, list_providers
 from contextstack_client.api.status import get_project_status
 from contextstack_client.api.steps import change_step_status, create_step
 from contextstack_client.api.system import get_health
@@ -35,6 +36,7 @@ from contextstack_client.models import (
     KnowledgeList,
     KnowledgeSearchResult,
     KnowledgeUpdate,
+    ModelList,
     Phase,
     PhaseCreate,
     Plan,
@@ -43,6 +45,7 @@ from contextstack_client.models import (
     ProjectCreate,
     ProjectList,
     ProjectUpdate,
+    ProviderList,
     StatusChange,
     StatusReport,
     Step,
@@ -51,8 +54,12 @@ from contextstack_client.models import (
     TrackCreate,
 )
 from tests.conftest import Daemon, start_daemon, stop_daemon
+from tests.fakes.fixtures import fake_openai, fake_openai_server, no_provider_keys
+from tests.fakes.openai_upstream import FakeOpenAI
 
 pytestmark = pytest.mark.e2e
+
+__all__ = ["fake_openai", "fake_openai_server", "no_provider_keys"]
 
 
 def test_sync_client_reads_health(daemon: Daemon) -> None:
@@ -271,5 +278,34 @@ async def test_authenticated_client_passes_a_token_protected_daemon(tmp_path: Pa
             assert (await list_projects.asyncio_detailed(client=anonymous)).status_code == 401
         async with AuthenticatedClient(base_url=running.url, token="t0ken") as client:
             assert isinstance(await list_projects.asyncio(client=client), ProjectList)
+    finally:
+        stop_daemon(running)
+
+
+async def test_async_client_lists_providers_and_models_without_keys(
+    tmp_path: Path, fake_openai: FakeOpenAI, no_provider_keys: None
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[providers.work]\nbase_url = "{fake_openai.url}"\napi_key = "sk-work-secret"\nmodels = ["work-large"]\n'
+        '[providers.ollama]\nbase_url = "http://127.0.0.1:9/v1"\n'
+        '[providers.lmstudio]\nbase_url = "http://127.0.0.1:9/v1"\n'
+        '[aliases]\nbig = "work/work-large"\n'
+    )
+    running = start_daemon(tmp_path, env={"CONTEXTSTACK_CONFIG": str(config)})
+    try:
+        async with Client(base_url=running.url) as client:
+            answer = await list_providers.asyncio_detailed(client=client)
+            providers = answer.parsed
+            assert isinstance(providers, ProviderList)
+            [work] = [provider for provider in providers.items if provider.name == "work"]
+            assert (work.key_set, work.builtin, work.kind) == (True, False, "openai")
+            assert b"sk-work-secret" not in answer.content
+
+            models = await list_models.asyncio(client=client)
+            assert isinstance(models, ModelList)
+            ids = [model.id for model in models.items]
+            assert "work/work-large" in ids
+            assert "big" in ids
     finally:
         stop_daemon(running)
