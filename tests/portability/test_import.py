@@ -124,15 +124,25 @@ DELETE = object()
         ("format_version", 2, "body.export.format_version"),
         ("format_version", "1", "body.export.format_version"),
         ("format_version", DELETE, "body.export.format_version"),
-        ("tracks.1.phases.0.steps.0.depends_on", ["stp_missing"], "body.export.tracks[1].phases[0].steps[0]"),
-        ("tracks.0.phases.0.steps.0.depends_on", ["stp_missing"], "body.export.tracks[0].phases[0].steps[0]"),
+        (
+            "tracks.1.phases.0.steps.0.depends_on",
+            ["stp_missing"],
+            "body.export.tracks[1].phases[0].steps[0].depends_on[0]",
+        ),
+        (
+            "tracks.0.phases.0.steps.0.depends_on.1",
+            "stp_missing",
+            "body.export.tracks[0].phases[0].steps[0].depends_on[1]",
+        ),
         ("tracks.1.phases.0.steps.2.blocked_reason", None, "body.export.tracks[1].phases[0].steps[2].blocked_reason"),
         ("tracks.1.phases.0.steps.0.finished_at", None, "body.export.tracks[1].phases[0].steps[0].finished_at"),
         ("tracks.1.phases.0.steps.1.position", 5, "body.export.tracks[1].phases[0].steps[1].position"),
         ("tracks.1.phases.0.steps.1.status", "paused", "body.export.tracks[1].phases[0].steps[1].status"),
-        ("tracks.1.phases.0.steps.1.surprise", 1, "body.export.tracks[1].phases[0].steps[1]"),
+        ("tracks.1.phases.0.steps.1.surprise", 1, "body.export.tracks[1].phases[0].steps[1].surprise"),
         ("tracks.0.name", "", "body.export.tracks[0].name"),
-        ("tracks.0.phases", DELETE, "body.export.tracks[0]"),
+        ("tracks.0.phases", DELETE, "body.export.tracks[0].phases"),
+        ("knowledge", DELETE, "body.export.knowledge"),
+        ("tracks.1.id", 7, "body.export.tracks[1].id"),
         ("knowledge.0.superseded_by", "kno_missing", "body.export.knowledge[0].superseded_by"),
         ("knowledge.1.kind", "rumour", "body.export.knowledge[1].kind"),
         ("project.slug", "Not A Slug", "body.export.project.slug"),
@@ -168,6 +178,17 @@ async def test_dependency_cycles_are_refused(client: Client, db_path: Path) -> N
     assert "cycle" in problem["detail"]
     assert problem["errors"][0]["field"].endswith(".depends_on")
     assert store_rows(db_path) == before
+
+
+async def test_a_step_depending_on_itself_is_refused(client: Client) -> None:
+    await build_project(client)
+    document = await export(client, "ctx")
+    store = document["tracks"][1]["phases"][0]["steps"][1]
+    store["depends_on"] = [store["id"]]
+    problem = assert_problem(await client.post("/api/projects/import", json={"export": document}), 422)
+    assert problem["errors"] == [
+        {"field": "body.export.tracks[1].phases[0].steps[1].depends_on[0]", "message": "a step cannot depend on itself"}
+    ]
 
 
 async def test_repeated_ids_are_refused(client: Client) -> None:

@@ -51,7 +51,8 @@ _KIND_HEADINGS = {
     "reference": "References",
     "note": "Notes",
 }
-_ERROR_PATH = re.compile(r"^(?P<message>.*) - at `\$(?P<path>.*)`$", re.DOTALL)
+_ERROR_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>.*)`)?$", re.DOTALL)
+_FIELD_NAMED = re.compile(r"^Object (?:missing required|contains unknown) field `(?P<name>[^`]+)`$")
 _encode_json = msgspec.json.Encoder().encode
 
 # Export
@@ -253,11 +254,20 @@ def parse_export(document: dict[str, Any]) -> ProjectExport:
     try:
         export = msgspec.convert(document, ProjectExport, strict=True)
     except msgspec.ValidationError as exc:
-        found = _ERROR_PATH.match(str(exc))
-        message, path = (found["message"], found["path"]) if found else (str(exc), "")
-        raise _invalid(path.lstrip("."), f"the export is not valid: {message}", message) from None
+        raise _shape_error(str(exc)) from None
     _check_references(export)
     return export
+
+
+def _shape_error(error: str) -> Invalid:
+    """Invalid naming the field msgspec's `error` is about (`… - at `$.tracks[0]``, and the field it names)."""
+    found = _ERROR_PATH.match(error)
+    assert found is not None  # the pattern matches any text
+    message, path = found["message"], found["path"] or ""
+    named = _FIELD_NAMED.match(message)
+    if named:
+        path += f".{named['name']}"
+    return _invalid(path.lstrip("."), f"the export is not valid: {message}", message)
 
 
 def _invalid(path: str, detail: str, message: str) -> Invalid:
@@ -323,31 +333,24 @@ def _check_status(step: ExportedStep, where: str) -> None:
 
 
 def _check_acyclic(steps: dict[str, tuple[str, ExportedStep]]) -> None:
-    done: set[str] = set()
+    """Invalid naming a step on a cycle of dependencies, if there is one (a depth-first walk, without recursion)."""
+    finished: set[str] = set()
     for start in steps:
-        path: list[str] = []
-        on_path: set[str] = set()
-        stack: list[tuple[str, Iterable[str]]] = []
-        if start in done:
+        if start in finished:
             continue
-        stack.append((start, iter(steps[start][1].depends_on)))
-        path.append(start)
-        on_path.add(start)
-        while stack:
-            node, pending = stack[-1]
-            following = next(iter(pending), None)
+        path = [start]
+        pending = [iter(steps[start][1].depends_on)]
+        while path:
+            following = next(pending[-1], None)
             if following is None:
-                stack.pop()
-                path.pop()
-                on_path.discard(node)
-                done.add(node)
-            elif following in on_path:
+                finished.add(path.pop())
+                pending.pop()
+            elif following in path:
                 cycle = " -> ".join([*path[path.index(following) :], following])
-                raise _invalid(f"{steps[node][0]}.depends_on", f"the dependencies form a cycle: {cycle}", "cycle")
-            elif following not in done:
-                stack.append((following, iter(steps[following][1].depends_on)))
+                raise _invalid(f"{steps[path[-1]][0]}.depends_on", f"the dependencies form a cycle: {cycle}", "cycle")
+            elif following not in finished:
                 path.append(following)
-                on_path.add(following)
+                pending.append(iter(steps[following][1].depends_on))
 
 
 def _check_request(data: ProjectImport) -> None:
