@@ -10,8 +10,9 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
+from contextstack.portability.agents_md import agents_md
 from contextstack.portability.models import ImportResult, ProjectExport, ProjectImport
-from contextstack.portability.service import agents_md, export_project, import_project
+from contextstack.portability.service import export_project, import_project
 from contextstack.problems import problems
 from contextstack.storage import Database
 
