@@ -25,6 +25,7 @@ from contextstack.events.controller import EventController
 from contextstack.execution.controller import ExecutionController
 from contextstack.guard import RequestGuard
 from contextstack.memory.controller import KnowledgeController
+from contextstack.portability.controller import export_project_handler, import_project_handler
 from contextstack.problems import EXCEPTION_HANDLERS
 from contextstack.providers.controller import list_models, list_providers
 from contextstack.providers.service import Providers
@@ -76,6 +77,8 @@ def route_handlers() -> list[ControllerRouterHandler]:
         list_models,
         OpenAIProxy,
         ProjectOpenAIProxy,
+        export_project_handler,
+        import_project_handler,
         create_static_files_router(
             path=ASSETS, directories=[swagger_ui_bundle.swagger_ui_path], include_in_schema=False
         ),

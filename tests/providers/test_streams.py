@@ -15,7 +15,7 @@ EVENT = st.builds(
         "\n", "\r\n" if crlf else "\n"
     ),
     st.sampled_from(["", "message_start", "content_block_delta"]),
-    st.text(alphabet=st.characters(blacklist_characters="\r\n"), max_size=30),
+    st.text(alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=("Cs",)), max_size=30),
     st.booleans(),
 )
 

@@ -7,9 +7,21 @@ from .deleted import Deleted
 from .deleted_deleted import DeletedDeleted
 from .event import Event
 from .event_data import EventData
+from .export_project_format import ExportProjectFormat
+from .exported_knowledge import ExportedKnowledge
+from .exported_knowledge_kind import ExportedKnowledgeKind
+from .exported_phase import ExportedPhase
+from .exported_project import ExportedProject
+from .exported_project_status import ExportedProjectStatus
+from .exported_step import ExportedStep
+from .exported_step_status import ExportedStepStatus
+from .exported_track import ExportedTrack
 from .field_error import FieldError
 from .get_project_context_format import GetProjectContextFormat
 from .health import Health
+from .import_counts import ImportCounts
+from .import_result import ImportResult
+from .import_result_mode import ImportResultMode
 from .knowledge_bulk_create import KnowledgeBulkCreate
 from .knowledge_bulk_created import KnowledgeBulkCreated
 from .knowledge_create import KnowledgeCreate
@@ -47,6 +59,10 @@ from .plan_track import PlanTrack
 from .problem import Problem
 from .project import Project
 from .project_create import ProjectCreate
+from .project_export import ProjectExport
+from .project_import import ProjectImport
+from .project_import_export import ProjectImportExport
+from .project_import_mode import ProjectImportMode
 from .project_list import ProjectList
 from .project_status import ProjectStatus
 from .project_update import ProjectUpdate
@@ -81,9 +97,21 @@ __all__ = (
     "DeletedDeleted",
     "Event",
     "EventData",
+    "ExportedKnowledge",
+    "ExportedKnowledgeKind",
+    "ExportedPhase",
+    "ExportedProject",
+    "ExportedProjectStatus",
+    "ExportedStep",
+    "ExportedStepStatus",
+    "ExportedTrack",
+    "ExportProjectFormat",
     "FieldError",
     "GetProjectContextFormat",
     "Health",
+    "ImportCounts",
+    "ImportResult",
+    "ImportResultMode",
     "KnowledgeBulkCreate",
     "KnowledgeBulkCreated",
     "KnowledgeCreate",
@@ -121,6 +149,10 @@ __all__ = (
     "Problem",
     "Project",
     "ProjectCreate",
+    "ProjectExport",
+    "ProjectImport",
+    "ProjectImportExport",
+    "ProjectImportMode",
     "ProjectList",
     "ProjectStatus",
     "ProjectUpdate",

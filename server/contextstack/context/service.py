@@ -47,7 +47,8 @@ async def resolve_project_id(conn: Reader, ref: str) -> str:
     return str(row[0])
 
 
-async def _free_slug(tx: Transaction, base: str) -> str:
+async def free_slug(tx: Transaction, base: str) -> str:
+    """`base`, or `base-2`, `base-3` … : the first slug no project uses."""
     rows = await tx.fetchall("SELECT slug FROM projects WHERE slug = ? OR slug LIKE ?", (base, base + "-%"))
     taken = {row[0] for row in rows}
     if base not in taken:
@@ -58,7 +59,8 @@ async def _free_slug(tx: Transaction, base: str) -> str:
     return f"{base}-{n}"
 
 
-async def _ensure_slug_free(tx: Transaction, slug: str, field: str) -> None:
+async def ensure_slug_free(tx: Transaction, slug: str, field: str) -> None:
+    """Conflict naming `field` when another project uses `slug`."""
     if await tx.fetchone("SELECT 1 FROM projects WHERE slug = ?", (slug,)):
         raise Conflict(
             f"the slug {slug!r} is taken by another project",
@@ -69,10 +71,10 @@ async def _ensure_slug_free(tx: Transaction, slug: str, field: str) -> None:
 async def create_project(db: Database, data: ProjectCreate, actor: str) -> Project:
     async with db.transaction() as tx:
         if data.slug is not None:
-            await _ensure_slug_free(tx, data.slug, "body.slug")
+            await ensure_slug_free(tx, data.slug, "body.slug")
             slug = data.slug
         else:
-            slug = await _free_slug(tx, slugify(data.name))
+            slug = await free_slug(tx, slugify(data.name))
         project = Project(
             id=new_id("prj"),
             slug=slug,
@@ -136,7 +138,7 @@ async def update_project(
         if not changes:
             return current
         if "slug" in changes:
-            await _ensure_slug_free(tx, changes["slug"], "body.slug")
+            await ensure_slug_free(tx, changes["slug"], "body.slug")
         updated = msgspec.structs.replace(current, **changes, version=current.version + 1, updated_at=tx.created_at)
         assignments = ", ".join(f"{field} = ?" for field in changes)
         await tx.execute(

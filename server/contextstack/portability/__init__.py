@@ -1,0 +1,1 @@
+"""Export a project and import it back."""

@@ -1,0 +1,319 @@
+"""Export a project as lossless, versioned JSON, and import such an export back.
+
+Import writes the whole project in one transaction, all or nothing. In `new` mode everything gets a new id;
+new ids are handed out in the order of the old ones, so whatever the export sorts by id (knowledge, a step's
+dependencies) keeps its order, and export → import → export gives the same document up to ids, the slug and
+the project's own version and times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import msgspec
+
+from contextstack.context.models import Phase, Project, Step, Track
+from contextstack.context.plan_queries import PHASE_COLUMNS, STEP_COLUMNS, TRACK_COLUMNS, step_row
+from contextstack.context.plan_service import get_plan
+from contextstack.context.service import ensure_slug_free, free_slug, resolve_project
+from contextstack.errors import FieldError, Invalid, NotFound
+from contextstack.ids import Prefix, new_id
+from contextstack.memory.models import KnowledgeEntry
+from contextstack.memory.service import COLUMNS, entry_from_row
+from contextstack.portability.checks import parse_export
+from contextstack.portability.models import (
+    FORMAT,
+    FORMAT_VERSION,
+    ExportedKnowledge,
+    ExportedPhase,
+    ExportedProject,
+    ExportedStep,
+    ExportedTrack,
+    ImportCounts,
+    ImportResult,
+    ProjectExport,
+    ProjectImport,
+)
+from contextstack.storage import Database, Transaction
+
+_KNOWLEDGE_SELECT = f"SELECT {', '.join(COLUMNS)} FROM knowledge"
+_KNOWLEDGE_INSERT = f"INSERT INTO knowledge ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+_encode_json = msgspec.json.Encoder().encode
+
+# Export
+
+
+async def export_project(db: Database, project_ref: str) -> ProjectExport:
+    """The whole project (id or slug): its fields, its plan with statuses and times, and its own knowledge."""
+    plan = await get_plan(db, project_ref)
+    rows = await db.fetchall(f"{_KNOWLEDGE_SELECT} WHERE project_id = ? ORDER BY id", (plan.project.id,))
+    project = plan.project
+    return ProjectExport(
+        format=FORMAT,
+        format_version=FORMAT_VERSION,
+        project=ExportedProject(
+            id=project.id,
+            slug=project.slug,
+            name=project.name,
+            description=project.description,
+            instructions=project.instructions,
+            status=project.status,
+            version=project.version,
+            created_at=project.created_at,
+            updated_at=project.updated_at,
+        ),
+        tracks=[
+            ExportedTrack(
+                id=track.id,
+                name=track.name,
+                description=track.description,
+                position=track.position,
+                version=track.version,
+                created_at=track.created_at,
+                updated_at=track.updated_at,
+                phases=[
+                    ExportedPhase(
+                        id=phase.id,
+                        name=phase.name,
+                        description=phase.description,
+                        position=phase.position,
+                        version=phase.version,
+                        created_at=phase.created_at,
+                        updated_at=phase.updated_at,
+                        steps=[_exported_step(step) for step in phase.steps],
+                    )
+                    for phase in track.phases
+                ],
+            )
+            for track in plan.tracks
+        ],
+        knowledge=[_exported_entry(entry_from_row(row)) for row in rows],
+    )
+
+
+def _exported_step(step: Step) -> ExportedStep:
+    fields = msgspec.structs.asdict(step)
+    del fields["project_id"], fields["phase_id"]
+    return ExportedStep(**fields)
+
+
+def _exported_entry(entry: KnowledgeEntry) -> ExportedKnowledge:
+    fields = msgspec.structs.asdict(entry)
+    del fields["project_id"]
+    return ExportedKnowledge(**fields)
+
+
+# Import
+
+
+async def import_project(db: Database, data: ProjectImport, actor: str) -> ImportResult:
+    """Write an export as a new project, or over an existing one's plan and knowledge; all or nothing."""
+    export = parse_export(data.export)
+    _check_request(data)
+    async with db.transaction() as tx:
+        if data.mode == "replace":
+            assert data.project is not None
+            project = await _replace_project(tx, data.project, export, data.name)
+        else:
+            project = await _new_project(tx, export, data.slug, data.name)
+        counts = await _write_content(tx, project.id, export)
+        await tx.record_event(
+            "project.imported",
+            actor=data.actor or actor,
+            project_id=project.id,
+            entity_id=project.id,
+            data={
+                "mode": data.mode,
+                "counts": msgspec.to_builtins(counts),
+                "from": {"id": export.project.id, "slug": export.project.slug},
+                "slug": project.slug,
+                "version": project.version,
+            },
+        )
+    return ImportResult(project=project, mode=data.mode, counts=counts)
+
+
+def _check_request(data: ProjectImport) -> None:
+    if data.mode == "replace":
+        if data.project is None:
+            raise Invalid("replace needs the project to replace", errors=[FieldError("body.project", "required")])
+        if data.slug is not None:
+            raise Invalid("replace keeps the project's slug", errors=[FieldError("body.slug", "only with mode new")])
+    elif data.project is not None:
+        raise Invalid(
+            "a new project cannot name an existing one", errors=[FieldError("body.project", "only with mode replace")]
+        )
+
+
+async def _new_project(tx: Transaction, export: ProjectExport, slug: str | None, name: str | None) -> Project:
+    if slug is not None:
+        await ensure_slug_free(tx, slug, "body.slug")
+    else:
+        slug = await free_slug(tx, export.project.slug)
+    source = export.project
+    project = Project(
+        id=new_id("prj"),
+        slug=slug,
+        name=name or source.name,
+        description=source.description,
+        instructions=source.instructions,
+        status=source.status,
+        version=1,
+        created_at=tx.created_at,
+        updated_at=tx.created_at,
+    )
+    await tx.execute(
+        f"INSERT INTO projects ({', '.join(msgspec.structs.asdict(project))}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        msgspec.structs.astuple(project),
+    )
+    return project
+
+
+async def _replace_project(tx: Transaction, ref: str, export: ProjectExport, name: str | None) -> Project:
+    try:
+        current = await resolve_project(tx, ref)
+    except NotFound as exc:
+        raise NotFound(exc.detail, errors=[FieldError("body.project", "no such project")]) from None
+    source = export.project
+    project = msgspec.structs.replace(
+        current,
+        name=name or source.name,
+        description=source.description,
+        instructions=source.instructions,
+        status=source.status,
+        version=current.version + 1,
+        updated_at=tx.created_at,
+    )
+    await tx.execute(
+        "UPDATE projects SET name = ?, description = ?, instructions = ?, status = ?, version = ?, updated_at = ? "
+        "WHERE id = ?",
+        (
+            project.name,
+            project.description,
+            project.instructions,
+            project.status,
+            project.version,
+            project.updated_at,
+            project.id,
+        ),
+    )
+    await tx.execute("DELETE FROM knowledge WHERE project_id = ?", (project.id,))
+    await tx.execute("DELETE FROM tracks WHERE project_id = ?", (project.id,))
+    return project
+
+
+def _new_ids(old_ids: Iterable[str], prefix: Prefix) -> dict[str, str]:
+    """New ids for old ones, in the same order: sorting either by id sorts both alike."""
+    return {old: new_id(prefix) for old in sorted(old_ids)}
+
+
+async def _write_content(tx: Transaction, project_id: str, export: ProjectExport) -> ImportCounts:
+    phases = [(track, phase) for track in export.tracks for phase in track.phases]
+    steps = [(phase, step) for _, phase in phases for step in phase.steps]
+    ids = {
+        **_new_ids((track.id for track in export.tracks), "trk"),
+        **_new_ids((phase.id for _, phase in phases), "phs"),
+        **_new_ids((step.id for _, step in steps), "stp"),
+        **_new_ids((entry.id for entry in export.knowledge), "kno"),
+    }
+    await _insert(
+        tx,
+        "tracks",
+        TRACK_COLUMNS,
+        [
+            msgspec.structs.astuple(
+                Track(
+                    id=ids[track.id],
+                    project_id=project_id,
+                    name=track.name,
+                    description=track.description,
+                    position=track.position,
+                    version=track.version,
+                    created_at=track.created_at,
+                    updated_at=track.updated_at,
+                )
+            )
+            for track in export.tracks
+        ],
+    )
+    await _insert(
+        tx,
+        "phases",
+        PHASE_COLUMNS,
+        [
+            msgspec.structs.astuple(
+                Phase(
+                    id=ids[phase.id],
+                    project_id=project_id,
+                    track_id=ids[track.id],
+                    name=phase.name,
+                    description=phase.description,
+                    position=phase.position,
+                    version=phase.version,
+                    created_at=phase.created_at,
+                    updated_at=phase.updated_at,
+                )
+            )
+            for track, phase in phases
+        ],
+    )
+    await _insert(
+        tx,
+        "steps",
+        STEP_COLUMNS,
+        [
+            step_row(
+                Step(
+                    **{
+                        **msgspec.structs.asdict(step),
+                        "id": ids[step.id],
+                        "project_id": project_id,
+                        "phase_id": ids[phase.id],
+                        "depends_on": [],
+                    }
+                )
+            )
+            for phase, step in steps
+        ],
+    )
+    dependencies = [(ids[step.id], ids[dependency]) for _, step in steps for dependency in step.depends_on]
+    await tx.executemany("INSERT INTO step_dependencies (step_id, depends_on) VALUES (?, ?)", dependencies)
+    # Links between entries are set once every entry exists: the foreign keys are checked row by row.
+    await tx.executemany(
+        _KNOWLEDGE_INSERT, [_knowledge_row(entry, ids[entry.id], project_id) for entry in export.knowledge]
+    )
+    await tx.executemany(
+        "UPDATE knowledge SET supersedes = ?, superseded_by = ? WHERE id = ?",
+        [
+            (ids.get(entry.supersedes or ""), ids.get(entry.superseded_by or ""), ids[entry.id])
+            for entry in export.knowledge
+            if entry.supersedes or entry.superseded_by
+        ],
+    )
+    return ImportCounts(
+        tracks=len(export.tracks),
+        phases=len(phases),
+        steps=len(steps),
+        dependencies=len(dependencies),
+        knowledge=len(export.knowledge),
+    )
+
+
+async def _insert(tx: Transaction, table: str, columns: str, rows: list[Sequence[Any]]) -> None:
+    if rows:
+        placeholders = ", ".join("?" * len(rows[0]))
+        await tx.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+
+
+def _knowledge_row(entry: ExportedKnowledge, entry_id: str, project_id: str) -> tuple[Any, ...]:
+    fields: dict[str, Any] = {
+        **msgspec.structs.asdict(entry),
+        "id": entry_id,
+        "project_id": project_id,
+        "tags": _encode_json(entry.tags).decode(),
+        "pinned": int(entry.pinned),
+        "supersedes": None,
+        "superseded_by": None,
+    }
+    return tuple(fields[column] for column in COLUMNS)
