@@ -197,3 +197,42 @@ def test_contextstack_token_is_sent_as_the_bearer_token(tmp_path: Path) -> None:
         assert accepted.returncode == 0, accepted.stderr
     finally:
         stop_daemon(running)
+
+
+def test_export_then_import_makes_a_copy_of_the_project(
+    daemon: Daemon, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    build_launch_plan(daemon.url)
+    exported = tmp_path / "launch.json"
+    assert main(["export", "launch", "--url", daemon.url, "-o", str(exported)]) == 0
+    assert msgspec.json.decode(exported.read_bytes())["format_version"] == 1
+    assert main(["import", str(exported), "--slug", "launch-copy", "--url", daemon.url]) == 0
+    assert "imported into launch-copy (new): 2 tracks, 2 phases, 4 steps" in capsys.readouterr().out
+    original = httpx.get(daemon.url + "/api/projects/launch/status").json()
+    copy = httpx.get(daemon.url + "/api/projects/launch-copy/status").json()
+    assert copy["counts"] == original["counts"]
+
+
+def test_export_as_agents_md_prints_the_file(daemon: Daemon, capsys: pytest.CaptureFixture[str]) -> None:
+    build_launch_plan(daemon.url)
+    assert main(["export", "launch", "--format", "agents-md", "--url", daemon.url]) == 0
+    assert "Launch" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("content", "message"), [(b"{not json", "is not JSON"), (b'{"format_version": 99}', "format")])
+def test_a_bad_import_file_is_one_line_and_a_failure(
+    daemon: Daemon, tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    result = contextstack("import", str(path), "--url", daemon.url)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_export_of_an_unknown_project_says_so(daemon: Daemon) -> None:
+    result = contextstack("export", "nope", "--url", daemon.url)
+    assert result.returncode == 1
+    assert "nope" in result.stderr

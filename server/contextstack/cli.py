@@ -89,6 +89,24 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--next", type=int, default=5, help="how many next steps to show (default 5)")
     status.add_argument("--recent", type=int, default=5, help="how many recently done steps to show (default 5)")
     status.add_argument("--format", choices=["text", "json"], default="text", help="text (default) or the raw JSON")
+    export = commands.add_parser(
+        "export",
+        parents=[daemon],
+        help="export a project (lossless JSON, or an AGENTS.md file)",
+        description="Export a project: versioned lossless JSON to import elsewhere, or AGENTS.md for coding agents.",
+    )
+    export.add_argument("project", help="the project's slug or id")
+    export.add_argument("--format", choices=["json", "agents-md"], default="json", help="json (default) or agents-md")
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    importing = commands.add_parser(
+        "import",
+        parents=[daemon],
+        help="import a project exported as JSON",
+        description="Import an exported project as a new project, or over an existing one with --replace.",
+    )
+    importing.add_argument("file", help="the JSON file `contextstack export` wrote")
+    importing.add_argument("--replace", metavar="PROJECT", help="replace this project's plan and knowledge instead")
+    importing.add_argument("--slug", help="the new project's slug (default: the exported one, made unique)")
     return parser
 
 

@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from http import HTTPStatus
+from pathlib import Path
 from typing import TypeVar
 
 import httpx
@@ -13,9 +15,10 @@ import msgspec
 
 from contextstack_client import AuthenticatedClient, Client
 from contextstack_client.api.context import get_project_context
+from contextstack_client.api.projects import import_project as import_project_call
 from contextstack_client.api.projects import list_projects
 from contextstack_client.api.status import get_project_status
-from contextstack_client.models import LocatedStep, Problem, Project, StatusCounts, StatusReport
+from contextstack_client.models import LocatedStep, Problem, Project, ProjectImport, StatusCounts, StatusReport
 from contextstack_client.types import UNSET, Response, Unset
 
 DEFAULT_URL = "http://127.0.0.1:8765"
@@ -147,10 +150,51 @@ def _print_json(content: bytes) -> None:
     sys.stdout.buffer.write(msgspec.json.format(content, indent=2) + b"\n")
 
 
+def export_project(daemon: Daemon, args: argparse.Namespace) -> None:
+    # Straight over the client's HTTP connection: the AGENTS.md form is Markdown, which the typed call cannot parse.
+    response = daemon.get_httpx_client().get(f"/api/projects/{args.project}/export", params={"format": args.format})
+    if response.status_code >= 300:
+        answer(
+            Response(
+                status_code=HTTPStatus(response.status_code),
+                content=response.content,
+                headers=response.headers,
+                parsed=None,
+            )
+        )
+    if args.output:
+        Path(args.output).write_bytes(response.content)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(response.content)
+
+
+def import_project(daemon: Daemon, args: argparse.Namespace) -> None:
+    try:
+        exported = msgspec.json.decode(Path(args.file).read_bytes())
+    except OSError as exc:
+        raise RemoteError(f"cannot read {args.file}: {exc.strerror}") from None
+    except msgspec.DecodeError as exc:
+        raise RemoteError(f"{args.file} is not JSON: {exc}") from None
+    body: dict[str, object] = {"export": exported, "mode": "replace" if args.replace else "new"}
+    if args.replace:
+        body["project"] = args.replace
+    if args.slug:
+        body["slug"] = args.slug
+    result = answer(import_project_call.sync_detailed(client=daemon, body=ProjectImport.from_dict(body)))
+    counts = result.counts
+    print(
+        f"imported into {result.project.slug} ({result.mode}): {counts.tracks} tracks, {counts.phases} phases, "
+        f"{counts.steps} steps, {counts.knowledge} knowledge entries"
+    )
+
+
 COMMANDS: dict[str, Callable[[Daemon, argparse.Namespace], None]] = {
     "projects": show_projects,
     "context": show_context,
     "status": show_status,
+    "export": export_project,
+    "import": import_project,
 }
 
 
