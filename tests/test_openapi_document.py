@@ -100,3 +100,21 @@ def test_every_request_body_shows_an_example(document: dict[str, Any]) -> None:
         if not _has_examples(media.get("schema", {}), document)
     ]
     assert not bare, f"give a field of these bodies msgspec.Meta(examples=[...]): {bare}"
+
+
+def test_no_response_has_made_up_examples() -> None:
+    """A ResponseSpec generates random examples unless told not to, and the document then differs per machine."""
+    from litestar.openapi.datastructures import ResponseSpec
+
+    from contextstack.app import create_app
+    from contextstack.settings import Settings
+
+    app = create_app(Settings(db=":memory:"))
+    generating = sorted(
+        f"{handler.handler_name} {status}"
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", [])
+        for status, spec in (handler.responses or {}).items()
+        if isinstance(spec, ResponseSpec) and spec.generate_examples
+    )
+    assert not generating, f"give these ResponseSpecs generate_examples=False: {generating}"

@@ -30,6 +30,7 @@ from contextstack.storage import Database
     responses={
         200: ResponseSpec(
             data_container=ProjectExport,
+            generate_examples=False,
             description="The export (with `format=agents-md`: the AGENTS.md file, as text/markdown).",
         ),
         **problems(404),
