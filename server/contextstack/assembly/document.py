@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from contextstack.assembly.models import ManifestItem, Reason, SectionTokens
 
@@ -52,8 +53,19 @@ class Fitted:
 
 def cut_to_words(text: str, max_words: int) -> str:
     """The first `max_words` words of `text` on one line, with an ellipsis when anything was cut."""
-    words = _WORD.findall(text)
-    return " ".join(words[:max_words]) + (" …" if len(words) > max_words else "")
+    if max_words < 1:
+        return " …" if _WORD.search(text) else ""
+    start = _first_words(max_words).match(text)
+    if start is None:
+        return ""
+    rest = text[start.end() :]
+    return " ".join(start.group().split()) + (" …" if rest and not rest.isspace() else "")
+
+
+@cache
+def _first_words(n: int) -> re.Pattern[str]:
+    # Only the words kept are looked at, however long the text.
+    return re.compile(rf"\s*\S+(?:\s+\S+){{0,{n - 1}}}")
 
 
 def cut_to_tokens(text: str, budget: int, count: Callable[[str], int]) -> str:

@@ -22,8 +22,8 @@ from contextstack.assembly.tokens import token_counter
 from contextstack.context.service import resolve_project
 from contextstack.execution.models import LocatedStep, StatusReport
 from contextstack.execution.service import get_status
-from contextstack.memory.models import KnowledgeEntry, KnowledgeHit
-from contextstack.memory.search import query_terms, search_knowledge
+from contextstack.memory.models import KnowledgeEntry
+from contextstack.memory.search import query_terms, relevant_entries
 from contextstack.memory.service import COLUMNS, entry_from_row
 from contextstack.storage import Database, Event
 
@@ -118,27 +118,18 @@ async def assemble_context(
 
 
 async def _assemble(db: Database, project_id: str, words: tuple[str, ...], budget: int) -> AssembledContext:
-    # Independent reads, each on its own pooled connection, run side by side.
-    # Independent reads, each on its own pooled connection, run side by side. Each scope (the project, then
-    # global) is asked separately so that its partial index answers in order, without a sort.
-    scopes = (project_id, None)
+    # Three independent reads, each one round trip (or a few) on its own pooled connection, run side by side.
     status_read = asyncio.ensure_future(get_status(db, project_id, next_limit=NEXT_LIMIT, recent_limit=0))
     search = asyncio.ensure_future(
-        search_knowledge(db, " ".join(words) + " ", project_id=project_id, limit=2 * RELEVANT_LIMIT, any_term=True)
+        relevant_entries(db, " ".join(words) + " ", project_id=project_id, limit=2 * RELEVANT_LIMIT)
         if words
-        else _no_hits()
+        else _nothing()
     )
-    lists = await asyncio.gather(
-        *(_entries(db, _PINNED, scope, PINNED_LIMIT) for scope in scopes),
-        *(_entries(db, _RECENT, scope, 3 * RECENT_LIMIT) for scope in scopes),
-        _entries(db, _SUPERSEDED, project_id, RECENT_LIMIT),
-    )
-    status, hits = await status_read, await search
-    pinned = lists[0] + lists[1]
-    recent_candidates = sorted(lists[2] + lists[3], key=lambda e: (e.created_at, e.id), reverse=True)
-    superseded = lists[4]
+    lists = await _knowledge_lists(db, project_id)
+    status, found = await status_read, await search
+    pinned, recent_candidates = lists["pinned"], lists["recent"]
     seen = {entry.id for entry in pinned}
-    relevant = [hit.entry for hit in hits if hit.entry.id not in seen and not hit.entry.pinned][:RELEVANT_LIMIT]
+    relevant = [entry for entry in found if entry.id not in seen and not entry.pinned][:RELEVANT_LIMIT]
     seen.update(entry.id for entry in relevant)
     recent = [entry for entry in recent_candidates if entry.id not in seen][:RECENT_LIMIT]
     blocks = [
@@ -161,26 +152,49 @@ async def _assemble(db: Database, project_id: str, words: tuple[str, ...], budge
         budget=budget,
         tokenizer=tokenizer,
         sections=fitted.sections,
-        manifest=[*fitted.manifest, *(_superseded_item(entry) for entry in superseded)],
+        manifest=[*fitted.manifest, *(_superseded_item(entry) for entry in lists["superseded"])],
     )
 
 
-async def _no_hits() -> list[KnowledgeHit]:
+async def _nothing() -> list[KnowledgeEntry]:
     return []
 
 
-# Each matches a partial index of migration 0006; `project_id IS ?` also finds the global (NULL) scope.
+# Each part matches a partial index of migration 0006; each scope (the project, then global: `project_id IS ?`
+# also finds NULL) is asked separately so that its index answers in order, without a sort.
 _PINNED = "pinned = 1 AND superseded_by IS NULL AND project_id IS ? ORDER BY created_at, id LIMIT ?"
 _RECENT = (
     "pinned = 0 AND superseded_by IS NULL AND kind IN ('decision', 'constraint') AND project_id IS ?"
     " ORDER BY created_at DESC, id DESC LIMIT ?"
 )
 _SUPERSEDED = "superseded_by IS NOT NULL AND project_id IS ? ORDER BY updated_at DESC, id DESC LIMIT ?"
+_LISTS = " UNION ALL ".join(
+    f"SELECT '{name}' AS list, * FROM (SELECT {_KNOWLEDGE_COLUMNS} FROM knowledge WHERE {where})"
+    for name, where in (
+        ("pinned", _PINNED),
+        ("pinned", _PINNED),
+        ("recent", _RECENT),
+        ("recent", _RECENT),
+        ("superseded", _SUPERSEDED),
+    )
+)
 
 
-async def _entries(db: Database, where: str, scope: str | None, limit: int) -> list[KnowledgeEntry]:
-    rows = await db.fetchall(f"SELECT {_KNOWLEDGE_COLUMNS} FROM knowledge WHERE {where}", (scope, limit))
-    return [entry_from_row(row) for row in rows]
+async def _knowledge_lists(db: Database, project_id: str) -> dict[str, list[KnowledgeEntry]]:
+    """The pinned entries (the project's, then global ones, oldest first), candidates for recent decisions and
+    constraints (newest first within each scope) and the superseded entries of the project, in one round trip."""
+    params = (
+        *(project_id, PINNED_LIMIT, None, PINNED_LIMIT),
+        *(project_id, 3 * RECENT_LIMIT, None, 3 * RECENT_LIMIT),
+        *(project_id, RECENT_LIMIT),
+    )
+    lists: dict[str, list[KnowledgeEntry]] = {"pinned": [], "recent": [], "superseded": []}
+    for row in await db.fetchall(_LISTS, params):
+        lists[row[0]].append(entry_from_row(row[1:]))
+    lists["pinned"].sort(key=lambda e: (e.project_id is None, e.created_at, e.id))
+    lists["recent"].sort(key=lambda e: (e.created_at, e.id), reverse=True)
+    lists["superseded"].sort(key=lambda e: (e.updated_at, e.id), reverse=True)
+    return lists
 
 
 def _project_blocks(status: StatusReport) -> list[Block]:

@@ -4,6 +4,9 @@ The estimate counts each newline as a token, each punctuation or symbol characte
 as one token per started 4 characters (per started 3 bytes outside ASCII). Real tokenizers merge more than
 that, so the estimate over-counts: a budget it keeps is kept. It is also additive over text split at line
 ends, which lets assembly add up the cost of the lines it chooses.
+
+The counter that `token_counter` gives remembers its last few thousand answers: the same entries and steps come back
+in one assembly after another, and their text need not be counted again.
 """
 
 from __future__ import annotations
@@ -14,12 +17,16 @@ import os
 import re
 import tempfile
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from contextstack.assembly.models import Tokenizer
 
 _PIECES = re.compile(r"\w+|[^\w\s]|\n")
+# What the counter remembers: up to 4,096 texts of up to 4,096 characters (16 MB at most); longer ones are rare
+# and are counted each time.
+_MEMO_ENTRIES = 4096
+_MEMO_LONGEST = 4096
 _CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
 
 
@@ -52,12 +59,22 @@ def token_counter() -> tuple[Tokenizer, Callable[[str], int]]:
     try:
         import tiktoken
     except ImportError:
-        return "estimate", estimate_tokens
+        return "estimate", _remembering(estimate_tokens)
     if _offline_encoding_file() is None:
-        return "estimate", estimate_tokens
+        return "estimate", _remembering(estimate_tokens)
     encoding = tiktoken.get_encoding("cl100k_base")
 
     def count(text: str) -> int:
         return len(encoding.encode(text, disallowed_special=()))
 
-    return "cl100k_base", count
+    return "cl100k_base", _remembering(count)
+
+
+def _remembering(count: Callable[[str], int]) -> Callable[[str], int]:
+    """`count`, remembering its answers for texts up to _MEMO_LONGEST characters."""
+    remembered = lru_cache(maxsize=_MEMO_ENTRIES)(count)
+
+    def counted(text: str) -> int:
+        return remembered(text) if len(text) <= _MEMO_LONGEST else count(text)
+
+    return counted

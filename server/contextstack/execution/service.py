@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
 
 import msgspec
 
@@ -22,7 +22,7 @@ from contextstack.execution.models import (
     TrackProgress,
 )
 from contextstack.storage import Database
-from contextstack.storage.snapshot import Snapshot, snapshot
+from contextstack.storage.snapshot import snapshot
 from contextstack.versioning import check_if_match
 
 DEFAULT_NEXT = 5
@@ -101,21 +101,45 @@ async def change_status(
     return changed
 
 
-_LOCATED_STEPS = (
-    f"SELECT {step_columns('s')}, t.id AS track_id, t.name AS track_name, p.name AS phase_name "
-    "FROM steps AS s JOIN phases AS p ON p.id = s.phase_id JOIN tracks AS t ON t.id = p.track_id "
-    "WHERE s.project_id = ? "
+# The steps "where am I" names, in one statement: every step in progress or blocked, the first `todo` steps whose
+# dependencies are all done, and the last finished. `bucket` says which list a row belongs to; the plan-order keys
+# come along so that each list is put in order after the one round trip. The next steps are found by walking the
+# plan in order (tracks, phases, steps by position), which stops at the LIMIT instead of sorting every todo step.
+_LOCATED_COLUMNS = (
+    f"{step_columns('s')}, t.id AS track_id, t.name AS track_name, p.name AS phase_name, "
+    "t.position AS track_position, p.position AS phase_position"
 )
-_PLAN_ORDER = "ORDER BY t.position, p.position, s.position"
+_BY_STEP = (
+    f"SELECT {_LOCATED_COLUMNS} FROM steps AS s JOIN phases AS p ON p.id = s.phase_id "
+    "JOIN tracks AS t ON t.id = p.track_id WHERE s.project_id = ?1 AND "
+)
+_IN_PLAN_ORDER = (
+    f"SELECT {_LOCATED_COLUMNS} FROM tracks AS t CROSS JOIN phases AS p ON p.track_id = t.id "
+    "CROSS JOIN steps AS s ON s.phase_id = p.id WHERE t.project_id = ?1 AND "
+)
 _WAITING = (
     "EXISTS (SELECT 1 FROM step_dependencies AS d JOIN steps AS w ON w.id = d.depends_on "
     "WHERE d.step_id = s.id AND w.status <> 'done')"
 )
+_STEPS_THAT_MATTER = (
+    f"SELECT 'now' AS bucket, * FROM ({_BY_STEP} s.status IN ('in_progress', 'blocked')) "
+    f"UNION ALL SELECT 'next', * FROM ({_IN_PLAN_ORDER} s.status = 'todo' AND NOT {_WAITING} "
+    "ORDER BY t.position, p.position, s.position LIMIT ?2) "
+    f"UNION ALL SELECT 'done', * FROM ({_BY_STEP} s.finished_at IS NOT NULL "
+    "ORDER BY s.finished_at DESC, s.id DESC LIMIT ?3)"
+)
+# Every track, its phases and how many of their steps are in each status (index steps_tally), in one statement.
+_TALLIES = (
+    "SELECT t.id AS track_id, t.name AS track_name, t.position AS track_position, "
+    "p.id AS phase_id, p.name AS phase_name, p.position AS phase_position, c.status, c.n "
+    "FROM tracks AS t LEFT JOIN phases AS p ON p.track_id = t.id "
+    "LEFT JOIN (SELECT phase_id, status, count(*) AS n FROM steps WHERE project_id = ?1 GROUP BY phase_id, status) "
+    "AS c ON c.phase_id = p.id "
+    "WHERE t.project_id = ?1 ORDER BY t.position, p.position"
+)
 
 
-async def _located(view: Snapshot, sql: str, params: Sequence[Any]) -> list[LocatedStep]:
-    rows = await view.fetchall(_LOCATED_STEPS + sql, params)
-    steps = await steps_from_rows(view, rows)
+def _located(rows: Sequence[sqlite3.Row], steps: Sequence[Step]) -> list[LocatedStep]:
     return [
         LocatedStep(
             **msgspec.structs.asdict(step),
@@ -139,59 +163,70 @@ def _counts(by_status: Counter[str]) -> StatusCounts:
     )
 
 
+def _plan_position(row: sqlite3.Row) -> tuple[int, int, int]:
+    return row["track_position"], row["phase_position"], row["position"]
+
+
+def _finish_order(row: sqlite3.Row) -> tuple[str, str]:
+    return row["finished_at"], row["id"]
+
+
 async def get_status(
     db: Database, project_ref: str, *, next_limit: int = DEFAULT_NEXT, recent_limit: int = DEFAULT_RECENT
 ) -> StatusReport:
     """Where am I in a project (id or slug), as of one moment: see StatusReport."""
     async with snapshot(db) as view:
         project = await resolve_project(view, project_ref)
-        tracks = await view.fetchall(
-            "SELECT id, name, position FROM tracks WHERE project_id = ? ORDER BY position", (project.id,)
-        )
-        phases = await view.fetchall(
-            "SELECT id, track_id, name, position FROM phases WHERE project_id = ? ORDER BY track_id, position",
-            (project.id,),
-        )
-        tallies = await view.fetchall(
-            "SELECT phase_id, status, count(*) FROM steps WHERE project_id = ? GROUP BY phase_id, status",
-            (project.id,),
-        )
-        in_progress = await _located(view, f"AND s.status = 'in_progress' {_PLAN_ORDER}", (project.id,))
-        blocked = await _located(view, f"AND s.status = 'blocked' {_PLAN_ORDER}", (project.id,))
-        next_steps = await _located(
-            view, f"AND s.status = 'todo' AND NOT {_WAITING} {_PLAN_ORDER} LIMIT ?", (project.id, next_limit)
-        )
-        recently_done = await _located(
-            view,
-            "AND s.finished_at IS NOT NULL ORDER BY s.finished_at DESC, s.id DESC LIMIT ?",
-            (project.id, recent_limit),
-        )
-    by_phase: dict[str, Counter[str]] = {}
-    for phase_id, status, n in tallies:
-        by_phase.setdefault(phase_id, Counter())[status] = n
-    phases_by_track: dict[str, list[PhaseProgress]] = {}
-    by_track: dict[str, Counter[str]] = {}
-    for phase in phases:
-        tally = by_phase.get(phase["id"], Counter())
-        by_track.setdefault(phase["track_id"], Counter()).update(tally)
-        phases_by_track.setdefault(phase["track_id"], []).append(
-            PhaseProgress(id=phase["id"], name=phase["name"], position=phase["position"], counts=_counts(tally))
-        )
+        tallies = await view.fetchall(_TALLIES, (project.id,))
+        rows = await view.fetchall(_STEPS_THAT_MATTER, (project.id, next_limit, recent_limit))
+        steps = await steps_from_rows(view, rows)
+    located = dict(zip((row["id"] for row in rows), _located(rows, steps), strict=True))
+    buckets: dict[str, list[sqlite3.Row]] = {"now": [], "next": [], "done": []}
+    for row in rows:
+        buckets[row["bucket"]].append(row)
+    now = sorted(buckets["now"], key=_plan_position)
     return StatusReport(
         project=project,
-        counts=_counts(sum(by_phase.values(), Counter())),
-        tracks=[
-            TrackProgress(
-                id=track["id"],
-                name=track["name"],
-                position=track["position"],
-                counts=_counts(by_track.get(track["id"], Counter())),
-                phases=phases_by_track.get(track["id"], []),
-            )
-            for track in tracks
-        ],
-        in_progress=in_progress,
-        blocked=blocked,
-        next_steps=next_steps,
-        recently_done=recently_done,
+        counts=_counts(sum((Counter({r["status"]: r["n"]}) for r in tallies if r["status"]), Counter())),
+        tracks=_tracks(tallies),
+        in_progress=[located[row["id"]] for row in now if row["status"] == "in_progress"],
+        blocked=[located[row["id"]] for row in now if row["status"] == "blocked"],
+        next_steps=[located[row["id"]] for row in sorted(buckets["next"], key=_plan_position)],
+        recently_done=[located[row["id"]] for row in sorted(buckets["done"], key=_finish_order, reverse=True)],
     )
+
+
+def _tracks(tallies: Sequence[sqlite3.Row]) -> list[TrackProgress]:
+    """Tracks with their phases, in order, from the rows of _TALLIES (one per track, phase and status)."""
+    tracks: dict[str, sqlite3.Row] = {}
+    phases: dict[str, dict[str, sqlite3.Row]] = {}
+    by_phase: dict[str, Counter[str]] = {}
+    for row in tallies:
+        tracks.setdefault(row["track_id"], row)
+        if row["phase_id"] is None:
+            continue
+        phases.setdefault(row["track_id"], {}).setdefault(row["phase_id"], row)
+        tally = by_phase.setdefault(row["phase_id"], Counter())
+        if row["status"]:
+            tally[row["status"]] += row["n"]
+    result = []
+    for track_id, track in tracks.items():
+        track_phases = [
+            PhaseProgress(
+                id=phase_id,
+                name=phase["phase_name"],
+                position=phase["phase_position"],
+                counts=_counts(by_phase[phase_id]),
+            )
+            for phase_id, phase in phases.get(track_id, {}).items()
+        ]
+        result.append(
+            TrackProgress(
+                id=track_id,
+                name=track["track_name"],
+                position=track["track_position"],
+                counts=_counts(sum((by_phase[phase.id] for phase in track_phases), Counter())),
+                phases=track_phases,
+            )
+        )
+    return result

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import msgspec
 
-from contextstack.memory.models import KnowledgeHit
+from contextstack.memory.models import KnowledgeEntry, KnowledgeHit
 from contextstack.memory.service import COLUMNS, entry_from_row
 from contextstack.storage import Database
 
@@ -73,6 +73,57 @@ def match_expression(terms: list[Term], *, any_term: bool = False) -> str:
 _ENTRY_COLUMNS = ", ".join(f"k.{column}" for column in COLUMNS)
 
 
+class _Ranking(NamedTuple):
+    sql: str  # (seq, score) of the best matches, best first
+    params: list[object]
+    match: str
+
+
+def _ranking(
+    q: str, project_id: str | None, kind: str | None, limit: int, include_superseded: bool, any_term: bool
+) -> _Ranking | None:
+    terms = query_terms(q)
+    if not terms or limit < 1:
+        return None
+    match = match_expression(terms, any_term=any_term)
+    filters: list[str] = []
+    params: list[object] = [match]
+    if not include_superseded:
+        filters.append("k.superseded_by IS NULL")
+    if project_id is not None:
+        filters.append("(k.project_id = ? OR k.project_id IS NULL)")
+        params.append(project_id)
+    if kind is not None:
+        filters.append("k.kind = ?")
+        params.append(kind)
+    condition = "".join(f" AND {f}" for f in filters)
+    # The newest candidates that pass the filters, ranked; the covering index keeps the join off the wide rows.
+    sql = (
+        "SELECT seq, score FROM ("
+        f" SELECT f.rowid AS seq, bm25(knowledge_fts, {WEIGHTS}) AS score"
+        " FROM knowledge_fts AS f JOIN knowledge AS k INDEXED BY knowledge_search_filter ON k.seq = f.rowid"
+        f" WHERE knowledge_fts MATCH ?{condition}"
+        " ORDER BY f.rowid DESC LIMIT ?"
+        ") ORDER BY score, seq DESC LIMIT ?"
+    )
+    return _Ranking(sql, [*params, RANKED_CANDIDATES, limit], match)
+
+
+async def relevant_entries(
+    db: Database, q: str, *, project_id: str, limit: int, any_term: bool = True
+) -> list[KnowledgeEntry]:
+    """The entries search_knowledge finds (not superseded), best first, without highlights: in one round trip."""
+    ranking = _ranking(q, project_id, None, limit, False, any_term)
+    if ranking is None:
+        return []
+    rows = await db.fetchall(
+        f"SELECT {_ENTRY_COLUMNS} FROM ({ranking.sql}) AS r JOIN knowledge AS k ON k.seq = r.seq"
+        " ORDER BY r.score, r.seq DESC",
+        ranking.params,
+    )
+    return [entry_from_row(row) for row in rows]
+
+
 async def search_knowledge(
     db: Database,
     q: str,
@@ -90,30 +141,10 @@ async def search_knowledge(
     `any_term`, an entry matching any of the words is a hit (BM25 ranks those matching more, rarer words first):
     what context assembly uses for a whole question.
     """
-    terms = query_terms(q)
-    if not terms or limit < 1:
+    ranking = _ranking(q, project_id, kind, limit, include_superseded, any_term)
+    if ranking is None:
         return []
-    match = match_expression(terms, any_term=any_term)
-    filters: list[str] = []
-    params: list[object] = [match]
-    if not include_superseded:
-        filters.append("k.superseded_by IS NULL")
-    if project_id is not None:
-        filters.append("(k.project_id = ? OR k.project_id IS NULL)")
-        params.append(project_id)
-    if kind is not None:
-        filters.append("k.kind = ?")
-        params.append(kind)
-    condition = "".join(f" AND {f}" for f in filters)
-    # The newest candidates that pass the filters, ranked; the covering index keeps the join off the wide rows.
-    ranking = (
-        "SELECT seq, score FROM ("
-        f" SELECT f.rowid AS seq, bm25(knowledge_fts, {WEIGHTS}) AS score"
-        " FROM knowledge_fts AS f JOIN knowledge AS k INDEXED BY knowledge_search_filter ON k.seq = f.rowid"
-        f" WHERE knowledge_fts MATCH ?{condition}"
-        " ORDER BY f.rowid DESC LIMIT ?"
-        ") ORDER BY score, seq DESC LIMIT ?"
-    )
+    match = ranking.match
     # Highlights only for the hits: the rowid range bounds the scan, the IN list (not an index, hence `+`) picks.
     details = (
         f"SELECT k.seq, {_ENTRY_COLUMNS},"
@@ -126,10 +157,7 @@ async def search_knowledge(
     # One round trip to the connection's thread per statement (execute_fetchall). An entry deleted between the
     # two is left out; one edited in between shows its new text.
     async with db.read() as conn:
-        ranked = {
-            int(seq): float(score)
-            for seq, score in await conn.execute_fetchall(ranking, (*params, RANKED_CANDIDATES, limit))
-        }
+        ranked = {int(seq): float(score) for seq, score in await conn.execute_fetchall(ranking.sql, ranking.params)}
         if not ranked:
             return []
         seqs = list(ranked)

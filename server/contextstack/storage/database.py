@@ -55,6 +55,11 @@ async def _connect(path: str, *, read_only: bool) -> aiosqlite.Connection:
     return conn
 
 
+def first_row(rows: Iterable[sqlite3.Row]) -> sqlite3.Row | None:
+    """The first of `rows`; fetchone is for queries that answer one row, so all are fetched in one round trip."""
+    return next(iter(rows), None)
+
+
 class Transaction:
     """The open write transaction of one user action."""
 
@@ -70,13 +75,10 @@ class Transaction:
         return await self.conn.executemany(sql, params)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self.conn.execute(sql, params) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+        return first_row(await self.conn.execute_fetchall(sql, params))
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self.conn.execute_fetchall(sql, params))
 
     async def record_event(
         self,
@@ -224,10 +226,9 @@ class Database:
             self._readers.put_nowait(conn)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self.read() as conn, conn.execute(sql, params) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+        async with self.read() as conn:
+            return first_row(await conn.execute_fetchall(sql, params))
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self.read() as conn, conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        async with self.read() as conn:
+            return list(await conn.execute_fetchall(sql, params))

@@ -9,7 +9,7 @@ from typing import Protocol
 
 import aiosqlite
 
-from contextstack.storage.database import Database, Params
+from contextstack.storage.database import Database, Params, first_row
 
 
 class Reader(Protocol):
@@ -27,13 +27,10 @@ class Snapshot:
         self._conn = conn
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+        return first_row(await self._conn.execute_fetchall(sql, params))
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._conn.execute_fetchall(sql, params))
 
 
 @asynccontextmanager
