@@ -12,20 +12,18 @@ global knowledge, commits a change: an unchanged project costs no SQL.
 
 from __future__ import annotations
 
-import asyncio
 import weakref
 from collections import OrderedDict
 
 from contextstack.assembly.document import Block, cut_to_words, fit
 from contextstack.assembly.models import AssembledContext, ManifestItem
 from contextstack.assembly.tokens import token_counter
-from contextstack.context.service import resolve_project
 from contextstack.execution.models import LocatedStep, StatusReport
-from contextstack.execution.service import get_status
+from contextstack.execution.service import status_report
 from contextstack.memory.models import KnowledgeEntry
 from contextstack.memory.search import query_terms, relevant_entries
 from contextstack.memory.service import COLUMNS, entry_from_row
-from contextstack.storage import Database, Event
+from contextstack.storage import Database, Event, Reader
 
 DEFAULT_BUDGET = 4000
 MAX_BUDGET = 1_000_000
@@ -59,11 +57,13 @@ class ContextCache:
     """Assembled contexts of one store, dropped when their project (or global knowledge) changes."""
 
     def __init__(self, db: Database) -> None:
+        self.commits = 0
         self.generations: dict[str | None, int] = {}
         self.entries: OrderedDict[tuple[str, tuple[str, ...], int], tuple[int, int, AssembledContext]] = OrderedDict()
         db.on_commit(self.on_commit)
 
     def on_commit(self, events: list[Event]) -> None:
+        self.commits += 1
         for event in events:
             self.generations[event.project_id] = self.generations.get(event.project_id, 0) + 1
 
@@ -110,23 +110,23 @@ async def assemble_context(
     cached = cache.get(key)
     if cached is not None:
         return cached
-    found = await resolve_project(db, project)
-    stamp = cache.stamp(found.id)  # read before the queries: a change during them makes the answer stale
-    context = await _assemble(db, found.id, words, budget)
-    cache.put(key, stamp, context)
+    commits = cache.commits
+    context = await db.read(lambda view: _assemble(view, project, words, budget))
+    if cache.commits == commits:  # else something committed meanwhile, and the answer may be stale already
+        cache.put(key, cache.stamp(context.project_id), context)
     return context
 
 
-async def _assemble(db: Database, project_id: str, words: tuple[str, ...], budget: int) -> AssembledContext:
-    # Three independent reads, each one round trip (or a few) on its own pooled connection, run side by side.
-    status_read = asyncio.ensure_future(get_status(db, project_id, next_limit=NEXT_LIMIT, recent_limit=0))
-    search = asyncio.ensure_future(
-        relevant_entries(db, " ".join(words) + " ", project_id=project_id, limit=2 * RELEVANT_LIMIT)
+async def _assemble(view: Reader, project: str, words: tuple[str, ...], budget: int) -> AssembledContext:
+    # Runs on a reader thread, in one read: everything it reads is of one moment.
+    status = await status_report(view, project, NEXT_LIMIT, 0)
+    project_id = status.project.id
+    found = (
+        await relevant_entries(view, " ".join(words) + " ", project_id=project_id, limit=2 * RELEVANT_LIMIT)
         if words
-        else _nothing()
+        else []
     )
-    lists = await _knowledge_lists(db, project_id)
-    status, found = await status_read, await search
+    lists = await _knowledge_lists(view, project_id)
     pinned, recent_candidates = lists["pinned"], lists["recent"]
     seen = {entry.id for entry in pinned}
     relevant = [entry for entry in found if entry.id not in seen and not entry.pinned][:RELEVANT_LIMIT]
@@ -156,10 +156,6 @@ async def _assemble(db: Database, project_id: str, words: tuple[str, ...], budge
     )
 
 
-async def _nothing() -> list[KnowledgeEntry]:
-    return []
-
-
 # Each part matches a partial index of migration 0006; each scope (the project, then global: `project_id IS ?`
 # also finds NULL) is asked separately so that its index answers in order, without a sort.
 _PINNED = "pinned = 1 AND superseded_by IS NULL AND project_id IS ? ORDER BY created_at, id LIMIT ?"
@@ -180,16 +176,16 @@ _LISTS = " UNION ALL ".join(
 )
 
 
-async def _knowledge_lists(db: Database, project_id: str) -> dict[str, list[KnowledgeEntry]]:
+async def _knowledge_lists(view: Reader, project_id: str) -> dict[str, list[KnowledgeEntry]]:
     """The pinned entries (the project's, then global ones, oldest first), candidates for recent decisions and
     constraints (newest first within each scope) and the superseded entries of the project, in one round trip."""
     params = (
         *(project_id, PINNED_LIMIT, None, PINNED_LIMIT),
-        *(project_id, 3 * RECENT_LIMIT, None, 3 * RECENT_LIMIT),
+        *(project_id, 2 * RECENT_LIMIT, None, 2 * RECENT_LIMIT),  # enough after the relevant ones are taken
         *(project_id, RECENT_LIMIT),
     )
     lists: dict[str, list[KnowledgeEntry]] = {"pinned": [], "recent": [], "superseded": []}
-    for row in await db.fetchall(_LISTS, params):
+    for row in await view.fetchall(_LISTS, params):
         lists[row[0]].append(entry_from_row(row[1:]))
     lists["pinned"].sort(key=lambda e: (e.project_id is None, e.created_at, e.id))
     lists["recent"].sort(key=lambda e: (e.created_at, e.id), reverse=True)

@@ -11,8 +11,7 @@ import msgspec
 from contextstack.context.models import Phase, Step, Track
 from contextstack.context.positions import Level
 from contextstack.errors import FieldError, Invalid, NotFound
-from contextstack.storage import Transaction
-from contextstack.storage.snapshot import Reader
+from contextstack.storage import Reader, Transaction
 
 TRACK_COLUMNS = "id, project_id, name, description, position, version, created_at, updated_at"
 PHASE_COLUMNS = "id, project_id, track_id, name, description, position, version, created_at, updated_at"

@@ -37,8 +37,7 @@ from contextstack.context.positions import PHASES, TRACKS, close_gap, make_room,
 from contextstack.context.service import resolve_project, resolve_project_id
 from contextstack.ids import new_id
 from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
-from contextstack.storage import Database
-from contextstack.storage.snapshot import snapshot
+from contextstack.storage import Database, Reader
 from contextstack.versioning import check_if_match
 
 # Tracks
@@ -239,15 +238,18 @@ async def delete_phase(db: Database, phase_id: str, actor: str, if_match: str | 
 
 async def get_plan(db: Database, project_ref: str) -> Plan:
     """A project's whole plan (tracks → phases → steps, each in position order) as of one moment."""
-    async with snapshot(db) as view:
-        project = await resolve_project(view, project_ref)
-        tracks = await view.fetchall(
-            f"SELECT {TRACK_COLUMNS} FROM tracks WHERE project_id = ? ORDER BY position", (project.id,)
-        )
-        phases = await view.fetchall(
-            f"SELECT {PHASE_COLUMNS} FROM phases WHERE project_id = ? ORDER BY track_id, position", (project.id,)
-        )
-        steps = await project_steps(view, project.id)
+    return await db.read(lambda view: _plan(view, project_ref))
+
+
+async def _plan(view: Reader, project_ref: str) -> Plan:
+    project = await resolve_project(view, project_ref)
+    tracks = await view.fetchall(
+        f"SELECT {TRACK_COLUMNS} FROM tracks WHERE project_id = ? ORDER BY position", (project.id,)
+    )
+    phases = await view.fetchall(
+        f"SELECT {PHASE_COLUMNS} FROM phases WHERE project_id = ? ORDER BY track_id, position", (project.id,)
+    )
+    steps = await project_steps(view, project.id)
     steps_by_phase: dict[str, list[Step]] = {}
     for step in steps:
         steps_by_phase.setdefault(step.phase_id, []).append(step)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from contextstack.errors import FieldError, Invalid
-from contextstack.storage import Transaction
-from contextstack.storage.snapshot import Reader
+from contextstack.storage import Reader, Transaction
 
 
 class Level(NamedTuple):

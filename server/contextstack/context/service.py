@@ -13,8 +13,7 @@ from contextstack.context.models import Deleted, Project, ProjectCreate, Project
 from contextstack.errors import Conflict, FieldError, NotFound
 from contextstack.ids import new_id
 from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
-from contextstack.storage import Database, Transaction
-from contextstack.storage.snapshot import Reader
+from contextstack.storage import Database, Reader, Transaction
 from contextstack.versioning import check_if_match
 
 _PROJECT_COLUMNS = "id, slug, name, description, instructions, status, version, created_at, updated_at"

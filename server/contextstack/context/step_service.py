@@ -24,8 +24,7 @@ from contextstack.context.positions import STEPS, close_gap, make_room, move
 from contextstack.execution.dependencies import checked_dependencies, replace_dependencies
 from contextstack.ids import new_id
 from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
-from contextstack.storage import Database
-from contextstack.storage.snapshot import snapshot
+from contextstack.storage import Database, Reader
 from contextstack.versioning import check_if_match
 
 _EDITABLE = ("title", "description", "instructions", "acceptance_criteria", "depends_on")
@@ -69,21 +68,23 @@ async def create_step(db: Database, phase_id: str, data: StepCreate, actor: str)
 
 async def read_step(db: Database, step_id: str) -> Step:
     """The step with this id (NotFound otherwise), its dependencies as of the same moment."""
-    async with snapshot(db) as view:
-        return await get_step(view, step_id)
+    return await db.read(lambda view: get_step(view, step_id))
 
 
 async def list_steps(db: Database, phase_id: str, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> StepList:
     """A phase's steps in position order, a page at a time."""
     after = decode_cursor(cursor, int) if cursor else -1
-    async with snapshot(db) as view:
+
+    async def page(view: Reader) -> StepList:
         phase = await get_phase(view, phase_id)
         rows = await view.fetchall(
             f"SELECT {STEP_COLUMNS} FROM steps WHERE phase_id = ? AND position > ? ORDER BY position LIMIT ?",
             (phase.id, after, limit + 1),
         )
         items = await steps_from_rows(view, rows[:limit])
-    return StepList(items=items, next_cursor=encode_cursor(items[-1].position) if len(rows) > limit else None)
+        return StepList(items=items, next_cursor=encode_cursor(items[-1].position) if len(rows) > limit else None)
+
+    return await db.read(page)
 
 
 async def update_step(db: Database, step_id: str, data: StepUpdate, actor: str, if_match: str | None = None) -> Step:

@@ -7,8 +7,7 @@ from collections import deque
 import msgspec
 
 from contextstack.errors import Conflict, FieldError, Invalid
-from contextstack.storage import Transaction
-from contextstack.storage.snapshot import Reader
+from contextstack.storage import Reader, Transaction
 
 _encode_json = msgspec.json.Encoder().encode
 

@@ -21,8 +21,7 @@ from contextstack.execution.models import (
     StatusReport,
     TrackProgress,
 )
-from contextstack.storage import Database
-from contextstack.storage.snapshot import snapshot
+from contextstack.storage import Database, Reader
 from contextstack.versioning import check_if_match
 
 DEFAULT_NEXT = 5
@@ -175,11 +174,15 @@ async def get_status(
     db: Database, project_ref: str, *, next_limit: int = DEFAULT_NEXT, recent_limit: int = DEFAULT_RECENT
 ) -> StatusReport:
     """Where am I in a project (id or slug), as of one moment: see StatusReport."""
-    async with snapshot(db) as view:
-        project = await resolve_project(view, project_ref)
-        tallies = await view.fetchall(_TALLIES, (project.id,))
-        rows = await view.fetchall(_STEPS_THAT_MATTER, (project.id, next_limit, recent_limit))
-        steps = await steps_from_rows(view, rows)
+    return await db.read(lambda view: status_report(view, project_ref, next_limit, recent_limit))
+
+
+async def status_report(view: Reader, project_ref: str, next_limit: int, recent_limit: int) -> StatusReport:
+    """get_status's answer, read through `view`."""
+    project = await resolve_project(view, project_ref)
+    tallies = await view.fetchall(_TALLIES, (project.id,))
+    rows = await view.fetchall(_STEPS_THAT_MATTER, (project.id, next_limit, recent_limit))
+    steps = await steps_from_rows(view, rows)
     located = dict(zip((row["id"] for row in rows), _located(rows, steps), strict=True))
     buckets: dict[str, list[sqlite3.Row]] = {"now": [], "next": [], "done": []}
     for row in rows:
@@ -187,13 +190,21 @@ async def get_status(
     now = sorted(buckets["now"], key=_plan_position)
     return StatusReport(
         project=project,
-        counts=_counts(sum((Counter({r["status"]: r["n"]}) for r in tallies if r["status"]), Counter())),
+        counts=_counts(_project_tally(tallies)),
         tracks=_tracks(tallies),
         in_progress=[located[row["id"]] for row in now if row["status"] == "in_progress"],
         blocked=[located[row["id"]] for row in now if row["status"] == "blocked"],
         next_steps=[located[row["id"]] for row in sorted(buckets["next"], key=_plan_position)],
         recently_done=[located[row["id"]] for row in sorted(buckets["done"], key=_finish_order, reverse=True)],
     )
+
+
+def _project_tally(tallies: Sequence[sqlite3.Row]) -> Counter[str]:
+    tally: Counter[str] = Counter()
+    for row in tallies:
+        if row["status"]:
+            tally[row["status"]] += row["n"]
+    return tally
 
 
 def _tracks(tallies: Sequence[sqlite3.Row]) -> list[TrackProgress]:
@@ -203,29 +214,33 @@ def _tracks(tallies: Sequence[sqlite3.Row]) -> list[TrackProgress]:
     by_phase: dict[str, Counter[str]] = {}
     for row in tallies:
         tracks.setdefault(row["track_id"], row)
-        if row["phase_id"] is None:
+        phase_id = row["phase_id"]
+        if phase_id is None:
             continue
-        phases.setdefault(row["track_id"], {}).setdefault(row["phase_id"], row)
-        tally = by_phase.setdefault(row["phase_id"], Counter())
+        phases.setdefault(row["track_id"], {}).setdefault(phase_id, row)
+        tally = by_phase.setdefault(phase_id, Counter())
         if row["status"]:
-            tally[row["status"]] += row["n"]
+            tally[row["status"]] = row["n"]
     result = []
     for track_id, track in tracks.items():
-        track_phases = [
-            PhaseProgress(
-                id=phase_id,
-                name=phase["phase_name"],
-                position=phase["phase_position"],
-                counts=_counts(by_phase[phase_id]),
+        track_tally: Counter[str] = Counter()
+        track_phases = []
+        for phase_id, phase in phases.get(track_id, {}).items():
+            track_tally.update(by_phase[phase_id])
+            track_phases.append(
+                PhaseProgress(
+                    id=phase_id,
+                    name=phase["phase_name"],
+                    position=phase["phase_position"],
+                    counts=_counts(by_phase[phase_id]),
+                )
             )
-            for phase_id, phase in phases.get(track_id, {}).items()
-        ]
         result.append(
             TrackProgress(
                 id=track_id,
                 name=track["track_name"],
                 position=track["track_position"],
-                counts=_counts(sum((by_phase[phase.id] for phase in track_phases), Counter())),
+                counts=_counts(track_tally),
                 phases=track_phases,
             )
         )

@@ -12,6 +12,7 @@ that matches fewer entries — any distinctive query — is ranked exactly.
 
 from __future__ import annotations
 
+import sqlite3
 import unicodedata
 from typing import NamedTuple
 
@@ -19,7 +20,7 @@ import msgspec
 
 from contextstack.memory.models import KnowledgeEntry, KnowledgeHit
 from contextstack.memory.service import COLUMNS, entry_from_row
-from contextstack.storage import Database
+from contextstack.storage import Database, Reader
 
 MAX_TERMS = 32
 RANKED_CANDIDATES = 200
@@ -110,13 +111,13 @@ def _ranking(
 
 
 async def relevant_entries(
-    db: Database, q: str, *, project_id: str, limit: int, any_term: bool = True
+    view: Reader, q: str, *, project_id: str, limit: int, any_term: bool = True
 ) -> list[KnowledgeEntry]:
-    """The entries search_knowledge finds (not superseded), best first, without highlights: in one round trip."""
+    """The entries search_knowledge finds (not superseded), best first, without highlights: one statement."""
     ranking = _ranking(q, project_id, None, limit, False, any_term)
     if ranking is None:
         return []
-    rows = await db.fetchall(
+    rows = await view.fetchall(
         f"SELECT {_ENTRY_COLUMNS} FROM ({ranking.sql}) AS r JOIN knowledge AS k ON k.seq = r.seq"
         " ORDER BY r.score, r.seq DESC",
         ranking.params,
@@ -154,14 +155,17 @@ async def search_knowledge(
         " WHERE knowledge_fts MATCH ? AND knowledge_fts.rowid BETWEEN ? AND ?"
         " AND +knowledge_fts.rowid IN (SELECT value FROM json_each(?))"
     )
-    # One round trip to the connection's thread per statement (execute_fetchall). An entry deleted between the
-    # two is left out; one edited in between shows its new text.
-    async with db.read() as conn:
-        ranked = {int(seq): float(score) for seq, score in await conn.execute_fetchall(ranking.sql, ranking.params)}
+
+    # Both statements in one read, so the hits are the ranked entries as of that moment.
+    async def ranked_rows(view: Reader) -> tuple[dict[int, float], list[sqlite3.Row]]:
+        ranked = {int(seq): float(score) for seq, score in await view.fetchall(ranking.sql, ranking.params)}
         if not ranked:
-            return []
+            return ranked, []
         seqs = list(ranked)
-        rows = await conn.execute_fetchall(details, (match, min(seqs), max(seqs), _encode_json(seqs).decode()))
+        return ranked, await view.fetchall(details, (match, min(seqs), max(seqs), _encode_json(seqs).decode()))
+
+    ranked, rows = await db.read(ranked_rows)
+    seqs = list(ranked)
     hits = {
         int(row[0]): KnowledgeHit(
             entry=entry_from_row(row[1:-2]), score=-ranked[int(row[0])], title_highlight=row[-2], snippet=row[-1]

@@ -1,5 +1,5 @@
 """SQLite storage: connections, migrations and the event log table."""
 
-from contextstack.storage.database import Database, Event, Transaction
+from contextstack.storage.database import Database, Event, Reader, Transaction
 
-__all__ = ["Database", "Event", "Transaction"]
+__all__ = ["Database", "Event", "Reader", "Transaction"]

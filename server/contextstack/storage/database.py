@@ -3,6 +3,12 @@
 In WAL mode readers never wait behind the writer. Every user action is one write transaction; the events
 it records are handed to the commit listeners only after COMMIT succeeds, so an event seen is an event
 stored.
+
+Reads run on a few reader threads, each with its own read-only connection, and a whole read — every query
+of "where am I", say — goes to a thread in one trip (`Database.read`): waking a thread costs more than most
+of our queries, so a read pays that once instead of once per query. The read's queries are written against
+the same async `Reader` interface as a transaction's, but on the reader thread they never suspend, so the
+coroutine runs to its end in one step there.
 """
 
 from __future__ import annotations
@@ -10,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 import msgspec
@@ -25,6 +33,15 @@ from contextstack.storage.migrations import migrate, refuse_newer_schema, schema
 log = logging.getLogger("contextstack.storage")
 
 Params = Sequence[Any] | dict[str, Any]
+T = TypeVar("T")
+
+
+class Reader(Protocol):
+    """Anything that answers queries: an open transaction, or a read on a reader thread."""
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None: ...
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]: ...
 
 
 class Event(msgspec.Struct, frozen=True):
@@ -44,20 +61,50 @@ CommitListener = Callable[[list[Event]], None]
 _encode_json = msgspec.json.Encoder().encode
 
 
-async def _connect(path: str, *, read_only: bool) -> aiosqlite.Connection:
+async def _open_writer(path: str) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     await conn.execute("PRAGMA busy_timeout = 5000")
     await conn.execute("PRAGMA foreign_keys = ON")
     await conn.execute("PRAGMA synchronous = FULL")
-    if read_only:
-        await conn.execute("PRAGMA query_only = ON")
     return conn
 
 
 def first_row(rows: Iterable[sqlite3.Row]) -> sqlite3.Row | None:
     """The first of `rows`; fetchone is for queries that answer one row, so all are fetched in one round trip."""
     return next(iter(rows), None)
+
+
+def _open_reader(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, cached_statements=256)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+class ThreadRead:
+    """The Reader of one read, on a reader thread: its coroutines return without ever suspending."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+        return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+
+def _run_to_end(read: Coroutine[Any, Any, T]) -> T:
+    try:
+        read.send(None)
+    except StopIteration as finished:
+        return finished.value  # type: ignore[no-any-return]
+    read.close()
+    raise RuntimeError("a read awaited something other than its queries; reads must only query the store")
 
 
 class Transaction:
@@ -131,8 +178,10 @@ class Database:
         self.path = str(path)
         self._reader_count = readers
         self._writer: aiosqlite.Connection | None = None
-        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-        self._all_readers: list[aiosqlite.Connection] = []
+        self._reading: ThreadPoolExecutor | None = None
+        self._reader = threading.local()
+        self._all_readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
         self._write_lock = asyncio.Lock()
         self._listeners: list[CommitListener] = []
         self.schema_version = 0
@@ -141,7 +190,7 @@ class Database:
         """Create the file if needed, migrate it, and open the connections."""
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        writer = await _connect(self.path, read_only=False)
+        writer = await _open_writer(self.path)
         try:
             # Refuse a newer schema before anything else writes to the file (WAL mode included).
             await refuse_newer_schema(writer, self.path)
@@ -154,16 +203,16 @@ class Database:
             await writer.close()
             raise
         self._writer = writer
-        for _ in range(self._reader_count):
-            reader = await _connect(self.path, read_only=True)
-            self._all_readers.append(reader)
-            self._readers.put_nowait(reader)
+        self._reading = ThreadPoolExecutor(self._reader_count, thread_name_prefix="contextstack-read")
 
     async def close(self) -> None:
         """Close every connection, after the write in progress (if any) ends."""
         async with self._write_lock:
+            if self._reading is not None:
+                await asyncio.to_thread(self._reading.shutdown, wait=True)
+                self._reading = None
             for reader in self._all_readers:
-                await reader.close()
+                reader.close()
             self._all_readers.clear()
             if self._writer is not None:
                 await self._writer.execute("PRAGMA optimize")
@@ -214,21 +263,39 @@ class Database:
             except Exception:
                 log.exception("commit listener failed")
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A read-only connection from the pool; it sees everything committed before it is used."""
-        conn = await self._readers.get()
+    async def read(self, reads: Callable[[Reader], Coroutine[Any, Any, T]]) -> T:
+        """What `reads` answers, run on a reader thread in one trip and in one read transaction.
+
+        Every query `reads` makes sees the store as of one moment, whatever commits meanwhile. `reads` may only
+        await the Reader's queries.
+        """
+        if self._reading is None:
+            raise StoreError("the database is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._reading, self._read, reads)
+
+    def _read(self, reads: Callable[[Reader], Coroutine[Any, Any, T]]) -> T:
+        conn = self._reader_connection()
+        conn.execute("BEGIN")
         try:
-            yield conn
+            return _run_to_end(reads(ThreadRead(conn)))
         finally:
-            if conn.in_transaction:
-                await conn.rollback()
-            self._readers.put_nowait(conn)
+            conn.execute("ROLLBACK")
+
+    def _reader_connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._reader, "conn", None)
+        if conn is None:
+            conn = self._reader.conn = _open_reader(self.path)
+            with self._readers_lock:
+                self._all_readers.append(conn)
+        return conn
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self.read() as conn:
-            return first_row(await conn.execute_fetchall(sql, params))
+        return first_row(await self.fetchall(sql, params))
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self.read() as conn:
-            return list(await conn.execute_fetchall(sql, params))
+        if self._reading is None:
+            raise StoreError("the database is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._reading, self._fetchall, sql, params)
+
+    def _fetchall(self, sql: str, params: Params) -> list[sqlite3.Row]:
+        return self._reader_connection().execute(sql, params).fetchall()
