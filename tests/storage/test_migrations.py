@@ -106,5 +106,7 @@ async def test_events_are_told_only_after_commit(db: Database) -> None:
 
 async def test_readers_cannot_write(db: Database) -> None:
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
-        await db.read(lambda view: view.fetchall("INSERT INTO events (created_at, actor, type) VALUES ('t', 'api', 'x')"))
+        await db.read(
+            lambda view: view.fetchall("INSERT INTO events (created_at, actor, type) VALUES ('t', 'api', 'x')")
+        )
     assert await db.fetchall("SELECT * FROM events") == []
