@@ -192,6 +192,7 @@ async def test_a_fresh_daemon_on_the_same_store_assembles_the_same_document(clie
 async def test_a_change_is_seen_at_once_despite_the_cache(client: Client, change: str, expected: str) -> None:
     built = await build_project(client)
     assert expected not in (await context(client))["document"]
+    assert expected not in (await context(client, query="release notes"))["document"]
     if change == "step":
         step = built["steps"]["Settings loader"]["id"]
         await post(client, f"/api/steps/{step}/status", {"status": "blocked", "reason": "new reason"})
@@ -202,6 +203,8 @@ async def test_a_change_is_seen_at_once_despite_the_cache(client: Client, change
     else:
         await client.patch("/api/projects/ctx", json={"name": "Contextstack Two"})
     assert expected in (await context(client))["document"]
+    # A question not asked before reuses what the cache knows of the project only if nothing changed.
+    assert expected in (await context(client, query="uvicorn tuning"))["document"]
 
 
 async def test_an_unknown_project_is_a_404(client: Client) -> None:

@@ -87,7 +87,7 @@ async def measure(db: Database, project: str, corpus: Corpus, rounds: int) -> No
     uncached, cached = [], []
     tokens = 0
     for query in queries:
-        cache.entries.clear()
+        cache.clear()
         started = time.perf_counter()
         context = await assemble_context(db, project, query=query, budget=4000)
         uncached.append((time.perf_counter() - started) * 1000)

@@ -7,13 +7,16 @@ most relevant to the query; the next steps that can start; per-track progress; r
 constraints. Superseded knowledge is left out.
 
 Answers are cached per (project, query words, budget) and invalidated when anything of that project, or any
-global knowledge, commits a change: an unchanged project costs no SQL.
+global knowledge, commits a change: an unchanged project costs no SQL. What does not depend on the question
+(the project, where it stands, its pinned and recent knowledge: its "ground") is cached per project the same
+way, so a new question about an unchanged project costs one search.
 """
 
 from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
+from typing import NamedTuple
 
 from contextstack.assembly.document import Block, cut_to_words, fit
 from contextstack.assembly.models import AssembledContext, ManifestItem
@@ -53,14 +56,28 @@ def search_words(query: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(word for word in words if word not in _STOPWORDS and len(word) > 1))
 
 
+class Ground(NamedTuple):
+    """What assembly reads of a project that does not depend on the question."""
+
+    status: StatusReport
+    pinned: list[KnowledgeEntry]  # the project's, then global ones, oldest first
+    recent: list[KnowledgeEntry]  # candidates for recent decisions and constraints, newest first
+    superseded: list[KnowledgeEntry]
+
+
 class ContextCache:
-    """Assembled contexts of one store, dropped when their project (or global knowledge) changes."""
+    """Assembled contexts and grounds of one store, dropped when their project (or global knowledge) changes."""
 
     def __init__(self, db: Database) -> None:
         self.commits = 0
         self.generations: dict[str | None, int] = {}
         self.entries: OrderedDict[tuple[str, tuple[str, ...], int], tuple[int, int, AssembledContext]] = OrderedDict()
+        self.grounds: OrderedDict[str, tuple[int, int, Ground]] = OrderedDict()
         db.on_commit(self.on_commit)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.grounds.clear()
 
     def on_commit(self, events: list[Event]) -> None:
         self.commits += 1
@@ -87,6 +104,23 @@ class ContextCache:
         while len(self.entries) > CACHE_SIZE:
             self.entries.popitem(last=False)
 
+    def ground(self, project: str) -> Ground | None:
+        found = self.grounds.get(project)
+        if found is None:
+            return None
+        project_generation, global_generation, ground = found
+        if (project_generation, global_generation) != self.stamp(ground.status.project.id):
+            del self.grounds[project]
+            return None
+        self.grounds.move_to_end(project)
+        return ground
+
+    def put_ground(self, project: str, ground: Ground) -> None:
+        self.grounds[project] = (*self.stamp(ground.status.project.id), ground)
+        self.grounds.move_to_end(project)
+        while len(self.grounds) > CACHE_SIZE:
+            self.grounds.popitem(last=False)
+
 
 _caches: weakref.WeakKeyDictionary[Database, ContextCache] = weakref.WeakKeyDictionary()
 
@@ -111,27 +145,39 @@ async def assemble_context(
     if cached is not None:
         return cached
     commits = cache.commits
-    context = await db.read(lambda view: _assemble(view, project, words, budget))
-    if cache.commits == commits:  # else something committed meanwhile, and the answer may be stale already
+    known = cache.ground(project)
+    if known is None:
+        ground, found = await db.read(lambda view: _read_all(view, project, words))
+    else:
+        ground, project_id = known, known.status.project.id
+        found = await db.read(lambda view: _relevant(view, project_id, words)) if words else []
+    context = _compose(ground, found, budget)
+    if cache.commits == commits:  # else something committed meanwhile, and what was read may be stale already
+        cache.put_ground(project, ground)
         cache.put(key, cache.stamp(context.project_id), context)
     return context
 
 
-async def _assemble(view: Reader, project: str, words: tuple[str, ...], budget: int) -> AssembledContext:
-    # Runs on a reader thread, in one read: everything it reads is of one moment.
+async def _read_all(view: Reader, project: str, words: tuple[str, ...]) -> tuple[Ground, list[KnowledgeEntry]]:
+    # On a reader thread, in one read: everything is of one moment.
     status = await status_report(view, project, NEXT_LIMIT, 0)
-    project_id = status.project.id
-    found = (
-        await relevant_entries(view, " ".join(words) + " ", project_id=project_id, limit=2 * RELEVANT_LIMIT)
-        if words
-        else []
-    )
-    lists = await _knowledge_lists(view, project_id)
-    pinned, recent_candidates = lists["pinned"], lists["recent"]
+    lists = await _knowledge_lists(view, status.project.id)
+    ground = Ground(status, lists["pinned"], lists["recent"], lists["superseded"])
+    return ground, await _relevant(view, status.project.id, words)
+
+
+async def _relevant(view: Reader, project_id: str, words: tuple[str, ...]) -> list[KnowledgeEntry]:
+    if not words:
+        return []
+    return await relevant_entries(view, " ".join(words) + " ", project_id=project_id, limit=2 * RELEVANT_LIMIT)
+
+
+def _compose(ground: Ground, found: list[KnowledgeEntry], budget: int) -> AssembledContext:
+    status, pinned = ground.status, ground.pinned
     seen = {entry.id for entry in pinned}
     relevant = [entry for entry in found if entry.id not in seen and not entry.pinned][:RELEVANT_LIMIT]
     seen.update(entry.id for entry in relevant)
-    recent = [entry for entry in recent_candidates if entry.id not in seen][:RECENT_LIMIT]
+    recent = [entry for entry in ground.recent if entry.id not in seen][:RECENT_LIMIT]
     blocks = [
         *_project_blocks(status),
         *(_step_block("in_progress", step, detailed=True) for step in status.in_progress),
@@ -145,14 +191,14 @@ async def _assemble(view: Reader, project: str, words: tuple[str, ...], budget: 
     tokenizer, count = token_counter()
     fitted = fit(blocks, budget, count, additive=tokenizer == "estimate")
     return AssembledContext(
-        project_id=project_id,
+        project_id=status.project.id,
         project_slug=status.project.slug,
         document=fitted.document,
         tokens=fitted.tokens,
         budget=budget,
         tokenizer=tokenizer,
         sections=fitted.sections,
-        manifest=[*fitted.manifest, *(_superseded_item(entry) for entry in lists["superseded"])],
+        manifest=[*fitted.manifest, *(_superseded_item(entry) for entry in ground.superseded)],
     )
 
 
