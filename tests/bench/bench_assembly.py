@@ -6,7 +6,9 @@ Run it as a script (figures are printed, nothing is asserted):
     /work/venv/bin/python tests/bench/bench_assembly.py --entries 10000        # the first size only
 
 For each size it times `assemble_context` with a different natural-language query each call (so the knowledge
-search runs every time), uncached (the cache cleared before each call) and cached (the same call repeated).
+search runs every time): uncached (the cache cleared before each call: everything is read), a new question
+about the unchanged project right after (what the proxy meets in a conversation: the project's ground is
+cached, the search runs), and cached (the same call repeated).
 The plan: 5 tracks x 4 phases x 25 steps; a third done, 5 in progress, 5 blocked, chained dependencies in each
 phase. Knowledge: the synthetic corpus of bench_knowledge.py, 1 in 50 entries pinned at most 20 in the project,
 a quarter of the entries global, the rest spread over 10 projects (the benchmarked one among them).
@@ -83,20 +85,26 @@ async def add_knowledge(db: Database, corpus: Corpus, projects: list[str], entri
 
 async def measure(db: Database, project: str, corpus: Corpus, rounds: int) -> None:
     cache = context_cache(db)
-    queries = [f"how should we handle {corpus.text(2, 5)}?" for _ in range(rounds)]
-    uncached, cached = [], []
+    queries = [
+        (f"how should we handle {corpus.text(2, 5)}?", f"what about {corpus.text(2, 5)}?") for _ in range(rounds)
+    ]
+    uncached, new_question, cached = [], [], []
     tokens = 0
-    for query in queries:
+    for first, second in queries:
         cache.clear()
         started = time.perf_counter()
-        context = await assemble_context(db, project, query=query, budget=4000)
+        context = await assemble_context(db, project, query=first, budget=4000)
         uncached.append((time.perf_counter() - started) * 1000)
         tokens = context.tokens
         started = time.perf_counter()
-        await assemble_context(db, project, query=query, budget=4000)
+        await assemble_context(db, project, query=second, budget=4000)
+        new_question.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        await assemble_context(db, project, query=second, budget=4000)
         cached.append((time.perf_counter() - started) * 1000)
-    print(f"  uncached: {percentiles(uncached)}")
-    print(f"  cached:   {percentiles(cached)}")
+    print(f"  uncached:     {percentiles(uncached)}")
+    print(f"  new question: {percentiles(new_question)}")
+    print(f"  cached:       {percentiles(cached)}")
     print(f"  (document of {tokens} tokens, budget 4000)")
 
 
