@@ -238,10 +238,11 @@ async def delete_phase(db: Database, phase_id: str, actor: str, if_match: str | 
 
 async def get_plan(db: Database, project_ref: str) -> Plan:
     """A project's whole plan (tracks → phases → steps, each in position order) as of one moment."""
-    return await db.read(lambda view: _plan(view, project_ref))
+    return await db.read(lambda view: read_plan(view, project_ref))
 
 
-async def _plan(view: Reader, project_ref: str) -> Plan:
+async def read_plan(view: Reader, project_ref: str) -> Plan:
+    """get_plan's answer, read through `view` (as part of a larger read)."""
     project = await resolve_project(view, project_ref)
     tracks = await view.fetchall(
         f"SELECT {TRACK_COLUMNS} FROM tracks WHERE project_id = ? ORDER BY position", (project.id,)

@@ -8,14 +8,15 @@ the project's own version and times.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import msgspec
 
-from contextstack.context.models import Phase, Project, Step, Track
+from contextstack.context.models import Phase, Plan, Project, Step, Track
 from contextstack.context.plan_queries import PHASE_COLUMNS, STEP_COLUMNS, TRACK_COLUMNS, step_row
-from contextstack.context.plan_service import get_plan
+from contextstack.context.plan_service import read_plan
 from contextstack.context.service import ensure_slug_free, free_slug, resolve_project
 from contextstack.errors import FieldError, Invalid, NotFound
 from contextstack.ids import Prefix, new_id
@@ -35,7 +36,7 @@ from contextstack.portability.models import (
     ProjectExport,
     ProjectImport,
 )
-from contextstack.storage import Database, Transaction
+from contextstack.storage import Database, Reader, Transaction
 
 _KNOWLEDGE_SELECT = f"SELECT {', '.join(COLUMNS)} FROM knowledge"
 _KNOWLEDGE_INSERT = f"INSERT INTO knowledge ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
@@ -44,10 +45,16 @@ _encode_json = msgspec.json.Encoder().encode
 # Export
 
 
+async def _plan_and_knowledge(view: Reader, project_ref: str) -> tuple[Plan, list[sqlite3.Row]]:
+    # One read: the plan and the knowledge are of the same moment.
+    plan = await read_plan(view, project_ref)
+    rows = await view.fetchall(f"{_KNOWLEDGE_SELECT} WHERE project_id = ? ORDER BY id", (plan.project.id,))
+    return plan, rows
+
+
 async def export_project(db: Database, project_ref: str) -> ProjectExport:
     """The whole project (id or slug): its fields, its plan with statuses and times, and its own knowledge."""
-    plan = await get_plan(db, project_ref)
-    rows = await db.fetchall(f"{_KNOWLEDGE_SELECT} WHERE project_id = ? ORDER BY id", (plan.project.id,))
+    plan, rows = await db.read(lambda view: _plan_and_knowledge(view, project_ref))
     project = plan.project
     return ProjectExport(
         format=FORMAT,
