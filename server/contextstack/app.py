@@ -30,6 +30,7 @@ from contextstack.problems import EXCEPTION_HANDLERS
 from contextstack.providers.controller import list_models, list_providers
 from contextstack.providers.service import Providers
 from contextstack.proxy.controller import OpenAIProxy, ProjectOpenAIProxy
+from contextstack.proxy.errors import on_openai_paths
 from contextstack.settings import Settings
 from contextstack.storage import Database
 from contextstack.system.controller import health
@@ -112,7 +113,7 @@ def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=route_handlers(),
         dependencies=DEPENDENCIES,
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=on_openai_paths(EXCEPTION_HANDLERS),
         logging_config=None,
         lifespan=[store, upstreams],
         state=State({"settings": settings, "db": db, "broadcaster": broadcaster, "providers": providers}),

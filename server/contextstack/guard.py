@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from contextstack.errors import PROBLEM_MEDIA_TYPE, problem
+from contextstack.proxy.errors import OPENAI_PATH, openai_error_json
 from contextstack.settings import LOOPBACK_HOSTS
 
 # Plain ASGI types: Litestar's TypedDicts model its own scopes, not a raw server's.
@@ -28,9 +29,12 @@ access_log = logging.getLogger("contextstack.access")
 _encode = msgspec.json.Encoder().encode
 
 
-async def _refuse(send: Send, status: int, title: str, detail: str, slug: str) -> None:
-    body = _encode(problem(status, title, detail, slug=slug))
-    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+async def _refuse(send: Send, path: str, status: int, title: str, detail: str, slug: str) -> None:
+    if OPENAI_PATH.match(path):  # OpenAI clients read errors in OpenAI's shape only
+        body, media_type = openai_error_json(status, detail, slug.replace("-", "_")), b"application/json"
+    else:
+        body, media_type = _encode(problem(status, title, detail, slug=slug)), PROBLEM_MEDIA_TYPE.encode()
+    headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode())]
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="contextstack"'))
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -78,7 +82,7 @@ class RequestGuard:
         try:
             refusal = self._refusal(scope)
             if refusal:
-                await _refuse(send_and_note, *refusal)
+                await _refuse(send_and_note, scope["path"], *refusal)
             else:
                 await self.app(scope, receive, send_and_note)
         finally:

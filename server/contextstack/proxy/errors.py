@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from typing import Any
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
@@ -14,6 +17,15 @@ from contextstack.providers.errors import ProviderError, error_type
 from contextstack.providers.models import OpenAIError, OpenAIErrorBody
 
 log = logging.getLogger("contextstack.proxy")
+
+# The proxy's paths: OpenAI clients talk to them, and read errors in OpenAI's shape only.
+OPENAI_PATH = re.compile(r"^(/p/[^/]+)?/v1(/|$)")
+_encode = msgspec.json.Encoder().encode
+
+
+def openai_error_json(status: int, message: str, code: str) -> bytes:
+    """An error in OpenAI's shape, encoded: for answers made outside Litestar (the request guard)."""
+    return _encode(OpenAIErrorBody(error=OpenAIError(message=message, type=error_type(status), code=code)))
 
 
 def openai_error_response(
@@ -54,3 +66,24 @@ OPENAI_ERROR_HANDLERS: ExceptionHandlersMap = {
     HTTPException: _on_http_error,
     Exception: _on_unexpected_error,
 }
+
+
+def on_openai_paths(handlers: ExceptionHandlersMap) -> ExceptionHandlersMap:
+    """`handlers`, except on the proxy's paths, where errors answer in OpenAI's shape.
+
+    The proxy's routes answer so themselves; this covers what fails before any of them is reached: a path under
+    /v1 that is not one of them, or a method they do not take.
+    """
+    return {kind: _by_path(handler, OPENAI_ERROR_HANDLERS.get(kind)) for kind, handler in handlers.items()}
+
+
+def _by_path(handler: Callable[..., Any], openai: Callable[..., Any] | None) -> Callable[..., Any]:
+    if openai is None:
+        return handler
+
+    def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        chosen = openai if OPENAI_PATH.match(request.url.path) else handler
+        answer: Response[Any] = chosen(request, exc)
+        return answer
+
+    return handle

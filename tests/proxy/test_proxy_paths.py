@@ -1,0 +1,85 @@
+"""Whatever goes wrong on the proxy's paths, an OpenAI client gets an error in OpenAI's shape; elsewhere, problem+json."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import msgspec
+import openai
+import pytest
+
+from contextstack.app import create_asgi_app
+from contextstack.settings import Settings
+from tests.fakes.openai_upstream import FakeOpenAI
+from tests.fakes.server import ThreadedServer
+from tests.proxy.test_faults import assert_openai_error
+
+TOKEN = "daemon-token-123"
+HELLO = [{"role": "user", "content": "Hello?"}]
+
+
+@pytest.fixture
+def guarded_proxy(proxy_settings: Settings, no_provider_keys: None) -> Iterator[str]:
+    """The proxy of a daemon that needs an access token."""
+    settings = msgspec.structs.replace(proxy_settings, token=TOKEN)
+    server = ThreadedServer(create_asgi_app(settings), lifespan="on").start()
+    yield server.url
+    server.stop()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("POST", "/v1/embeddings", 404),
+        ("GET", "/v1/no/such/thing", 404),
+        ("POST", "/p/launch/v1/responses", 404),
+        ("GET", "/v1/chat/completions", 405),
+        ("DELETE", "/v1/models", 405),
+    ],
+)
+def test_what_reaches_no_proxy_route_is_an_openai_error(proxy: str, method: str, path: str, status: int) -> None:
+    error = assert_openai_error(httpx.request(method, proxy + path), status)
+    assert error["type"] == "invalid_request_error"
+
+
+def test_the_sdk_reads_a_missing_endpoint_as_not_found(proxy: str) -> None:
+    client = openai.OpenAI(base_url=proxy + "/v1", api_key="unused", max_retries=0)
+    with pytest.raises(openai.NotFoundError) as raised:
+        client.embeddings.create(model="fake/fake-small", input="hello")
+    assert raised.value.status_code == 404
+    assert isinstance(raised.value.body, dict)
+    assert raised.value.body["type"] == "invalid_request_error"
+
+
+def test_other_unknown_paths_stay_problem_documents(proxy: str) -> None:
+    response = httpx.get(proxy + "/api/no-such-thing")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["status"] == 404
+
+
+def test_a_missing_daemon_token_is_an_openai_401_on_the_proxy(guarded_proxy: str, fake_openai: FakeOpenAI) -> None:
+    client = openai.OpenAI(base_url=guarded_proxy + "/v1", api_key="a-provider-key", max_retries=0)
+    with pytest.raises(openai.AuthenticationError) as raised:
+        client.chat.completions.create(model="fake/fake-small", messages=HELLO)  # type: ignore[arg-type]
+    assert isinstance(raised.value.body, dict)
+    assert raised.value.body["code"] == "unauthorized"
+    assert raised.value.body["type"] == "authentication_error"
+    assert "access token" in raised.value.body["message"]
+    assert raised.value.response.headers["www-authenticate"] == 'Bearer realm="contextstack"'
+    assert fake_openai.requests == []  # refused before anything reached the provider
+
+
+def test_the_daemon_token_as_the_sdks_key_gets_through(guarded_proxy: str, fake_openai: FakeOpenAI) -> None:
+    client = openai.OpenAI(base_url=guarded_proxy + "/v1", api_key=TOKEN, max_retries=0)
+    completion = client.chat.completions.create(model="fake/fake-small", messages=HELLO)  # type: ignore[arg-type]
+    assert completion.choices[0].message.content
+    assert TOKEN not in str(fake_openai.last.headers)
+
+
+def test_a_missing_token_elsewhere_is_still_a_problem_document(guarded_proxy: str) -> None:
+    response = httpx.get(guarded_proxy + "/api/projects")
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["status"] == 401
