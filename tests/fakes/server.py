@@ -157,7 +157,10 @@ class FakeUpstream:
             self.requests.append(received)
         fault = self.fault
         if fault is not None and fault.kind == "slow_first_byte":
-            await asyncio.sleep(fault.delay)
+            try:
+                await self.pause(receive, fault.delay)
+            except DroppedConnection:
+                return  # the client went away while it waited
         await self.handle(received, receive, send)
 
     async def handle(self, request: Received, receive: Receive, send: Send) -> None:

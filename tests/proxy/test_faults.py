@@ -243,6 +243,18 @@ def test_a_client_that_goes_away_cancels_the_upstream_request(proxy: str, fake_o
     assert fake_openai.disconnected.wait(timeout=5), "upstream never saw the client go"
 
 
+def test_a_client_that_goes_away_before_the_answer_cancels_the_upstream_request(
+    proxy: str, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.fault = Fault.slow_first_byte(5)
+    body = {"model": "fake/fake-small", "messages": HELLO}
+    started = time.monotonic()
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(proxy + "/v1/chat/completions", json=body, timeout=httpx.Timeout(10, read=0.5))
+    assert fake_openai.disconnected.wait(timeout=3), "the upstream request went on after its client went away"
+    assert time.monotonic() - started < 4
+
+
 @pytest.mark.parametrize(
     ("body", "param"),
     [

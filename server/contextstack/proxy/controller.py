@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any, get_args
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Stream
+from litestar.types import Receive
 
 from contextstack.assembly.service import MAX_BUDGET
 from contextstack.dependencies import provide_db, provide_providers, provide_settings
@@ -24,6 +27,11 @@ MODEL_HEADER = "x-contextstack-model"
 CONTEXT_TOKENS_HEADER = "x-contextstack-context-tokens"
 
 _INJECT_MODES: tuple[InjectMode, ...] = get_args(InjectMode)
+
+# nginx's status for a request its client closed before the answer: what the access log shows for one.
+CLIENT_CLOSED_REQUEST = 499
+
+log = logging.getLogger("contextstack.proxy")
 
 # Proxies in front of the daemon (nginx) must not hold a stream back.
 _STREAM_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -67,8 +75,31 @@ async def _chat(request: Request[Any, Any, Any], project: str | None) -> Respons
     state = request.app.state
     options = _options(request, project)
     body = await request.body()
-    answer = await chat_completion(provide_providers(state), provide_db(state), provide_settings(state), body, options)
-    return _response(answer)
+    work = asyncio.ensure_future(
+        chat_completion(provide_providers(state), provide_db(state), provide_settings(state), body, options)
+    )
+    # Until the answer (or a stream's first event) is in, a client that goes away cancels the upstream request:
+    # a model is not kept generating, and billing, for nobody. Once streaming, Stream itself notices.
+    gone = asyncio.ensure_future(_disconnect(request.receive))
+    try:
+        await asyncio.wait((work, gone), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+        if not work.done():
+            work.cancel()
+    if not work.done() or work.cancelled():
+        await asyncio.wait((work,))  # the upstream connection closes as the cancellation unwinds
+        if not work.cancelled():
+            work.exception()  # retrieved: the client is gone, there is nobody to tell
+        log.info("%s %s: the client went away; the upstream request was cancelled", request.method, request.url.path)
+        return Response(None, status_code=CLIENT_CLOSED_REQUEST)
+    return _response(work.result())
+
+
+async def _disconnect(receive: Receive) -> None:
+    """Return when the client disconnects (the request's body has been read)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 async def _models(providers: Providers) -> OpenAIModelList:
