@@ -44,6 +44,7 @@ def test_a_completion_passes_through_unchanged(proxy: str, fake_openai: FakeOpen
         "vendor_option": {"keep": ["me", 1]},
     }
     assert fake_openai.last.headers["authorization"] == f"Bearer {OPENAI_KEY}"
+    assert fake_openai.last.headers["host"] == httpx.URL(fake_openai.url).netloc.decode()
 
 
 def test_the_clients_own_key_never_reaches_the_provider(proxy: str, fake_openai: FakeOpenAI) -> None:

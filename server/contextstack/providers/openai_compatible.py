@@ -5,13 +5,12 @@ from __future__ import annotations
 import ssl
 from typing import Any
 
-import httpx
 import msgspec
 
 from contextstack.providers.errors import malformed
 from contextstack.providers.models import Completion, Target
 from contextstack.providers.registry import Provider
-from contextstack.providers.upstream import Upstream, open_stream, read_body, whole_events
+from contextstack.providers.upstream import Upstream, open_stream, read_body, upstream_url, whole_events
 
 _encode = msgspec.json.Encoder().encode
 
@@ -30,15 +29,15 @@ class OpenAICompatible:
         self.provider = provider
         auth = {"authorization": f"Bearer {provider.api_key}"} if provider.api_key else {}
         self.upstream = Upstream(provider, ssl_context, {**auth, **provider.headers})
-        self._chat_url = httpx.URL(provider.base_url + "/chat/completions")
-        self._models_url = httpx.URL(provider.base_url + "/models")
+        self._chat_url = upstream_url(provider.base_url + "/chat/completions")
+        self._models_url = upstream_url(provider.base_url + "/models")
 
     async def chat(self, target: Target, request: dict[str, Any], *, stream: bool) -> Completion:
         """Send the request as it came, with only `model` replaced by the provider's name for it."""
         request["model"] = target.model
-        response = await self.upstream.send(target, "POST", self._chat_url, _encode(request))
+        response = await self.upstream.send(target, b"POST", self._chat_url, _encode(request))
         if stream:
-            return Completion(target, stream=await open_stream(target, response, whole_events(response.aiter_bytes())))
+            return Completion(target, stream=await open_stream(target, response, whole_events(response.aiter_stream())))
         body = await read_body(target, response)
         try:
             _check_object(body)

@@ -7,6 +7,7 @@ import ssl
 from collections.abc import AsyncIterator
 
 import anyio
+import httpcore
 import httpx
 import msgspec
 
@@ -38,8 +39,25 @@ _decode_models = msgspec.json.Decoder(_ModelPage).decode
 LISTING_TIMEOUT = httpx.Timeout(10.0, connect=2.0)
 
 
-def _transport_failure(target: Target, exc: httpx.TransportError, when: str) -> ProviderError:
-    if isinstance(exc, httpx.TimeoutException):
+# What can go wrong on the way to a provider and back: httpcore's transport errors.
+TRANSPORT_ERRORS = (
+    httpcore.TimeoutException,
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    httpcore.ProxyError,
+    httpcore.UnsupportedProtocol,
+)
+TransportError = (
+    httpcore.TimeoutException
+    | httpcore.NetworkError
+    | httpcore.ProtocolError
+    | httpcore.ProxyError
+    | httpcore.UnsupportedProtocol
+)
+
+
+def _transport_failure(target: Target, exc: TransportError, when: str) -> ProviderError:
+    if isinstance(exc, httpcore.TimeoutException):
         return timed_out(target, when)
     return unreachable(target, f"{type(exc).__name__} {when}")
 
@@ -47,15 +65,15 @@ def _transport_failure(target: Target, exc: httpx.TransportError, when: str) -> 
 class Upstream:
     """One provider's pool of connections, its timeouts and the headers every request to it carries.
 
-    Requests go straight to httpx's pooled transport: AsyncClient's per-request machinery (cookie jar, auth
-    flow, redirects, header merging), which an API pass-through never uses, cost about 0.15 ms a request.
+    Requests go straight to httpcore's connection pool, the transport under httpx: httpx's client and its
+    transport wrapper (cookies, auth, redirects, header merging, its own request and response objects), which
+    an API pass-through never uses, cost about 0.2 ms a request on this machine (docs/benchmarks.md, Proxy).
     """
 
     def __init__(self, provider: Provider, ssl_context: ssl.SSLContext, headers: dict[str, str]) -> None:
         self.provider = provider
-        self._transport = httpx.AsyncHTTPTransport(
-            verify=ssl_context,
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=64, keepalive_expiry=60),
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context, max_connections=None, max_keepalive_connections=64, keepalive_expiry=60
         )
         every = {"content-type": "application/json", "user-agent": f"contextstack/{__version__}", **headers}
         self._headers = [(name.lower().encode(), value.encode()) for name, value in every.items()]
@@ -64,43 +82,46 @@ class Upstream:
     async def send(
         self,
         target: Target,
-        method: str,
-        url: httpx.URL,
+        method: bytes,
+        url: httpcore.URL,
         content: bytes | None = None,
         *,
         timeouts: httpx.Timeout | None = None,
-    ) -> httpx.Response:
+    ) -> httpcore.Response:
         """Send and wait for the status line; a transport failure or a non-2xx answer raises ProviderError.
 
         The body is left unread: the caller reads it, or relays it, and closes the response.
         """
-        request = httpx.Request(
+        sent = [(b"host", _host_header(url)), *self._headers]
+        if content is not None:
+            sent.append((b"content-length", str(len(content)).encode()))
+        request = httpcore.Request(
             method,
             url,
-            headers=self._headers,
+            headers=sent,
             content=content,
             extensions={"timeout": timeouts.as_dict() if timeouts else self._timeouts},
         )
         try:
-            response = await self._transport.handle_async_request(request)
-        except httpx.TransportError as exc:
+            response = await self._pool.handle_async_request(request)
+        except TRANSPORT_ERRORS as exc:
             raise _transport_failure(target, exc, "before answering") from None
-        response.request = request
-        if response.status_code < 400:
+        if response.status < 400:
             return response
         try:
             body = await response.aread()
-        except httpx.TransportError:
+        except TRANSPORT_ERRORS:
             body = b""
         finally:
             await response.aclose()
-        headers = {name: response.headers[name] for name in _ERROR_HEADERS if name in response.headers}
-        raise from_upstream(target, response.status_code, body, headers)
+        received = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in response.headers}
+        headers = {name: received[name] for name in _ERROR_HEADERS if name in received}
+        raise from_upstream(target, response.status, body, headers)
 
-    async def model_ids(self, url: httpx.URL) -> list[str]:
+    async def model_ids(self, url: httpcore.URL) -> list[str]:
         """The model names the provider lists at `url` (OpenAI and Anthropic both answer `{"data": [{"id": …}]}`)."""
         target = Target(self.provider.name, "(models)")
-        response = await self.send(target, "GET", url, timeouts=LISTING_TIMEOUT)
+        response = await self.send(target, b"GET", url, timeouts=LISTING_TIMEOUT)
         body = await read_body(target, response)
         try:
             return [model.id for model in _decode_models(body).data]
@@ -109,14 +130,27 @@ class Upstream:
 
     async def aclose(self) -> None:
         """Close every pooled connection."""
-        await self._transport.aclose()
+        await self._pool.aclose()
 
 
-async def read_body(target: Target, response: httpx.Response) -> bytes:
+_DEFAULT_PORTS = {b"http": 80, b"https": 443}
+
+
+def _host_header(url: httpcore.URL) -> bytes:
+    host = b"[" + url.host + b"]" if b":" in url.host else url.host
+    return host if url.port in (None, _DEFAULT_PORTS.get(url.scheme)) else b"%b:%d" % (host, url.port)
+
+
+def upstream_url(url: str, params: dict[str, str | int] | None = None) -> httpcore.URL:
+    """The URL of a provider's endpoint, its query string encoded."""
+    return httpcore.URL(str(httpx.URL(url, params=params)))
+
+
+async def read_body(target: Target, response: httpcore.Response) -> bytes:
     """The whole body of a successful answer."""
     try:
         return await response.aread()
-    except httpx.TransportError as exc:
+    except TRANSPORT_ERRORS as exc:
         raise _transport_failure(target, exc, "while sending its answer") from None
     finally:
         await response.aclose()
@@ -149,13 +183,15 @@ async def whole_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         yield tail
 
 
-async def _close(response: httpx.Response) -> None:
+async def _close(response: httpcore.Response) -> None:
     # Shielded: a cancelled request (the client went away) still closes the upstream connection.
     with anyio.CancelScope(shield=True):
         await response.aclose()
 
 
-async def open_stream(target: Target, response: httpx.Response, events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def open_stream(
+    target: Target, response: httpcore.Response, events: AsyncIterator[bytes]
+) -> AsyncIterator[bytes]:
     """Wait for the first event, then relay the rest; failures before the first byte raise (so fallbacks apply).
 
     After the first byte, a failure ends the stream with an error event; closing the relay closes upstream.
@@ -165,7 +201,7 @@ async def open_stream(target: Target, response: httpx.Response, events: AsyncIte
     except StopAsyncIteration:
         await _close(response)
         raise unreachable(target, "the stream closed before its first event") from None
-    except httpx.TransportError as exc:
+    except TRANSPORT_ERRORS as exc:
         await _close(response)
         raise _transport_failure(target, exc, "before the first byte") from None
     except BaseException:
@@ -175,14 +211,14 @@ async def open_stream(target: Target, response: httpx.Response, events: AsyncIte
 
 
 async def _relay(
-    target: Target, response: httpx.Response, first: bytes, events: AsyncIterator[bytes]
+    target: Target, response: httpcore.Response, first: bytes, events: AsyncIterator[bytes]
 ) -> AsyncIterator[bytes]:
     try:
         yield first
         try:
             async for event in events:
                 yield event
-        except httpx.TransportError as exc:
+        except TRANSPORT_ERRORS as exc:
             failure = _transport_failure(target, exc, "mid-stream")
             log.warning("%s: stream failed: %s", target.name, failure.message)
             yield error_event(failure)
