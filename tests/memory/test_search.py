@@ -170,6 +170,15 @@ async def test_edits_and_deletes_are_searchable_at_once(client: Client) -> None:
     assert await found(client, "wording") == []
 
 
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=120))
+def test_ascii_text_is_cut_into_words_as_any_text_is(text: str) -> None:
+    # ASCII text takes a faster path; with a non-ASCII word after it, the same text takes the general one.
+    fast = [term.word for term in query_terms(text)]
+    general = [term.word for term in query_terms(text + " é")]
+    assert general[: len(fast)] == fast
+    assert general[len(fast) :] in ([], ["é"])
+
+
 def test_query_terms_quote_words_and_mark_the_last_as_prefix() -> None:
     assert [tuple(t) for t in query_terms('say "AND" (or) NOT-this')] == [
         ("say", False),

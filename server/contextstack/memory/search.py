@@ -12,6 +12,7 @@ that matches fewer entries — any distinctive query — is ranked exactly.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import unicodedata
 from typing import NamedTuple
@@ -46,6 +47,20 @@ def _is_word_character(char: str) -> bool:
 
 def query_terms(text: str) -> list[Term]:
     """The words of `text` to search for, in order and without repeats; the last may be a prefix."""
+    words = _ASCII_WORD.findall(text) if text.isascii() else _words(text)
+    if not words:
+        return []
+    last_is_prefix = not text[-1].isspace() and len(words[-1]) > 1
+    terms = [Term(word, last_is_prefix and n == len(words) - 1) for n, word in enumerate(words)]
+    return list(dict.fromkeys(terms))[:MAX_TERMS]
+
+
+# In ASCII, the word characters (letters, numbers, marks, private use) are the letters and digits: a regular
+# expression finds them far faster than a loop over the characters (the proxy does this on every request).
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def _words(text: str) -> list[str]:
     words: list[str] = []
     start = None
     for index, char in enumerate(text):
@@ -57,11 +72,7 @@ def query_terms(text: str) -> list[Term]:
             start = None
     if start is not None:
         words.append(text[start:])
-    if not words:
-        return []
-    last_is_prefix = not text[-1].isspace() and len(words[-1]) > 1
-    terms = [Term(word, last_is_prefix and n == len(words) - 1) for n, word in enumerate(words)]
-    return list(dict.fromkeys(terms))[:MAX_TERMS]
+    return words
 
 
 def match_expression(terms: list[Term], *, any_term: bool = False) -> str:
