@@ -57,12 +57,29 @@ def search_words(query: str | None) -> tuple[str, ...]:
 
 
 class Ground(NamedTuple):
-    """What assembly reads of a project that does not depend on the question."""
+    """What assembly reads of a project that does not depend on the question, and its blocks, made once."""
 
     status: StatusReport
     pinned: list[KnowledgeEntry]  # the project's, then global ones, oldest first
     recent: list[KnowledgeEntry]  # candidates for recent decisions and constraints, newest first
     superseded: list[KnowledgeEntry]
+    before: list[Block]  # the blocks that come before the relevant knowledge, in order of importance
+    after: list[Block]  # those after it, but for the recent knowledge
+    recent_blocks: dict[str, Block]  # by entry id
+
+
+def _ground(
+    status: StatusReport, pinned: list[KnowledgeEntry], recent: list[KnowledgeEntry], superseded: list[KnowledgeEntry]
+) -> Ground:
+    before = [
+        *_project_blocks(status),
+        *(_step_block("in_progress", step, detailed=True) for step in status.in_progress),
+        *(_knowledge_block("pinned", entry) for entry in pinned),
+        *(_step_block("blocked", step) for step in status.blocked),
+    ]
+    after = [*(_step_block("next_steps", step) for step in status.next_steps), *_track_blocks(status)]
+    recent_blocks = {entry.id: _knowledge_block("recent", entry) for entry in recent}
+    return Ground(status, pinned, recent, superseded, before, after, recent_blocks)
 
 
 class ContextCache:
@@ -162,7 +179,7 @@ async def _read_all(view: Reader, project: str, words: tuple[str, ...]) -> tuple
     # On a reader thread, in one read: everything is of one moment.
     status = await status_report(view, project, NEXT_LIMIT, 0)
     lists = await _knowledge_lists(view, status.project.id)
-    ground = Ground(status, lists["pinned"], lists["recent"], lists["superseded"])
+    ground = _ground(status, lists["pinned"], lists["recent"], lists["superseded"])
     return ground, await _relevant(view, status.project.id, words)
 
 
@@ -173,20 +190,16 @@ async def _relevant(view: Reader, project_id: str, words: tuple[str, ...]) -> li
 
 
 def _compose(ground: Ground, found: list[KnowledgeEntry], budget: int) -> AssembledContext:
-    status, pinned = ground.status, ground.pinned
-    seen = {entry.id for entry in pinned}
+    status = ground.status
+    seen = {entry.id for entry in ground.pinned}
     relevant = [entry for entry in found if entry.id not in seen and not entry.pinned][:RELEVANT_LIMIT]
     seen.update(entry.id for entry in relevant)
     recent = [entry for entry in ground.recent if entry.id not in seen][:RECENT_LIMIT]
     blocks = [
-        *_project_blocks(status),
-        *(_step_block("in_progress", step, detailed=True) for step in status.in_progress),
-        *(_knowledge_block("pinned", entry) for entry in pinned),
-        *(_step_block("blocked", step) for step in status.blocked),
+        *ground.before,
         *(_knowledge_block("relevant", entry) for entry in relevant),
-        *(_step_block("next_steps", step) for step in status.next_steps),
-        *_track_blocks(status),
-        *(_knowledge_block("recent", entry) for entry in recent),
+        *ground.after,
+        *(ground.recent_blocks[entry.id] for entry in recent),
     ]
     tokenizer, count = token_counter()
     fitted = fit(blocks, budget, count, additive=tokenizer == "estimate")
