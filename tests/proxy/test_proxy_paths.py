@@ -41,6 +41,8 @@ def guarded_proxy(proxy_settings: Settings, no_provider_keys: None) -> Iterator[
 def test_what_reaches_no_proxy_route_is_an_openai_error(proxy: str, method: str, path: str, status: int) -> None:
     error = assert_openai_error(httpx.request(method, proxy + path), status)
     assert error["type"] == "invalid_request_error"
+    assert f"{method} " in error["message"]
+    assert path in error["message"]
 
 
 def test_the_sdk_reads_a_missing_endpoint_as_not_found(proxy: str) -> None:

@@ -45,7 +45,15 @@ def _on_domain_error(request: Request[Any, Any, Any], exc: ContextstackError) ->
 
 
 def _on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[OpenAIErrorBody]:
-    error = OpenAIError(message=exc.detail, type=error_type(exc.status_code), code=str(exc.status_code))
+    message = exc.detail
+    if exc.status_code == 404 and message == "Not Found":  # no route: say what the proxy serves
+        message = (
+            f"The proxy does not serve {request.method} {request.url.path}: it serves POST /v1/chat/completions "
+            "and GET /v1/models (also under /p/{project}/v1)."
+        )
+    elif exc.status_code == 405:
+        message = f"{request.method} is not allowed on {request.url.path}."
+    error = OpenAIError(message=message, type=error_type(exc.status_code), code=str(exc.status_code))
     return openai_error_response(exc.status_code, error, exc.headers)
 
 
