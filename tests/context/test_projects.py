@@ -52,6 +52,18 @@ async def test_generated_slugs_never_collide(client: Client) -> None:
     assert slugs == ["same-name", "same-name-2", "same-name-3"]
 
 
+async def test_generated_slugs_fit_the_slug_limit_however_long_the_name(client: Client) -> None:
+    name = "a very long project name " * 4  # its slug is cut to 63 characters
+    slugs = [(await client.post("/api/projects", json={"name": name})).json()["slug"] for _ in range(11)]
+    assert len(set(slugs)) == 11
+    assert all(len(slug) <= 63 for slug in slugs), slugs
+    assert slugs[1].endswith("-2")
+    assert slugs[10].endswith("-11")
+    for slug in slugs:  # each is a slug the API itself accepts
+        response = await client.patch(f"/api/projects/{slug}", json={"slug": slug})
+        assert response.status_code == 200, response.text
+
+
 async def test_a_duplicate_explicit_slug_is_a_409_naming_the_field(client: Client) -> None:
     await create(client, slug="taken")
     response = await client.post("/api/projects", json={"name": "Other", "slug": "taken"})

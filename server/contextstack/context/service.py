@@ -23,10 +23,13 @@ def _project(row: sqlite3.Row) -> Project:
     return Project(**dict(row))
 
 
+SLUG_LENGTH = 63  # the longest slug the API takes (models.Slug)
+
+
 def slugify(name: str) -> str:
     """A URL-safe slug from a name: `My App (v2)` -> `my-app-v2`."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:63].strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:SLUG_LENGTH].strip("-")
     return slug or "project"
 
 
@@ -47,15 +50,16 @@ async def resolve_project_id(conn: Reader, ref: str) -> str:
 
 
 async def free_slug(tx: Transaction, base: str) -> str:
-    """`base`, or `base-2`, `base-3` … : the first slug no project uses."""
-    rows = await tx.fetchall("SELECT slug FROM projects WHERE slug = ? OR slug LIKE ?", (base, base + "-%"))
+    """`base`, or `base-2`, `base-3` … : the first slug no project uses, cut to fit a slug's 63 characters."""
+    # Every candidate starts with base[:50] (a suffix needs at most 13 characters), so one query finds them all.
+    rows = await tx.fetchall("SELECT slug FROM projects WHERE slug LIKE ?", (base[:50] + "%",))
     taken = {row[0] for row in rows}
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
+    candidate, n = base, 1
+    while candidate in taken:
         n += 1
-    return f"{base}-{n}"
+        suffix = f"-{n}"
+        candidate = base[: SLUG_LENGTH - len(suffix)] + suffix
+    return candidate
 
 
 async def ensure_slug_free(tx: Transaction, slug: str, field: str) -> None:
