@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Generic, NamedTuple, TypeVar
 
 from contextstack.assembly.document import Block, cut_to_words, fit
 from contextstack.assembly.models import AssembledContext, ManifestItem
@@ -36,6 +37,9 @@ RECENT_LIMIT = 10
 NEXT_LIMIT = 5
 SUMMARY_WORDS = 40
 CACHE_SIZE = 256
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 # Words too common to say what a question is about; the rest are searched for (any of them).
 _STOPWORDS = frozenset(
@@ -82,18 +86,49 @@ def _ground(
     return Ground(status, pinned, recent, superseded, before, after, recent_blocks)
 
 
+class _Stamped(Generic[K, V]):
+    """A least-recently-used map whose values are dropped once their project or global knowledge changes."""
+
+    def __init__(self, stamp: Callable[[str], tuple[int, int]], project_of: Callable[[V], str]) -> None:
+        self._stamp, self._project_of = stamp, project_of
+        self._items: OrderedDict[K, tuple[tuple[int, int], V]] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        found = self._items.get(key)
+        if found is None:
+            return None
+        stamp, value = found
+        if stamp != self._stamp(self._project_of(value)):
+            del self._items[key]
+            return None
+        self._items.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        """Keep `value`, stamped as current: only for what was read since the last commit."""
+        self._items[key] = (self._stamp(self._project_of(value)), value)
+        self._items.move_to_end(key)
+        while len(self._items) > CACHE_SIZE:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
 class ContextCache:
     """Assembled contexts and grounds of one store, dropped when their project (or global knowledge) changes."""
 
     def __init__(self, db: Database) -> None:
         self.commits = 0
         self.generations: dict[str | None, int] = {}
-        self.entries: OrderedDict[tuple[str, tuple[str, ...], int], tuple[int, int, AssembledContext]] = OrderedDict()
-        self.grounds: OrderedDict[str, tuple[int, int, Ground]] = OrderedDict()
+        self.contexts: _Stamped[tuple[str, tuple[str, ...], int], AssembledContext] = _Stamped(
+            self.stamp, lambda context: context.project_id
+        )
+        self.grounds: _Stamped[str, Ground] = _Stamped(self.stamp, lambda ground: ground.status.project.id)
         db.on_commit(self.on_commit)
 
     def clear(self) -> None:
-        self.entries.clear()
+        self.contexts.clear()
         self.grounds.clear()
 
     def on_commit(self, events: list[Event]) -> None:
@@ -101,42 +136,8 @@ class ContextCache:
         for event in events:
             self.generations[event.project_id] = self.generations.get(event.project_id, 0) + 1
 
-    def get(self, key: tuple[str, tuple[str, ...], int]) -> AssembledContext | None:
-        found = self.entries.get(key)
-        if found is None:
-            return None
-        project_generation, global_generation, context = found
-        if (project_generation, global_generation) != self.stamp(context.project_id):
-            del self.entries[key]
-            return None
-        self.entries.move_to_end(key)
-        return context
-
     def stamp(self, project_id: str) -> tuple[int, int]:
         return self.generations.get(project_id, 0), self.generations.get(None, 0)
-
-    def put(self, key: tuple[str, tuple[str, ...], int], stamp: tuple[int, int], context: AssembledContext) -> None:
-        self.entries[key] = (*stamp, context)
-        self.entries.move_to_end(key)
-        while len(self.entries) > CACHE_SIZE:
-            self.entries.popitem(last=False)
-
-    def ground(self, project: str) -> Ground | None:
-        found = self.grounds.get(project)
-        if found is None:
-            return None
-        project_generation, global_generation, ground = found
-        if (project_generation, global_generation) != self.stamp(ground.status.project.id):
-            del self.grounds[project]
-            return None
-        self.grounds.move_to_end(project)
-        return ground
-
-    def put_ground(self, project: str, ground: Ground) -> None:
-        self.grounds[project] = (*self.stamp(ground.status.project.id), ground)
-        self.grounds.move_to_end(project)
-        while len(self.grounds) > CACHE_SIZE:
-            self.grounds.popitem(last=False)
 
 
 _caches: weakref.WeakKeyDictionary[Database, ContextCache] = weakref.WeakKeyDictionary()
@@ -158,11 +159,11 @@ async def assemble_context(
     words = search_words(query)
     cache = context_cache(db)
     key = (project, words, budget)
-    cached = cache.get(key)
+    cached = cache.contexts.get(key)
     if cached is not None:
         return cached
     commits = cache.commits
-    known = cache.ground(project)
+    known = cache.grounds.get(project)
     if known is None:
         ground, found = await db.read(lambda view: _read_all(view, project, words))
     else:
@@ -170,8 +171,9 @@ async def assemble_context(
         found = await db.read(lambda view: _relevant(view, project_id, words)) if words else []
     context = _compose(ground, found, budget)
     if cache.commits == commits:  # else something committed meanwhile, and what was read may be stale already
-        cache.put_ground(project, ground)
-        cache.put(key, cache.stamp(context.project_id), context)
+        if known is None:
+            cache.grounds.put(project, ground)
+        cache.contexts.put(key, context)
     return context
 
 

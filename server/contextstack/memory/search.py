@@ -156,7 +156,6 @@ async def search_knowledge(
     ranking = _ranking(q, project_id, kind, limit, include_superseded, any_term)
     if ranking is None:
         return []
-    match = ranking.match
     # Highlights only for the hits: the rowid range bounds the scan, the IN list (not an index, hence `+`) picks.
     details = (
         f"SELECT k.seq, {_ENTRY_COLUMNS},"
@@ -173,14 +172,13 @@ async def search_knowledge(
         if not ranked:
             return ranked, []
         seqs = list(ranked)
-        return ranked, await view.fetchall(details, (match, min(seqs), max(seqs), _encode_json(seqs).decode()))
+        return ranked, await view.fetchall(details, (ranking.match, min(seqs), max(seqs), _encode_json(seqs).decode()))
 
     ranked, rows = await db.read(ranked_rows)
-    seqs = list(ranked)
     hits = {
         int(row[0]): KnowledgeHit(
             entry=entry_from_row(row[1:-2]), score=-ranked[int(row[0])], title_highlight=row[-2], snippet=row[-1]
         )
         for row in rows
     }
-    return [hits[seq] for seq in seqs if seq in hits]
+    return [hits[seq] for seq in ranked if seq in hits]

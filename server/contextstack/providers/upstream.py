@@ -47,16 +47,9 @@ TRANSPORT_ERRORS = (
     httpcore.ProxyError,
     httpcore.UnsupportedProtocol,
 )
-TransportError = (
-    httpcore.TimeoutException
-    | httpcore.NetworkError
-    | httpcore.ProtocolError
-    | httpcore.ProxyError
-    | httpcore.UnsupportedProtocol
-)
 
 
-def _transport_failure(target: Target, exc: TransportError, when: str) -> ProviderError:
+def _transport_failure(target: Target, exc: Exception, when: str) -> ProviderError:
     if isinstance(exc, httpcore.TimeoutException):
         return timed_out(target, when)
     return unreachable(target, f"{type(exc).__name__} {when}")

@@ -85,15 +85,13 @@ async def _chat(request: Request[Any, Any, Any], project: str | None) -> Respons
         await asyncio.wait((work, gone), return_when=asyncio.FIRST_COMPLETED)
     finally:
         gone.cancel()
-        if not work.done():
+        if not work.done():  # the client went away (or this handler is being cancelled)
             work.cancel()
-    if not work.done() or work.cancelled():
-        await asyncio.wait((work,))  # the upstream connection closes as the cancellation unwinds
-        if not work.cancelled():
-            work.exception()  # retrieved: the client is gone, there is nobody to tell
-        log.info("%s %s: the client went away; the upstream request was cancelled", request.method, request.url.path)
-        return Response(None, status_code=CLIENT_CLOSED_REQUEST)
-    return _response(work.result())
+            await asyncio.wait((work,))  # the upstream connection closes as the cancellation unwinds
+    if not work.cancelled():
+        return _response(work.result())
+    log.info("%s %s: the client went away; the upstream request was cancelled", request.method, request.url.path)
+    return Response(None, status_code=CLIENT_CLOSED_REQUEST)
 
 
 async def _disconnect(receive: Receive) -> None:

@@ -269,9 +269,7 @@ class Database:
         Every query `reads` makes sees the store as of one moment, whatever commits meanwhile. `reads` may only
         await the Reader's queries.
         """
-        if self._reading is None:
-            raise StoreError("the database is not open")
-        return await asyncio.get_running_loop().run_in_executor(self._reading, self._read, reads)
+        return await self._on_reader(self._read, reads)
 
     def _read(self, reads: Callable[[Reader], Coroutine[Any, Any, T]]) -> T:
         conn = self._reader_connection()
@@ -293,9 +291,13 @@ class Database:
         return first_row(await self.fetchall(sql, params))
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        if self._reading is None:
-            raise StoreError("the database is not open")
-        return await asyncio.get_running_loop().run_in_executor(self._reading, self._fetchall, sql, params)
+        # One statement is its own read transaction: no BEGIN needed.
+        return await self._on_reader(self._fetchall, sql, params)
 
     def _fetchall(self, sql: str, params: Params) -> list[sqlite3.Row]:
         return self._reader_connection().execute(sql, params).fetchall()
+
+    async def _on_reader(self, work: Callable[..., T], *args: Any) -> T:
+        if self._reading is None:
+            raise StoreError("the database is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._reading, work, *args)
