@@ -239,3 +239,28 @@ async def test_any_budget_and_query_give_whole_words_within_the_budget(client: C
     assert answer["tokens"] <= budget
     words = set(re.findall(r"\S+", full)) | {"…"}
     assert set(re.findall(r"\S+", answer["document"])) <= words
+
+
+async def test_ranking_in_memory_and_in_the_index_pick_the_same_entries(
+    client: Client, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A small project's entries are ranked in memory, a large one's by the FTS5 index: the same BM25, so the
+    # same question gets the same document either way.
+    from contextstack.app import create_asgi_app
+    from contextstack.assembly import service
+
+    await build_project(client)
+    words = ["sqlite", "wal", "errors", "uvicorn", "tokens", "budget", "cache", "proxy", "stream", "Zürich"]
+    for index in range(30):
+        title = " ".join(words[(index * 3 + offset) % len(words)] for offset in range(2))
+        body = " ".join(words[(index * 7 + offset) % len(words)] for offset in range(index % 5 + 1))
+        await post(
+            client, "/api/knowledge", {"kind": "note", "title": f"{title} {index}", "body": body, "project": "ctx"}
+        )
+    queries = ["how do errors stream through the proxy?", "sqlite wal cache", "zurich budget tokens", "uvicorn"]
+    in_memory = [(await context(client, query=query, budget=800))["document"] for query in queries]
+    monkeypatch.setattr(service, "RANKED_IN_MEMORY", 0)
+    async with AsyncTestClient(app=create_asgi_app(settings), base_url="http://127.0.0.1:8765") as other:
+        indexed = [(await context(other, query=query, budget=800))["document"] for query in queries]
+    assert indexed == in_memory
+    assert all("## Relevant knowledge" in document for document in in_memory)

@@ -25,6 +25,7 @@ from contextstack.assembly.tokens import token_counter
 from contextstack.execution.models import LocatedStep, StatusReport
 from contextstack.execution.service import status_report
 from contextstack.memory.models import KnowledgeEntry
+from contextstack.memory.ranking import KnowledgeRanking
 from contextstack.memory.search import query_terms, relevant_entries
 from contextstack.memory.service import COLUMNS, entry_from_row
 from contextstack.storage import Database, Event, Reader
@@ -37,6 +38,9 @@ RECENT_LIMIT = 10
 NEXT_LIMIT = 5
 SUMMARY_WORDS = 40
 CACHE_SIZE = 256
+GROUND_CACHE_SIZE = 32
+# A project that can see at most this many entries (its own and the global ones) is ranked in memory.
+RANKED_IN_MEMORY = 500
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -70,10 +74,15 @@ class Ground(NamedTuple):
     before: list[Block]  # the blocks that come before the relevant knowledge, in order of importance
     after: list[Block]  # those after it, but for the recent knowledge
     recent_blocks: dict[str, Block]  # by entry id
+    ranking: KnowledgeRanking | None  # the entries it can see, when few enough to rank in memory
 
 
 def _ground(
-    status: StatusReport, pinned: list[KnowledgeEntry], recent: list[KnowledgeEntry], superseded: list[KnowledgeEntry]
+    status: StatusReport,
+    pinned: list[KnowledgeEntry],
+    recent: list[KnowledgeEntry],
+    superseded: list[KnowledgeEntry],
+    ranking: KnowledgeRanking | None,
 ) -> Ground:
     before = [
         *_project_blocks(status),
@@ -83,14 +92,14 @@ def _ground(
     ]
     after = [*(_step_block("next_steps", step) for step in status.next_steps), *_track_blocks(status)]
     recent_blocks = {entry.id: _knowledge_block("recent", entry) for entry in recent}
-    return Ground(status, pinned, recent, superseded, before, after, recent_blocks)
+    return Ground(status, pinned, recent, superseded, before, after, recent_blocks, ranking)
 
 
 class _Stamped(Generic[K, V]):
     """A least-recently-used map whose values are dropped once their project or global knowledge changes."""
 
-    def __init__(self, stamp: Callable[[str], tuple[int, int]], project_of: Callable[[V], str]) -> None:
-        self._stamp, self._project_of = stamp, project_of
+    def __init__(self, stamp: Callable[[str], tuple[int, int]], project_of: Callable[[V], str], size: int) -> None:
+        self._stamp, self._project_of, self._size = stamp, project_of, size
         self._items: OrderedDict[K, tuple[tuple[int, int], V]] = OrderedDict()
 
     def get(self, key: K) -> V | None:
@@ -108,7 +117,7 @@ class _Stamped(Generic[K, V]):
         """Keep `value`, stamped as current: only for what was read since the last commit."""
         self._items[key] = (self._stamp(self._project_of(value)), value)
         self._items.move_to_end(key)
-        while len(self._items) > CACHE_SIZE:
+        while len(self._items) > self._size:
             self._items.popitem(last=False)
 
     def clear(self) -> None:
@@ -122,9 +131,11 @@ class ContextCache:
         self.commits = 0
         self.generations: dict[str | None, int] = {}
         self.contexts: _Stamped[tuple[str, tuple[str, ...], int], AssembledContext] = _Stamped(
-            self.stamp, lambda context: context.project_id
+            self.stamp, lambda context: context.project_id, CACHE_SIZE
         )
-        self.grounds: _Stamped[str, Ground] = _Stamped(self.stamp, lambda ground: ground.status.project.id)
+        self.grounds: _Stamped[str, Ground] = _Stamped(
+            self.stamp, lambda ground: ground.status.project.id, GROUND_CACHE_SIZE
+        )
         db.on_commit(self.on_commit)
 
     def clear(self) -> None:
@@ -166,9 +177,11 @@ async def assemble_context(
     known = cache.grounds.get(project)
     if known is None:
         ground, found = await db.read(lambda view: _read_all(view, project, words))
+    elif known.ranking is not None or not words:
+        ground, found = known, _best(known.ranking, words)
     else:
         ground, project_id = known, known.status.project.id
-        found = await db.read(lambda view: _relevant(view, project_id, words)) if words else []
+        found = await db.read(lambda view: _relevant(view, project_id, words))
     context = _compose(ground, found, budget)
     if cache.commits == commits:  # else something committed meanwhile, and what was read may be stale already
         if known is None:
@@ -180,9 +193,33 @@ async def assemble_context(
 async def _read_all(view: Reader, project: str, words: tuple[str, ...]) -> tuple[Ground, list[KnowledgeEntry]]:
     # On a reader thread, in one read: everything is of one moment.
     status = await status_report(view, project, NEXT_LIMIT, 0)
-    lists = await _knowledge_lists(view, status.project.id)
-    ground = _ground(status, lists["pinned"], lists["recent"], lists["superseded"])
-    return ground, await _relevant(view, status.project.id, words)
+    project_id = status.project.id
+    lists = await _knowledge_lists(view, project_id)
+    ranking = await _small_ranking(view, project_id)
+    ground = _ground(status, lists["pinned"], lists["recent"], lists["superseded"], ranking)
+    found = _best(ranking, words) if ranking is not None else await _relevant(view, project_id, words)
+    return ground, found
+
+
+def _best(ranking: KnowledgeRanking | None, words: tuple[str, ...]) -> list[KnowledgeEntry]:
+    return ranking.best(words, 2 * RELEVANT_LIMIT) if ranking is not None and words else []
+
+
+# The entries a project can see in search, scope by scope (each answered by an index).
+_SEEN = "SELECT count(*) FROM (SELECT 1 FROM knowledge WHERE project_id IS ? LIMIT ?)"
+_SEARCHABLE = " UNION ALL ".join(
+    [f"SELECT seq, {_KNOWLEDGE_COLUMNS} FROM knowledge WHERE superseded_by IS NULL AND project_id IS ?"] * 2
+)
+
+
+async def _small_ranking(view: Reader, project_id: str) -> KnowledgeRanking | None:
+    """The entries the project can see in search, ranked in memory, if there are few enough of them."""
+    limit = RANKED_IN_MEMORY + 1
+    counted = await view.fetchone(f"SELECT ({_SEEN}) + ({_SEEN})", (project_id, limit, None, limit))
+    if counted is None or counted[0] > RANKED_IN_MEMORY:
+        return None
+    rows = await view.fetchall(_SEARCHABLE, (project_id, None))
+    return KnowledgeRanking([(row[0], entry_from_row(row[1:])) for row in rows])
 
 
 async def _relevant(view: Reader, project_id: str, words: tuple[str, ...]) -> list[KnowledgeEntry]:

@@ -47,7 +47,7 @@ def _is_word_character(char: str) -> bool:
 
 def query_terms(text: str) -> list[Term]:
     """The words of `text` to search for, in order and without repeats; the last may be a prefix."""
-    words = _ASCII_WORD.findall(text) if text.isascii() else _words(text)
+    words = text_words(text)
     if not words:
         return []
     last_is_prefix = not text[-1].isspace() and len(words[-1]) > 1
@@ -60,7 +60,10 @@ def query_terms(text: str) -> list[Term]:
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 
 
-def _words(text: str) -> list[str]:
+def text_words(text: str) -> list[str]:
+    """The words of `text`: runs of letters, digits and marks, in any script."""
+    if text.isascii():
+        return _ASCII_WORD.findall(text)
     words: list[str] = []
     start = None
     for index, char in enumerate(text):

@@ -1,0 +1,113 @@
+"""BM25 over a few knowledge entries held in memory: what FTS5's bm25() computes, without a statement.
+
+Context assembly meets a new question on nearly every proxied request. When the knowledge a project can see
+(its own entries and the global ones, not superseded) is small, ranking it in memory costs hundredths of a
+millisecond, where the FTS5 query costs ~0.3 ms and a trip to a reader thread (docs/benchmarks.md, Proxy).
+
+The formula is FTS5's: k1 1.2, b 0.75, the column weights of search.py, a word's frequency summed over the
+weighted columns, an entry's length over all of them, ties to the newest entry. Its statistics (how many
+entries, how many hold a word, their average length) are those of the entries given, not of the whole table.
+Words are cut as search cuts a query and folded as the index's tokenizer folds them (case, diacritics): for
+ASCII text the two agree token for token.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from contextstack.memory.models import KnowledgeEntry
+from contextstack.memory.search import WEIGHTS, text_words
+
+K1 = 1.2
+B = 0.75
+# FTS5 floors a word's IDF here, so a word in more than half of the entries still counts a little.
+MIN_IDF = 1e-6
+# Title, body, tags: whole numbers, so that a column's words can be counted that many times over.
+_WHOLE_WEIGHTS = tuple(int(float(weight)) for weight in WEIGHTS.split(","))
+assert all(float(weight) == whole for weight, whole in zip(WEIGHTS.split(","), _WHOLE_WEIGHTS, strict=True))
+
+
+def fold(word: str) -> str:
+    """The word as the index's tokenizer (unicode61, remove_diacritics 2) keeps it: lower case, no diacritics."""
+    if word.isascii():
+        return word.lower()
+    decomposed = unicodedata.normalize("NFD", word)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+
+
+def tokens(text: str) -> list[str]:
+    """The words of `text`, folded: what the index holds of it."""
+    if text.isascii():
+        return text_words(text.lower())
+    return [fold(word) for word in text_words(text)]
+
+
+# Words whose part of the scores is remembered; past this many (a long talk about an unchanged project), the
+# memory starts again.
+REMEMBERED_WORDS = 4096
+
+
+class KnowledgeRanking:
+    """Entries with their words counted (weighted by column); `best` ranks them for any words.
+
+    Counting is all that is done up front (in C: the columns' words repeated by their weight, then counted), so
+    making one is cheap. A word's part of every entry's score depends only on the entries, so it is worked out
+    the first time the word is asked for and remembered: a question costs a look-up per entry for each new word.
+    """
+
+    def __init__(self, entries: Sequence[tuple[int, KnowledgeEntry]]) -> None:
+        """`entries`: (seq, entry) pairs, seq being the entry's row key (the newer, the higher)."""
+        self._entries = [entry for _, entry in entries]
+        self._seqs = [seq for seq, _ in entries]
+        self._counts: list[Counter[str]] = []
+        lengths: list[int] = []
+        title_weight, body_weight, tags_weight = _WHOLE_WEIGHTS
+        for _, entry in entries:
+            title, body, tags = tokens(entry.title), tokens(entry.body), tokens(" ".join(entry.tags))
+            self._counts.append(Counter(title * title_weight + body * body_weight + tags * tags_weight))
+            lengths.append(len(title) + len(body) + len(tags))
+        average = sum(lengths) / len(lengths) if lengths else 0.0
+        # The part of BM25's denominator that depends only on the entry's length.
+        self._norms = [K1 * (1 - B + B * length / average) if average else K1 for length in lengths]
+        self._gains: dict[str, list[tuple[int, float]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def best(self, words: Iterable[str], limit: int) -> list[KnowledgeEntry]:
+        """The entries holding any of `words`, best first (as `bm25()` orders them), at most `limit`."""
+        scores, seqs = self._scores(words), self._seqs
+        ranked = heapq.nsmallest(limit, scores, key=lambda index: (-scores[index], -seqs[index]))
+        return [self._entries[index] for index in ranked]
+
+    def scores(self, words: Iterable[str]) -> dict[str, float]:
+        """What `bm25()` gives each entry holding any of `words` (lower is better), by entry id."""
+        return {self._entries[index].id: -score for index, score in self._scores(words).items()}
+
+    def _scores(self, words: Iterable[str]) -> dict[int, float]:
+        scores: dict[int, float] = {}
+        get = scores.get
+        for token in dict.fromkeys(fold(word) for word in words):
+            gains = self._gains.get(token)
+            if gains is None:
+                gains = self._gains_of(token)
+            for index, gain in gains:
+                scores[index] = get(index, 0.0) + gain
+        return scores
+
+    def _gains_of(self, token: str) -> list[tuple[int, float]]:
+        """What `token` adds to the score of each entry holding it."""
+        holding = [(index, counts[token]) for index, counts in enumerate(self._counts) if token in counts]
+        idf = math.log((0.5 + len(self._counts) - len(holding)) / (0.5 + len(holding)))
+        if idf <= 0:
+            idf = MIN_IDF
+        norms = self._norms
+        gains = [(index, idf * (f * (K1 + 1)) / (f + norms[index])) for index, f in holding]
+        if len(self._gains) >= REMEMBERED_WORDS:
+            self._gains.clear()
+        self._gains[token] = gains
+        return gains
