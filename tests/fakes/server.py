@@ -27,6 +27,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    port: int  # the client's side of the connection: the same port means a connection kept alive
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -152,7 +153,7 @@ class FakeUpstream:
             if not message.get("more_body"):
                 break
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
-        received = Received(scope["method"], scope["path"], headers, b"".join(chunks))
+        received = Received(scope["method"], scope["path"], headers, b"".join(chunks), scope["client"][1])
         if self.record:
             self.requests.append(received)
         fault = self.fault

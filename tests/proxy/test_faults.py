@@ -64,6 +64,28 @@ def test_an_upstream_error_status_tells_the_client_what_happened(
         sdk(proxy).chat.completions.create(model="fake/fake-small", messages=HELLO)
 
 
+def test_connections_to_a_provider_are_kept_alive_through_answers_streams_and_errors(
+    proxy: str, fake_openai: FakeOpenAI
+) -> None:
+    client = sdk(proxy)
+    client.chat.completions.create(model="fake/fake-small", messages=HELLO)
+    assert "".join(
+        chunk.choices[0].delta.content or ""
+        for chunk in client.chat.completions.create(model="fake/fake-small", messages=HELLO, stream=True)
+    )
+    fake_openai.fault = Fault.answer(429)
+    assert_openai_error(chat(proxy, model="fake/fake-small"), 429)
+    fake_openai.fault = None
+    chat(proxy, model="fake/fake-small", stream=True)
+    assert len({request.port for request in fake_openai.requests}) == 1
+    # A stream cut short leaves no connection to reuse: the next request opens a new one, and succeeds.
+    fake_openai.fault = Fault.drop_mid_stream(after_events=1)
+    assert b"upstream_error" in chat(proxy, model="fake/fake-small", stream=True).content
+    fake_openai.fault = None
+    assert chat(proxy, model="fake/fake-small").status_code == 200
+    assert len({request.port for request in fake_openai.requests}) == 2
+
+
 def test_a_rate_limit_passes_on_when_to_retry(proxy: str, fake_openai: FakeOpenAI) -> None:
     fake_openai.fault = Fault.answer(429)
     response = chat(proxy, model="fake/fake-small")

@@ -11,7 +11,7 @@ from contextstack.providers.anthropic_request import to_messages_request
 from contextstack.providers.anthropic_response import StreamTranslation, sse_events, to_chat_completion
 from contextstack.providers.models import Completion, Target
 from contextstack.providers.registry import Provider
-from contextstack.providers.upstream import Upstream, open_stream, read_body, upstream_url
+from contextstack.providers.upstream import Upstream, chunks, open_stream, read_body, upstream_url
 
 ANTHROPIC_VERSION = "2023-06-01"
 
@@ -32,13 +32,13 @@ class Anthropic:
     async def chat(self, target: Target, request: dict[str, Any], *, stream: bool) -> Completion:
         """Translate the request, send it, and translate the answer (or each stream event) back."""
         translated = to_messages_request(request, target.model)
-        response = await self.upstream.send(target, b"POST", self._messages_url, _encode(translated))
+        response = await self.upstream.send(target, "POST", self._messages_url, _encode(translated))
         if not stream:
             return Completion(target, body=to_chat_completion(target, await read_body(target, response)))
         options = request.get("stream_options")
         include_usage = isinstance(options, dict) and options.get("include_usage") is True
         translation = StreamTranslation(target, include_usage=include_usage)
-        events = translation.translate(sse_events(response.aiter_stream()))
+        events = translation.translate(sse_events(chunks(response)))
         return Completion(target, stream=await open_stream(target, response, events))
 
     async def models(self) -> list[str]:

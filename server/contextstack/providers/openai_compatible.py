@@ -10,7 +10,7 @@ import msgspec
 from contextstack.providers.errors import malformed
 from contextstack.providers.models import Completion, Target
 from contextstack.providers.registry import Provider
-from contextstack.providers.upstream import Upstream, open_stream, read_body, upstream_url, whole_events
+from contextstack.providers.upstream import Upstream, chunks, open_stream, read_body, upstream_url, whole_events
 
 _encode = msgspec.json.Encoder().encode
 
@@ -35,9 +35,9 @@ class OpenAICompatible:
     async def chat(self, target: Target, request: dict[str, Any], *, stream: bool) -> Completion:
         """Send the request as it came, with only `model` replaced by the provider's name for it."""
         request["model"] = target.model
-        response = await self.upstream.send(target, b"POST", self._chat_url, _encode(request))
+        response = await self.upstream.send(target, "POST", self._chat_url, _encode(request))
         if stream:
-            return Completion(target, stream=await open_stream(target, response, whole_events(response.aiter_stream())))
+            return Completion(target, stream=await open_stream(target, response, whole_events(chunks(response))))
         body = await read_body(target, response)
         try:
             _check_object(body)
