@@ -14,6 +14,8 @@ way, so a new question about an unchanged project costs one search.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
@@ -26,7 +28,7 @@ from contextstack.execution.models import LocatedStep, StatusReport
 from contextstack.execution.service import status_report
 from contextstack.memory.models import KnowledgeEntry
 from contextstack.memory.ranking import KnowledgeRanking
-from contextstack.memory.search import query_terms, relevant_entries
+from contextstack.memory.search import MAX_TERMS, relevant_entries, text_words
 from contextstack.memory.service import COLUMNS, entry_from_row
 from contextstack.storage import Database, Event, Reader
 
@@ -41,6 +43,8 @@ CACHE_SIZE = 256
 GROUND_CACHE_SIZE = 32
 # A project that can see at most this many entries (its own and the global ones) is ranked in memory.
 RANKED_IN_MEMORY = 500
+# The blocks of relevant entries a project's ground keeps for later questions (it is dropped on any change).
+RELEVANT_BLOCKS_KEPT = 1000
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -56,12 +60,16 @@ _STOPWORDS = frozenset(
 _KNOWLEDGE_COLUMNS = ", ".join(COLUMNS)
 
 
+@functools.lru_cache(maxsize=1024)
 def search_words(query: str | None) -> tuple[str, ...]:
-    """The words of a query that assembly searches knowledge for: lower-cased, no stopwords, in order."""
+    """The words of a query that assembly searches knowledge for: lower-cased, no stopwords, in order, no repeats.
+
+    Remembered: a client sends the same last message again with each turn of a tool call.
+    """
     if not query:
         return ()
-    words = (term.word.lower() for term in query_terms(query))
-    return tuple(dict.fromkeys(word for word in words if word not in _STOPWORDS and len(word) > 1))
+    words = dict.fromkeys(word.lower() for word in text_words(query))
+    return tuple(itertools.islice((word for word in words if word not in _STOPWORDS and len(word) > 1), MAX_TERMS))
 
 
 class Ground(NamedTuple):
@@ -75,6 +83,7 @@ class Ground(NamedTuple):
     after: list[Block]  # those after it, but for the recent knowledge
     recent_blocks: dict[str, Block]  # by entry id
     ranking: KnowledgeRanking | None  # the entries it can see, when few enough to rank in memory
+    relevant_blocks: dict[str, Block]  # by entry id: those made so far for questions, kept for the next ones
 
 
 def _ground(
@@ -92,7 +101,7 @@ def _ground(
     ]
     after = [*(_step_block("next_steps", step) for step in status.next_steps), *_track_blocks(status)]
     recent_blocks = {entry.id: _knowledge_block("recent", entry) for entry in recent}
-    return Ground(status, pinned, recent, superseded, before, after, recent_blocks, ranking)
+    return Ground(status, pinned, recent, superseded, before, after, recent_blocks, ranking, {})
 
 
 class _Stamped(Generic[K, V]):
@@ -236,7 +245,7 @@ def _compose(ground: Ground, found: list[KnowledgeEntry], budget: int) -> Assemb
     recent = [entry for entry in ground.recent if entry.id not in seen][:RECENT_LIMIT]
     blocks = [
         *ground.before,
-        *(_knowledge_block("relevant", entry) for entry in relevant),
+        *(_relevant_block(ground, entry) for entry in relevant),
         *ground.after,
         *(ground.recent_blocks[entry.id] for entry in recent),
     ]
@@ -342,6 +351,15 @@ def _step_block(section: str, step: LocatedStep, *, detailed: bool = False) -> B
     if detailed and step.acceptance_criteria:
         text += "  Acceptance criteria:\n" + "".join(f"  - [ ] {c}\n" for c in step.acceptance_criteria)
     return Block(section, text, summary if text != summary else None, "step", step.id, step.title)
+
+
+def _relevant_block(ground: Ground, entry: KnowledgeEntry) -> Block:
+    block = ground.relevant_blocks.get(entry.id)
+    if block is None:
+        if len(ground.relevant_blocks) >= RELEVANT_BLOCKS_KEPT:
+            ground.relevant_blocks.clear()
+        block = ground.relevant_blocks[entry.id] = _knowledge_block("relevant", entry)
+    return block
 
 
 def _knowledge_block(section: str, entry: KnowledgeEntry) -> Block:
