@@ -31,11 +31,10 @@ from contextstack.providers.controller import list_models, list_providers
 from contextstack.providers.service import Providers
 from contextstack.proxy.controller import OpenAIProxy, ProjectOpenAIProxy
 from contextstack.proxy.errors import on_openai_paths
-from contextstack.settings import Settings
+from contextstack.settings import MAX_BODY_BYTES, Settings
 from contextstack.storage import Database
 from contextstack.system.controller import health
 
-MAX_BODY_BYTES = 16 * 1024 * 1024
 ASSETS = "/schema/assets"
 
 

@@ -14,6 +14,8 @@ import platformdirs
 from contextstack.errors import ConfigError
 
 APP_NAME = "contextstack"
+# The largest request body the daemon reads: imports and proxied chats with images fit, runaway uploads do not.
+MAX_BODY_BYTES = 16 * 1024 * 1024
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]

@@ -256,10 +256,12 @@ def test_when_every_model_of_an_alias_fails_the_last_error_is_answered(
     assert error["message"].startswith("claude/claude-fake-1: ")
 
 
-def test_a_client_that_goes_away_cancels_the_upstream_request(proxy: str, fake_openai: FakeOpenAI) -> None:
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/p/launch/v1/chat/completions"])
+def test_a_client_that_goes_away_cancels_the_upstream_request(proxy: str, fake_openai: FakeOpenAI, path: str) -> None:
+    assert httpx.post(proxy + "/api/projects", json={"name": "Launch", "slug": "launch"}).status_code == 201
     fake_openai.event_delay = 0.3
     body = {"model": "fake/fake-small", "messages": HELLO, "stream": True}
-    with httpx.stream("POST", proxy + "/v1/chat/completions", json=body, timeout=10) as response:
+    with httpx.stream("POST", proxy + path, json=body, timeout=10) as response:
         first = next(response.iter_bytes())
         assert first.startswith(b"data: ")
     assert fake_openai.disconnected.wait(timeout=5), "upstream never saw the client go"

@@ -10,7 +10,7 @@ import openai
 import pytest
 
 from contextstack.app import create_asgi_app
-from contextstack.settings import Settings
+from contextstack.settings import MAX_BODY_BYTES, Settings
 from tests.fakes.openai_upstream import FakeOpenAI
 from tests.fakes.server import ThreadedServer
 from tests.proxy.test_faults import assert_openai_error
@@ -35,6 +35,7 @@ def guarded_proxy(proxy_settings: Settings, no_provider_keys: None) -> Iterator[
         ("GET", "/v1/no/such/thing", 404),
         ("POST", "/p/launch/v1/responses", 404),
         ("GET", "/v1/chat/completions", 405),
+        ("PUT", "/p/launch/v1/chat/completions", 405),
         ("DELETE", "/v1/models", 405),
     ],
 )
@@ -43,6 +44,25 @@ def test_what_reaches_no_proxy_route_is_an_openai_error(proxy: str, method: str,
     assert error["type"] == "invalid_request_error"
     assert f"{method} " in error["message"]
     assert path in error["message"]
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/p/launch/v1/chat/completions"])
+@pytest.mark.parametrize("announced", [True, False], ids=["content-length", "chunked"])
+def test_a_body_over_the_limit_is_a_413_and_reaches_no_provider(
+    proxy: str, fake_openai: FakeOpenAI, path: str, announced: bool
+) -> None:
+    body = b'{"model": "fake/fake-small", "messages": [{"role": "user", "content": "' + b"x" * MAX_BODY_BYTES + b'"}]}'
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(body), 1 << 20):
+            yield body[start : start + (1 << 20)]
+
+    response = httpx.post(
+        proxy + path, content=body if announced else chunks(), headers={"content-type": "application/json"}
+    )
+    error = assert_openai_error(response, 413)
+    assert str(MAX_BODY_BYTES) in error["message"]
+    assert fake_openai.requests == []
 
 
 def test_the_sdk_reads_a_missing_endpoint_as_not_found(proxy: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Literal
 
 import msgspec
@@ -85,7 +85,7 @@ class Completion(msgspec.Struct, frozen=True):
 
     target: Target
     body: bytes | None = None
-    stream: AsyncIterator[bytes] | None = None
+    stream: AsyncGenerator[bytes, None] | None = None  # closing it closes the upstream connection
 
 
 # OpenAI's chat completion shapes, for answers the proxy writes itself (translated from another API).

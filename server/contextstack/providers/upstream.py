@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import aiohttp
 import httpx
@@ -166,7 +166,7 @@ async def whole_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         yield tail
 
 
-async def open_stream(target: Target, response: Response, events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def open_stream(target: Target, response: Response, events: AsyncIterator[bytes]) -> AsyncGenerator[bytes, None]:
     """Wait for the first event, then relay the rest; failures before the first byte raise (so fallbacks apply).
 
     After the first byte, a failure ends the stream with an error event; closing the relay closes upstream.
@@ -187,7 +187,7 @@ async def open_stream(target: Target, response: Response, events: AsyncIterator[
 
 async def _relay(
     target: Target, response: Response, first: bytes, events: AsyncIterator[bytes]
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     try:
         yield first
         try:
