@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from contextstack.assembly.models import ManifestItem, Reason, SectionTokens
 
@@ -88,7 +88,7 @@ def fit(blocks: Sequence[Block], budget: int, count: Callable[[str], int], *, ad
     `additive` says that counting joined lines gives the sum of their counts (the estimate does), so the
     document need not be counted again.
     """
-    heading_cost = {section: count(f"\n{heading}\n") for section, heading in SECTIONS.items() if heading}
+    heading_cost = _heading_costs(count)
     chosen: dict[int, tuple[str, int]] = {}
     reasons: dict[int, Reason] = {}
     opened: set[str] = set()
@@ -136,6 +136,12 @@ def fit(blocks: Sequence[Block], budget: int, count: Callable[[str], int], *, ad
         if block.kind is not None
     ]
     return Fitted(document=document, tokens=tokens, sections=sections, manifest=manifest)
+
+
+@lru_cache(maxsize=8)
+def _heading_costs(count: Callable[[str], int]) -> dict[str, int]:
+    # Read only: the same for every document counted the same way.
+    return {section: count(f"\n{heading}\n") for section, heading in SECTIONS.items() if heading}
 
 
 def _render(
