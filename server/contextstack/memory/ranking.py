@@ -54,25 +54,24 @@ REMEMBERED_WORDS = 4096
 class KnowledgeRanking:
     """Entries with their words counted (weighted by column); `best` ranks them for any words.
 
-    Counting is all that is done up front (in C: the columns' words repeated by their weight, then counted, into
-    each word's postings), so making one is cheap. A word's part of every entry's score depends only on the
-    entries, so it is worked out the first time the word is asked for and remembered; a word no entry holds
-    costs one look-up.
+    Counting is all that is done up front (in C: the columns' words repeated by their weight, then counted), so
+    making one is cheap. A word's part of every entry's score depends only on the entries, so it is worked out
+    the first time the word is asked for and remembered; a word no entry holds costs one look-up.
     """
 
     def __init__(self, entries: Sequence[tuple[int, KnowledgeEntry]]) -> None:
         """`entries`: (seq, entry) pairs, seq being the entry's row key (the newer, the higher)."""
         self._entries = [entry for _, entry in entries]
         self._seqs = [seq for seq, _ in entries]
-        # Each word's postings: the entries holding it, with its weighted frequency in each.
-        self._postings: dict[str, list[tuple[int, int]]] = {}
+        self._counts: list[Counter[str]] = []
         lengths: list[int] = []
         title_weight, body_weight, tags_weight = _WHOLE_WEIGHTS
-        for index, (_, entry) in enumerate(entries):
+        for _, entry in entries:
             title, body, tags = tokens(entry.title), tokens(entry.body), tokens(" ".join(entry.tags))
-            for word, frequency in Counter(title * title_weight + body * body_weight + tags * tags_weight).items():
-                self._postings.setdefault(word, []).append((index, frequency))
+            self._counts.append(Counter(title * title_weight + body * body_weight + tags * tags_weight))
             lengths.append(len(title) + len(body) + len(tags))
+        # Every word some entry holds: a word outside it (a number, a name) costs one look-up.
+        self._vocabulary: set[str] = set().union(*self._counts)
         average = sum(lengths) / len(lengths) if lengths else 0.0
         # The part of BM25's denominator that depends only on the entry's length.
         self._norms = [K1 * (1 - B + B * length / average) if average else K1 for length in lengths]
@@ -104,10 +103,10 @@ class KnowledgeRanking:
 
     def _gains_of(self, token: str) -> list[tuple[int, float]]:
         """What `token` adds to the score of each entry holding it."""
-        holding = self._postings.get(token)
-        if not holding:
+        if token not in self._vocabulary:
             return []
-        idf = math.log((0.5 + len(self._entries) - len(holding)) / (0.5 + len(holding)))
+        holding = [(index, counts[token]) for index, counts in enumerate(self._counts) if token in counts]
+        idf = math.log((0.5 + len(self._counts) - len(holding)) / (0.5 + len(holding)))
         if idf <= 0:
             idf = MIN_IDF
         norms = self._norms
