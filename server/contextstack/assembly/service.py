@@ -41,7 +41,8 @@ NEXT_LIMIT = 5
 SUMMARY_WORDS = 40
 CACHE_SIZE = 256
 GROUND_CACHE_SIZE = 32
-# A project that can see at most this many entries (its own and the global ones) is ranked in memory.
+# A project with at most this many entries, its own and the global ones (superseded ones counted too: the
+# indexes count them all cheaply), has those it can see ranked in memory.
 RANKED_IN_MEMORY = 500
 # The blocks of relevant entries a project's ground keeps for later questions (it is dropped on any change).
 RELEVANT_BLOCKS_KEPT = 1000

@@ -77,9 +77,6 @@ class KnowledgeRanking:
         self._norms = [K1 * (1 - B + B * length / average) if average else K1 for length in lengths]
         self._gains: dict[str, list[tuple[int, float]]] = {}
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
     def best(self, words: Iterable[str], limit: int) -> list[KnowledgeEntry]:
         """The entries holding any of `words`, best first (as `bm25()` orders them), at most `limit`."""
         scores, seqs = self._scores(words), self._seqs

@@ -73,12 +73,8 @@ def _content_length(headers: dict[bytes, bytes]) -> int | None:
     return int(value) if value is not None and value.isdigit() else None
 
 
-class _Gone(Exception):
-    """The client went away while its request was being read."""
-
-
-async def _read_body(headers: dict[bytes, bytes], receive: Receive) -> bytes:
-    """The request's body, refused with a 413 past MAX_BODY_BYTES (announced or actual)."""
+async def _read_body(headers: dict[bytes, bytes], receive: Receive) -> bytes | None:
+    """The request's body (None if the client went away first), refused with a 413 past MAX_BODY_BYTES."""
     announced = _content_length(headers)
     if announced is not None and announced > MAX_BODY_BYTES:
         raise RequestEntityTooLarge(detail=f"The request body is over {MAX_BODY_BYTES} bytes.")
@@ -87,7 +83,7 @@ async def _read_body(headers: dict[bytes, bytes], receive: Receive) -> bytes:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise _Gone
+            return None
         part = message.get("body", b"")
         size += len(part)
         if size > MAX_BODY_BYTES:
@@ -157,9 +153,8 @@ async def _chat(scope: Scope, receive: Receive, send: Send, project: str | None)
         raise MethodNotAllowedException(headers={"allow": "POST"})
     headers = dict(scope["headers"])
     options = _options(headers, project)
-    try:
-        body = await _read_body(headers, receive)
-    except _Gone:
+    body = await _read_body(headers, receive)
+    if body is None:
         return
     app: Litestar = scope["litestar_app"]
     state = app.state
