@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,7 +19,6 @@ from contextstack.assembly.controller import get_project_context
 from contextstack.context.controller import ProjectController
 from contextstack.context.plan_controller import PhaseController, StepController, TrackController, get_project_plan
 from contextstack.dependencies import DEPENDENCIES
-from contextstack.events.broadcaster import Broadcaster
 from contextstack.events.controller import EventController
 from contextstack.execution.controller import ExecutionController
 from contextstack.guard import RequestGuard
@@ -28,11 +26,10 @@ from contextstack.memory.controller import KnowledgeController
 from contextstack.portability.controller import export_project_handler, import_project_handler
 from contextstack.problems import EXCEPTION_HANDLERS
 from contextstack.providers.controller import list_models, list_providers
-from contextstack.providers.service import Providers
 from contextstack.proxy.controller import OpenAIProxy, ProjectOpenAIProxy
 from contextstack.proxy.errors import on_openai_paths
+from contextstack.runtime import Runtime
 from contextstack.settings import MAX_BODY_BYTES, Settings
-from contextstack.storage import Database
 from contextstack.system.controller import health
 
 ASSETS = "/schema/assets"
@@ -85,37 +82,25 @@ def route_handlers() -> list[ControllerRouterHandler]:
     ]
 
 
-def create_app(settings: Settings) -> Litestar:
-    """The daemon's ASGI app over the store named in `settings`."""
-    db = Database(settings.db, readers=settings.readers)
-    broadcaster = Broadcaster(capacity=settings.sse_queue_size)
-    db.on_commit(broadcaster.publish)
-    providers = Providers(settings, os.environ)
+def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
+    """The daemon's ASGI app over the store named in `settings` (or over `runtime`, shared with another front end)."""
+    runtime = Runtime(settings) if runtime is None else runtime
 
     @asynccontextmanager
-    async def store(app: Litestar) -> AsyncIterator[None]:
-        await db.open()
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await runtime.open()
         try:
             yield
         finally:
-            broadcaster.close()
-            await db.close()
-
-    @asynccontextmanager
-    async def upstreams(app: Litestar) -> AsyncIterator[None]:
-        await providers.open()
-        try:
-            yield
-        finally:
-            await providers.close()
+            await runtime.close()
 
     return Litestar(
         route_handlers=route_handlers(),
         dependencies=DEPENDENCIES,
         exception_handlers=on_openai_paths(EXCEPTION_HANDLERS),
         logging_config=None,
-        lifespan=[store, upstreams],
-        state=State({"settings": settings, "db": db, "broadcaster": broadcaster, "providers": providers}),
+        lifespan=[lifespan],
+        state=State({"runtime": runtime}),
         openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
@@ -124,8 +109,8 @@ def create_app(settings: Settings) -> Litestar:
 
 def end_streams(app: Litestar) -> None:
     """End the live event streams now: the server is shutting down, and would otherwise wait for them."""
-    broadcaster: Broadcaster = app.state.broadcaster
-    broadcaster.close()
+    runtime: Runtime = app.state.runtime
+    runtime.broadcaster.close()
 
 
 def create_asgi_app(settings: Settings, app: Litestar | None = None) -> RequestGuard:

@@ -1,4 +1,5 @@
-"""Values handlers ask for by name: the store, the settings and who is acting."""
+"""Values handlers ask for by name: the parts of the Runtime (store, settings, providers, context cache,
+broadcaster) and who is acting."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from contextstack.assembly.cache import ContextCache
 from contextstack.errors import BadRequest, FieldError
+from contextstack.events.broadcaster import Broadcaster
 from contextstack.providers.service import Providers
+from contextstack.runtime import Runtime
 from contextstack.settings import Settings
 from contextstack.storage import Database
 
@@ -18,19 +22,29 @@ ACTOR_HEADER = "x-contextstack-actor"
 ACTOR_PATTERN = re.compile(r"^(user|api|ai:[^\s]{1,100})$")
 
 
+def runtime_of(state: State) -> Runtime:
+    runtime: Runtime = state.runtime
+    return runtime
+
+
 def provide_db(state: State) -> Database:
-    db: Database = state.db
-    return db
+    return runtime_of(state).db
 
 
 def provide_settings(state: State) -> Settings:
-    settings: Settings = state.settings
-    return settings
+    return runtime_of(state).settings
 
 
 def provide_providers(state: State) -> Providers:
-    providers: Providers = state.providers
-    return providers
+    return runtime_of(state).providers
+
+
+def provide_contexts(state: State) -> ContextCache:
+    return runtime_of(state).contexts
+
+
+def provide_broadcaster(state: State) -> Broadcaster:
+    return runtime_of(state).broadcaster
 
 
 def provide_actor(request: Request[Any, Any, Any]) -> str:
@@ -51,4 +65,6 @@ DEPENDENCIES = {
     "settings": Provide(provide_settings, sync_to_thread=False),
     "request_actor": Provide(provide_actor, sync_to_thread=False),
     "providers": Provide(provide_providers, sync_to_thread=False),
+    "contexts": Provide(provide_contexts, sync_to_thread=False),
+    "broadcaster": Provide(provide_broadcaster, sync_to_thread=False),
 }

@@ -1,33 +1,22 @@
-"""Domain errors, and the one place that turns every error into RFC 9457 problem+json."""
+"""Domain errors: what went wrong, in terms any front end can render (the REST API, an MCP tool, the CLI).
+
+A field error names the argument it is about as the operation names it (`slug`, `scope`, `items[3].title`),
+never where a transport carried it: the HTTP layer adds `body.` or `query.` (problems.py), an MCP tool call
+reports the argument as it is.
+"""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import msgspec
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
-
-log = logging.getLogger("contextstack.errors")
-
 
 class FieldError(msgspec.Struct, frozen=True):
-    """One thing wrong with the input: where (`field`, a dotted path such as `body.items[2].title`) and what."""
+    """One thing wrong with the input: where (`field`, a path such as `items[2].title`) and what."""
 
     field: str
     message: str
-
-
-class Problem(msgspec.Struct, omit_defaults=True):
-    """An RFC 9457 problem document."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str | None = None
-    errors: list[FieldError] | None = None
 
 
 class ContextstackError(Exception):
@@ -104,30 +93,3 @@ class StoreError(ContextstackError):
     status = 503
     title = "Store unavailable"
     slug = "store"
-
-
-def problem_type(slug: str) -> str:
-    return f"https://contextstack.dev/problems/{slug}"
-
-
-def problem(
-    status: int,
-    title: str,
-    detail: str,
-    *,
-    slug: str | None = None,
-    errors: list[FieldError] | None = None,
-    instance: str | None = None,
-) -> Problem:
-    return Problem(
-        type=problem_type(slug) if slug else "about:blank",
-        title=title,
-        status=status,
-        detail=detail,
-        instance=instance,
-        errors=errors or None,
-    )
-
-
-def problem_from_error(error: ContextstackError, instance: str | None = None) -> Problem:
-    return problem(error.status, error.title, error.detail, slug=error.slug, errors=error.errors, instance=instance)

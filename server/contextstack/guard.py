@@ -8,32 +8,17 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import Any
+from collections.abc import Iterable
 
-import msgspec
-
-from contextstack.errors import PROBLEM_MEDIA_TYPE, problem
-from contextstack.proxy.errors import OPENAI_PATH, openai_error_json
+from contextstack.asgi import ASGIApp, Message, Receive, Scope, Send
 from contextstack.settings import LOOPBACK_HOSTS
-
-# Plain ASGI types: Litestar's TypedDicts model its own scopes, not a raw server's.
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[..., Awaitable[None]]
+from contextstack.shapes import refusal
 
 access_log = logging.getLogger("contextstack.access")
 
-_encode = msgspec.json.Encoder().encode
-
 
 async def _refuse(send: Send, path: str, status: int, title: str, detail: str, slug: str) -> None:
-    if OPENAI_PATH.match(path):  # OpenAI clients read errors in OpenAI's shape only
-        body, media_type = openai_error_json(status, detail, slug.replace("-", "_")), b"application/json"
-    else:
-        body, media_type = _encode(problem(status, title, detail, slug=slug)), PROBLEM_MEDIA_TYPE.encode()
+    body, media_type = refusal(path, status, title, detail, slug)
     headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode())]
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="contextstack"'))

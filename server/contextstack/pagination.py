@@ -21,12 +21,12 @@ def encode_cursor(key: str | int) -> str:
 
 
 def decode_cursor(cursor: str, kind: type[K]) -> K:
-    """The sort key inside a cursor made by `encode_cursor`; a 400 naming `query.cursor` otherwise."""
+    """The sort key inside a cursor made by `encode_cursor`; a 400 naming the `cursor` otherwise."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         return msgspec.json.decode(raw, type=kind)
     except (binascii.Error, ValueError, msgspec.DecodeError):
         raise BadRequest(
             "the cursor is not one this API handed out",
-            errors=[FieldError(field="query.cursor", message="unknown cursor")],
+            errors=[FieldError(field="cursor", message="unknown cursor")],
         ) from None

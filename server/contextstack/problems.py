@@ -1,25 +1,31 @@
-"""HTTP side of errors: Litestar exception handlers answering problem+json, and their OpenAPI documentation."""
+"""HTTP side of errors: Litestar exception handlers answering problem+json, and their OpenAPI documentation.
+
+A domain error names the arguments it is about as the operation names them (`slug`, `items[3].title`); here
+each gets the part of the request that carried it: `body.slug` when the handler's body has that field,
+`query.scope` when the handler takes that query parameter. A name that is neither (a step's `depends_on` in a
+status conflict: the stored state, not the input) is left as it is, and so is one already located
+(`header.Last-Event-ID`).
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args, get_origin
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.handlers import BaseRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import BodyKwarg, ParameterKwarg
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
-from contextstack.errors import (
-    PROBLEM_MEDIA_TYPE,
-    ContextstackError,
-    FieldError,
-    Problem,
-    problem,
-    problem_from_error,
-)
+from contextstack.errors import ContextstackError, FieldError
+from contextstack.shapes import PROBLEM_MEDIA_TYPE, Problem, problem, problem_from_error
 
 log = logging.getLogger("contextstack.errors")
 
@@ -69,8 +75,55 @@ def _validation_errors(extra: Any) -> list[FieldError]:
     return errors
 
 
+_LOCATED = ("body", "query", "header", "path", "cookie")
+_FIRST_NAME = re.compile(r"[^.\[]*")
+
+
+def _struct_fields(annotation: Any) -> frozenset[str]:
+    while get_origin(annotation) is not None and not isinstance(annotation, type):  # Annotated[T, …], T | None
+        annotation = next((arg for arg in get_args(annotation) if arg is not type(None)), None)
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        return frozenset(field.encode_name for field in msgspec.structs.fields(annotation))
+    return frozenset()
+
+
+@functools.cache
+def _arguments(handler: BaseRouteHandler) -> tuple[frozenset[str], frozenset[str]]:
+    """The names a handler's request carries: the fields of its JSON body, and its query parameters."""
+    body: frozenset[str] = frozenset()
+    query: set[str] = set()
+    for name, parameter in handler.parsed_fn_signature.parameters.items():
+        kwarg = parameter.kwarg_definition
+        if name == "data" or isinstance(kwarg, BodyKwarg):
+            body = _struct_fields(parameter.annotation)
+        elif isinstance(kwarg, ParameterKwarg) and (kwarg.query or getattr(kwarg.param_type, "value", "") == "query"):
+            query.add(kwarg.query or getattr(kwarg, "name", None) or name)
+    return body, frozenset(query)
+
+
+def located(errors: list[FieldError] | None, handler: BaseRouteHandler | None) -> list[FieldError] | None:
+    """`errors` with each argument named by where the request carried it (`body.slug`, `query.scope`)."""
+    if not errors or handler is None:
+        return errors
+    body, query = _arguments(handler)
+    result = []
+    for error in errors:
+        first = _FIRST_NAME.match(error.field)
+        name = first.group() if first else ""
+        if name in _LOCATED and error.field != name:
+            result.append(error)
+        elif name in body:
+            result.append(FieldError(field=f"body.{error.field}", message=error.message))
+        elif name in query:
+            result.append(FieldError(field=f"query.{error.field}", message=error.message))
+        else:
+            result.append(error)
+    return result
+
+
 def _on_domain_error(request: Request[Any, Any, Any], exc: ContextstackError) -> Response[Problem]:
-    return problem_response(problem_from_error(exc, instance=request.url.path))
+    errors = located(exc.errors, request.scope.get("route_handler"))
+    return problem_response(problem_from_error(exc, instance=request.url.path, errors=errors))
 
 
 def _on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:

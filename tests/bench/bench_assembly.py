@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_knowledge import Corpus, machine, percentiles
 
-from contextstack.assembly.service import assemble_context, context_cache
+from contextstack.assembly.cache import ContextCache
+from contextstack.assembly.service import assemble_context
 from contextstack.context.models import PhaseCreate, ProjectCreate, StepCreate, TrackCreate
 from contextstack.context.plan_service import create_phase, create_track
 from contextstack.context.service import create_project
@@ -84,7 +85,8 @@ async def add_knowledge(db: Database, corpus: Corpus, projects: list[str], entri
 
 
 async def measure(db: Database, project: str, corpus: Corpus, rounds: int) -> None:
-    cache = context_cache(db)
+    cache = ContextCache()
+    db.on_commit(cache.on_commit)
     queries = [
         (f"how should we handle {corpus.text(2, 5)}?", f"what about {corpus.text(2, 5)}?") for _ in range(rounds)
     ]
@@ -93,14 +95,14 @@ async def measure(db: Database, project: str, corpus: Corpus, rounds: int) -> No
     for first, second in queries:
         cache.clear()
         started = time.perf_counter()
-        context = await assemble_context(db, project, query=first, budget=4000)
+        context = await assemble_context(db, cache, project, query=first, budget=4000)
         uncached.append((time.perf_counter() - started) * 1000)
         tokens = context.tokens
         started = time.perf_counter()
-        await assemble_context(db, project, query=second, budget=4000)
+        await assemble_context(db, cache, project, query=second, budget=4000)
         new_question.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
-        await assemble_context(db, project, query=second, budget=4000)
+        await assemble_context(db, cache, project, query=second, budget=4000)
         cached.append((time.perf_counter() - started) * 1000)
     print(f"  uncached:     {percentiles(uncached)}")
     print(f"  new question: {percentiles(new_question)}")

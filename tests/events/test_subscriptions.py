@@ -33,7 +33,7 @@ async def served(settings: Settings) -> AsyncIterator[Served]:
     )
     serving = asyncio.create_task(server.serve())
     await eventually(lambda: server.started)
-    yield Served(f"http://127.0.0.1:{port}", app.state.broadcaster)
+    yield Served(f"http://127.0.0.1:{port}", app.state.runtime.broadcaster)
     server.should_exit = True
     await serving
 

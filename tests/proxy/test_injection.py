@@ -11,6 +11,7 @@ import openai
 import pytest
 
 from contextstack.app import create_asgi_app
+from contextstack.assembly.cache import ContextCache
 from contextstack.assembly.service import assemble_context
 from contextstack.settings import ProjectProxyConfig, Settings
 from contextstack.storage import Database
@@ -47,7 +48,9 @@ async def context_document(settings: Settings, project: str, budget: int | None 
     db = Database(settings.db, readers=1)
     await db.open()
     try:
-        context = await assemble_context(db, project, query=QUESTION, budget=budget or settings.context_budget)
+        context = await assemble_context(
+            db, ContextCache(), project, query=QUESTION, budget=budget or settings.context_budget
+        )
     finally:
         await db.close()
     return context.document

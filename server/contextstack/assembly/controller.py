@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
+from contextstack.assembly.cache import ContextCache
 from contextstack.assembly.models import AssembledContext
 from contextstack.assembly.service import MAX_BUDGET, assemble_context
 from contextstack.errors import BadRequest, FieldError
@@ -40,6 +41,7 @@ MAX_QUERY_CHARS = 4000
 )
 async def get_project_context(
     db: NamedDependency[Database],
+    contexts: NamedDependency[ContextCache],
     settings: NamedDependency[Settings],
     project: FromPath[str],
     text: Annotated[
@@ -57,10 +59,10 @@ async def get_project_context(
         # Checked here, not by the parameter's schema: Litestar would name the field by its Python name.
         raise BadRequest(
             f"the query is longer than {MAX_QUERY_CHARS} characters",
-            errors=[FieldError(field="query.query", message=f"at most {MAX_QUERY_CHARS} characters")],
+            errors=[FieldError(field="query", message=f"at most {MAX_QUERY_CHARS} characters")],
         )
     context = await assemble_context(
-        db, project, query=text, budget=settings.context_budget if budget is None else budget
+        db, contexts, project, query=text, budget=settings.context_budget if budget is None else budget
     )
     headers = {
         "X-Contextstack-Project": context.project_slug,

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import functools
 import itertools
-import weakref
-from collections import OrderedDict
-from collections.abc import Callable
-from typing import Generic, NamedTuple, TypeVar
 
+from contextstack.assembly.cache import ContextCache, Ground
 from contextstack.assembly.document import Block, cut_to_words, fit
 from contextstack.assembly.models import AssembledContext, ManifestItem
 from contextstack.assembly.tokens import token_counter
@@ -30,7 +27,7 @@ from contextstack.memory.models import KnowledgeEntry
 from contextstack.memory.ranking import KnowledgeRanking
 from contextstack.memory.search import MAX_TERMS, relevant_entries, text_words
 from contextstack.memory.service import COLUMNS, entry_from_row
-from contextstack.storage import Database, Event, Reader
+from contextstack.storage import Database, Reader
 
 DEFAULT_BUDGET = 4000
 MAX_BUDGET = 1_000_000
@@ -39,16 +36,11 @@ RELEVANT_LIMIT = 10
 RECENT_LIMIT = 10
 NEXT_LIMIT = 5
 SUMMARY_WORDS = 40
-CACHE_SIZE = 256
-GROUND_CACHE_SIZE = 32
 # A project with at most this many entries, its own and the global ones (superseded ones counted too: the
 # indexes count them all cheaply), has those it can see ranked in memory.
 RANKED_IN_MEMORY = 500
 # The blocks of relevant entries a project's ground keeps for later questions (it is dropped on any change).
 RELEVANT_BLOCKS_KEPT = 1000
-
-K = TypeVar("K")
-V = TypeVar("V")
 
 # Words too common to say what a question is about; the rest are searched for (any of them).
 _STOPWORDS = frozenset(
@@ -73,20 +65,6 @@ def search_words(query: str | None) -> tuple[str, ...]:
     return tuple(itertools.islice((word for word in words if word not in _STOPWORDS and len(word) > 1), MAX_TERMS))
 
 
-class Ground(NamedTuple):
-    """What assembly reads of a project that does not depend on the question, and its blocks, made once."""
-
-    status: StatusReport
-    pinned: list[KnowledgeEntry]  # the project's, then global ones, oldest first
-    recent: list[KnowledgeEntry]  # candidates for recent decisions and constraints, newest first
-    superseded: list[KnowledgeEntry]
-    before: list[Block]  # the blocks that come before the relevant knowledge, in order of importance
-    after: list[Block]  # those after it, but for the recent knowledge
-    recent_blocks: dict[str, Block]  # by entry id
-    ranking: KnowledgeRanking | None  # the entries it can see, when few enough to rank in memory
-    relevant_blocks: dict[str, Block]  # by entry id: those made so far for questions, kept for the next ones
-
-
 def _ground(
     status: StatusReport,
     pinned: list[KnowledgeEntry],
@@ -105,80 +83,15 @@ def _ground(
     return Ground(status, pinned, recent, superseded, before, after, recent_blocks, ranking, {})
 
 
-class _Stamped(Generic[K, V]):
-    """A least-recently-used map whose values are dropped once their project or global knowledge changes."""
-
-    def __init__(self, stamp: Callable[[str], tuple[int, int]], project_of: Callable[[V], str], size: int) -> None:
-        self._stamp, self._project_of, self._size = stamp, project_of, size
-        self._items: OrderedDict[K, tuple[tuple[int, int], V]] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        found = self._items.get(key)
-        if found is None:
-            return None
-        stamp, value = found
-        if stamp != self._stamp(self._project_of(value)):
-            del self._items[key]
-            return None
-        self._items.move_to_end(key)
-        return value
-
-    def put(self, key: K, value: V) -> None:
-        """Keep `value`, stamped as current: only for what was read since the last commit."""
-        self._items[key] = (self._stamp(self._project_of(value)), value)
-        self._items.move_to_end(key)
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        self._items.clear()
-
-
-class ContextCache:
-    """Assembled contexts and grounds of one store, dropped when their project (or global knowledge) changes."""
-
-    def __init__(self, db: Database) -> None:
-        self.commits = 0
-        self.generations: dict[str | None, int] = {}
-        self.contexts: _Stamped[tuple[str, tuple[str, ...], int], AssembledContext] = _Stamped(
-            self.stamp, lambda context: context.project_id, CACHE_SIZE
-        )
-        self.grounds: _Stamped[str, Ground] = _Stamped(
-            self.stamp, lambda ground: ground.status.project.id, GROUND_CACHE_SIZE
-        )
-        db.on_commit(self.on_commit)
-
-    def clear(self) -> None:
-        self.contexts.clear()
-        self.grounds.clear()
-
-    def on_commit(self, events: list[Event]) -> None:
-        self.commits += 1
-        for event in events:
-            self.generations[event.project_id] = self.generations.get(event.project_id, 0) + 1
-
-    def stamp(self, project_id: str) -> tuple[int, int]:
-        return self.generations.get(project_id, 0), self.generations.get(None, 0)
-
-
-_caches: weakref.WeakKeyDictionary[Database, ContextCache] = weakref.WeakKeyDictionary()
-
-
-def context_cache(db: Database) -> ContextCache:
-    """The cache of this store, created (and subscribed to its commits) on first use."""
-    cache = _caches.get(db)
-    if cache is None:
-        cache = _caches[db] = ContextCache(db)
-    return cache
-
-
 async def assemble_context(
-    db: Database, project: str, *, query: str | None = None, budget: int | None = None
+    db: Database, cache: ContextCache, project: str, *, query: str | None = None, budget: int | None = None
 ) -> AssembledContext:
-    """The context document of `project` (id or slug) within `budget` tokens, relevant to `query`."""
+    """The context document of `project` (id or slug) within `budget` tokens, relevant to `query`.
+
+    `cache` must hear of every commit of `db` (Runtime wires it so).
+    """
     budget = DEFAULT_BUDGET if budget is None else budget
     words = search_words(query)
-    cache = context_cache(db)
     key = (project, words, budget)
     cached = cache.contexts.get(key)
     if cached is not None:

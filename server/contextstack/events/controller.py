@@ -8,8 +8,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
@@ -33,11 +32,6 @@ Types = Annotated[
         max_length=2000,
     ),
 ]
-
-
-def provide_broadcaster(state: State) -> Broadcaster:
-    broadcaster: Broadcaster = state.broadcaster
-    return broadcaster
 
 
 class _Encoded(ServerSentEventMessage):
@@ -102,7 +96,6 @@ def _event_id(value: str | None) -> int | None:
 
 class EventController(Controller):
     tags = ["events"]
-    dependencies = {"broadcaster": Provide(provide_broadcaster, sync_to_thread=False)}
 
     @get(
         "/api/projects/{project:str}/activity",

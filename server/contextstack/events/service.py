@@ -125,12 +125,10 @@ async def list_activity(
     limit: int = DEFAULT_LIMIT,
 ) -> ActivityPage:
     """A project's events, newest first, a page at a time; filtered by type, actor and time."""
-    where, params = _filter_sql(event_filter(project_id, types, "query.type"))
+    where, params = _filter_sql(event_filter(project_id, types, "type"))
     if actor is not None:
         if not _ACTOR.fullmatch(actor):
-            raise _bad(
-                "query.actor", f"not an actor: {actor[:120]!r}", "actor must be `user`, `api`, `ai:<model>` or `ai:`"
-            )
+            raise _bad("actor", f"not an actor: {actor[:120]!r}", "actor must be `user`, `api`, `ai:<model>` or `ai:`")
         if actor == "ai:":
             sql, bounds = _prefix_range("actor", actor)
             where.append(sql)
@@ -140,10 +138,10 @@ async def list_activity(
             params.append(actor)
     if since is not None:
         where.append("created_at >= ?")
-        params.append(_timestamp(since, "query.since"))
+        params.append(_timestamp(since, "since"))
     if until is not None:
         where.append("created_at < ?")
-        params.append(_timestamp(until, "query.until"))
+        params.append(_timestamp(until, "until"))
     if cursor is not None:
         where.append("id < ?")
         params.append(decode_cursor(cursor, int))

@@ -56,7 +56,7 @@ def _shape_error(error: str) -> Invalid:
 
 
 def _invalid(path: str, detail: str, message: str) -> Invalid:
-    field = "body.export" + (f".{path}" if path and not path.startswith("[") else path)
+    field = "export" + (f".{path}" if path and not path.startswith("[") else path)
     return Invalid(detail, errors=[FieldError(field=field, message=message)])
 
 

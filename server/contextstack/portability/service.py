@@ -144,18 +144,18 @@ async def import_project(db: Database, data: ProjectImport, actor: str) -> Impor
 def _check_request(data: ProjectImport) -> None:
     if data.mode == "replace":
         if data.project is None:
-            raise Invalid("replace needs the project to replace", errors=[FieldError("body.project", "required")])
+            raise Invalid("replace needs the project to replace", errors=[FieldError("project", "required")])
         if data.slug is not None:
-            raise Invalid("replace keeps the project's slug", errors=[FieldError("body.slug", "only with mode new")])
+            raise Invalid("replace keeps the project's slug", errors=[FieldError("slug", "only with mode new")])
     elif data.project is not None:
         raise Invalid(
-            "a new project cannot name an existing one", errors=[FieldError("body.project", "only with mode replace")]
+            "a new project cannot name an existing one", errors=[FieldError("project", "only with mode replace")]
         )
 
 
 async def _new_project(tx: Transaction, export: ProjectExport, slug: str | None, name: str | None) -> Project:
     if slug is not None:
-        await ensure_slug_free(tx, slug, "body.slug")
+        await ensure_slug_free(tx, slug, "slug")
     else:
         slug = await free_slug(tx, export.project.slug)
     source = export.project
@@ -181,7 +181,7 @@ async def _replace_project(tx: Transaction, ref: str, export: ProjectExport, nam
     try:
         current = await resolve_project(tx, ref)
     except NotFound as exc:
-        raise NotFound(exc.detail, errors=[FieldError("body.project", "no such project")]) from None
+        raise NotFound(exc.detail, errors=[FieldError("project", "no such project")]) from None
     source = export.project
     project = msgspec.structs.replace(
         current,

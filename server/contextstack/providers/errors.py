@@ -6,26 +6,13 @@ from typing import Any
 
 import msgspec
 
-from contextstack.providers.models import OpenAIError, Target
-
-_TYPES = {
-    401: "authentication_error",
-    403: "permission_error",
-    429: "rate_limit_error",
-    500: "server_error",
-    502: "upstream_error",
-    504: "timeout_error",
-}
+from contextstack.providers.models import Target
+from contextstack.shapes import OpenAIError, error_type
 
 # Statuses an upstream answers that mean "try later or elsewhere": fallbacks move on to the next model.
 _RETRYABLE = frozenset({408, 429})
 
 _decode_any = msgspec.json.Decoder().decode
-
-
-def error_type(status: int) -> str:
-    """OpenAI's `type` for an error of this status."""
-    return _TYPES.get(status, "invalid_request_error" if status < 500 else "server_error")
 
 
 class ProviderError(Exception):

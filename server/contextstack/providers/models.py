@@ -55,19 +55,6 @@ class ModelList(msgspec.Struct, frozen=True):
     next_cursor: str | None = None
 
 
-class OpenAIError(msgspec.Struct, frozen=True):
-    message: str
-    type: str
-    param: str | None = None
-    code: str | None = None
-
-
-class OpenAIErrorBody(msgspec.Struct, frozen=True):
-    """The error shape of the OpenAI API, which every OpenAI client knows how to read."""
-
-    error: OpenAIError
-
-
 class OpenAIModel(msgspec.Struct, frozen=True):
     id: str
     owned_by: str

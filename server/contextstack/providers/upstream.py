@@ -13,8 +13,9 @@ import yarl
 
 from contextstack import __version__
 from contextstack.providers.errors import ProviderError, from_upstream, malformed, timed_out, unreachable
-from contextstack.providers.models import OpenAIErrorBody, Target
+from contextstack.providers.models import Target
 from contextstack.providers.registry import Provider
+from contextstack.shapes import OpenAIErrorBody
 
 log = logging.getLogger("contextstack.providers")
 

@@ -14,10 +14,10 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.types import ASGIApp
 
+from contextstack.asgi import Message, Receive, Scope, Send
 from contextstack.assembly.service import MAX_BUDGET
-from contextstack.dependencies import provide_db, provide_providers, provide_settings
+from contextstack.dependencies import runtime_of
 from contextstack.errors import BadRequest, FieldError
-from contextstack.guard import Message, Receive, Scope, Send
 from contextstack.providers.models import OpenAIModel, OpenAIModelList
 from contextstack.providers.service import Providers
 from contextstack.proxy.errors import OPENAI_ERROR_HANDLERS
@@ -157,8 +157,7 @@ async def _chat(scope: Scope, receive: Receive, send: Send, project: str | None)
     if body is None:
         return
     app: Litestar = scope["litestar_app"]
-    state = app.state
-    providers, db, settings = provide_providers(state), provide_db(state), provide_settings(state)
+    runtime = runtime_of(app.state)
     # A client that goes away cancels the upstream request, whether the answer is still being made or already
     # streaming: a model is not kept generating, and billing, for nobody.
     watch = _Watch(receive)
@@ -170,7 +169,10 @@ async def _chat(scope: Scope, receive: Receive, send: Send, project: str | None)
         await send(message)
 
     try:
-        await _send_answer(send_noting, await chat_completion(providers, db, settings, body, options))
+        await _send_answer(
+            send_noting,
+            await chat_completion(runtime.providers, runtime.db, runtime.contexts, runtime.settings, body, options),
+        )
     except asyncio.CancelledError:
         if not watch.cancelled_by_it():
             raise

@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
-import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
 from contextstack.errors import ContextstackError
-from contextstack.providers.errors import ProviderError, error_type
-from contextstack.providers.models import OpenAIError, OpenAIErrorBody
+from contextstack.providers.errors import ProviderError
+from contextstack.shapes import OPENAI_PATH, OpenAIError, OpenAIErrorBody, error_type
 
 log = logging.getLogger("contextstack.proxy")
-
-# The proxy's paths: OpenAI clients talk to them, and read errors in OpenAI's shape only.
-OPENAI_PATH = re.compile(r"^(/p/[^/]+)?/v1(/|$)")
-_encode = msgspec.json.Encoder().encode
-
-
-def openai_error_json(status: int, message: str, code: str) -> bytes:
-    """An error in OpenAI's shape, encoded: for answers made outside Litestar (the request guard)."""
-    return _encode(OpenAIErrorBody(error=OpenAIError(message=message, type=error_type(status), code=code)))
 
 
 def openai_error_response(

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from contextstack.assembly.cache import ContextCache
 from contextstack.assembly.service import assemble_context
 from contextstack.errors import BadRequest, FieldError
 from contextstack.providers.models import Completion
@@ -52,10 +53,10 @@ def decode_chat_request(body: bytes) -> dict[str, Any]:
     if not isinstance(messages, list) or not all(isinstance(message, dict) for message in messages):
         raise BadRequest(
             "`messages` must be a list of message objects.",
-            errors=[FieldError("body.messages", "expected a list of message objects")],
+            errors=[FieldError("messages", "expected a list of message objects")],
         )
     if not isinstance(request.get("model", ""), str):
-        raise BadRequest("`model` must be a string.", errors=[FieldError("body.model", "expected a string")])
+        raise BadRequest("`model` must be a string.", errors=[FieldError("model", "expected a string")])
     return request
 
 
@@ -91,7 +92,7 @@ def inject_context(messages: list[dict[str, Any]], document: str, mode: Literal[
 
 
 async def chat_completion(
-    providers: Providers, db: Database, settings: Settings, body: bytes, options: ProxyOptions
+    providers: Providers, db: Database, contexts: ContextCache, settings: Settings, body: bytes, options: ProxyOptions
 ) -> ProxyAnswer:
     """Route the request's model, inject the project's context, and send it to the first target that answers."""
     request = decode_chat_request(body)
@@ -105,7 +106,9 @@ async def chat_completion(
                 b for b in (options.budget, configured.context_budget, settings.context_budget) if b is not None
             )
             messages: list[dict[str, Any]] = request["messages"]
-            context = await assemble_context(db, options.project, query=last_user_text(messages), budget=budget)
+            context = await assemble_context(
+                db, contexts, options.project, query=last_user_text(messages), budget=budget
+            )
             project = context.project_slug
             if context.document:
                 inject_context(messages, context.document, mode)

@@ -1,0 +1,47 @@
+"""What a front end inside the daemon needs, built once: the store, the context cache, the broadcaster, the
+providers and the settings.
+
+`create_app` builds one and hands it to the HTTP app; the MCP server gets the same one. Whatever must hear of
+every commit (the live event stream, the context cache) is subscribed to the store here, in plain sight.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from contextstack.assembly.cache import ContextCache
+from contextstack.events.broadcaster import Broadcaster
+from contextstack.providers.service import Providers
+from contextstack.settings import Settings
+from contextstack.storage import Database
+
+
+class Runtime:
+    """The daemon's shared parts, opened and closed together."""
+
+    def __init__(self, settings: Settings, environ: Mapping[str, str] = os.environ) -> None:
+        self.settings = settings
+        self.db = Database(settings.db, readers=settings.readers)
+        self.broadcaster = Broadcaster(capacity=settings.sse_queue_size)
+        self.contexts = ContextCache()
+        self.db.on_commit(self.broadcaster.publish)
+        self.db.on_commit(self.contexts.on_commit)
+        self.providers = Providers(settings, environ)
+
+    async def open(self) -> None:
+        """Open the store (migrating it), then the providers' connection pools."""
+        await self.db.open()
+        try:
+            await self.providers.open()
+        except BaseException:
+            await self.db.close()
+            raise
+
+    async def close(self) -> None:
+        """Close the providers' pools, end the live streams, then close the store."""
+        try:
+            await self.providers.close()
+        finally:
+            self.broadcaster.close()
+            await self.db.close()
