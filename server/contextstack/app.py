@@ -16,13 +16,13 @@ from litestar.types import ControllerRouterHandler
 
 from contextstack import __version__
 from contextstack.assembly.controller import get_project_context
-from contextstack.context.controller import ProjectController
-from contextstack.context.plan_controller import PhaseController, StepController, TrackController, get_project_plan
 from contextstack.dependencies import DEPENDENCIES
 from contextstack.events.controller import EventController
 from contextstack.execution.controller import ExecutionController
 from contextstack.guard import RequestGuard
 from contextstack.memory.controller import KnowledgeController
+from contextstack.plan.controller import ProjectController
+from contextstack.plan.plan_controller import PhaseController, StepController, TrackController, get_project_plan
 from contextstack.portability.controller import export_project_handler, import_project_handler
 from contextstack.problems import EXCEPTION_HANDLERS
 from contextstack.providers.controller import list_models, list_providers

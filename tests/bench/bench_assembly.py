@@ -30,14 +30,14 @@ from bench_knowledge import Corpus, machine, percentiles
 
 from contextstack.assembly.cache import ContextCache
 from contextstack.assembly.service import assemble_context
-from contextstack.context.models import PhaseCreate, ProjectCreate, StepCreate, TrackCreate
-from contextstack.context.plan_service import create_phase, create_track
-from contextstack.context.service import create_project
-from contextstack.context.step_service import create_step
 from contextstack.execution.models import StatusChange
 from contextstack.execution.service import change_status
 from contextstack.memory.models import KnowledgeBulkCreate
 from contextstack.memory.service import create_knowledge_bulk
+from contextstack.plan.models import PhaseCreate, ProjectCreate, StepCreate, TrackCreate
+from contextstack.plan.plan_service import create_phase, create_track
+from contextstack.plan.service import create_project
+from contextstack.plan.step_service import create_step
 from contextstack.storage import Database
 
 

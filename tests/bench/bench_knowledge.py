@@ -31,11 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "server"))
 from litestar.testing import AsyncTestClient
 
 from contextstack.app import create_asgi_app
-from contextstack.context.models import ProjectCreate
-from contextstack.context.service import create_project
 from contextstack.memory.models import KINDS, KnowledgeBulkCreate, KnowledgeCreate
 from contextstack.memory.search import search_knowledge
 from contextstack.memory.service import create_knowledge_bulk
+from contextstack.plan.models import ProjectCreate
+from contextstack.plan.service import create_project
 from contextstack.settings import Settings
 from contextstack.storage import Database
 

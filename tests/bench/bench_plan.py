@@ -12,11 +12,11 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from contextstack.context import plan_service, step_service
-from contextstack.context.models import Move, PhaseCreate, ProjectCreate, StepCreate, TrackCreate
-from contextstack.context.service import create_project
 from contextstack.execution.models import StatusChange
 from contextstack.execution.service import change_status, get_status
+from contextstack.plan import plan_service, step_service
+from contextstack.plan.models import Move, PhaseCreate, ProjectCreate, StepCreate, TrackCreate
+from contextstack.plan.service import create_project
 from contextstack.storage import Database
 
 TRACKS, PHASES, STEPS = 10, 10, 10

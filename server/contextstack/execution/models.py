@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from contextstack.context.models import Actor, Project, Step, StepStatus
+from contextstack.plan.models import Actor, Project, Step, StepStatus
 
 Reason = Annotated[
     str,

@@ -8,9 +8,6 @@ from collections.abc import Sequence
 
 import msgspec
 
-from contextstack.context.models import Step
-from contextstack.context.plan_queries import get_step, step_columns, steps_from_rows
-from contextstack.context.service import resolve_project
 from contextstack.errors import Conflict, FieldError, Invalid
 from contextstack.execution.dependencies import unfinished_dependencies
 from contextstack.execution.models import (
@@ -21,6 +18,9 @@ from contextstack.execution.models import (
     StatusReport,
     TrackProgress,
 )
+from contextstack.plan.models import Step
+from contextstack.plan.plan_queries import get_step, step_columns, steps_from_rows
+from contextstack.plan.service import resolve_project
 from contextstack.storage import Database, Reader
 from contextstack.versioning import check_if_match
 

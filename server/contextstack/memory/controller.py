@@ -10,8 +10,6 @@ from litestar.openapi.spec import Example
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from contextstack.context.controller import Cursor, IfMatch, Limit
-from contextstack.context.models import Deleted
 from contextstack.memory import service
 from contextstack.memory.models import (
     Kind,
@@ -25,6 +23,8 @@ from contextstack.memory.models import (
 )
 from contextstack.memory.search import search_knowledge
 from contextstack.pagination import DEFAULT_LIMIT
+from contextstack.plan.controller import Cursor, IfMatch, Limit
+from contextstack.plan.models import Deleted
 from contextstack.problems import problems
 from contextstack.storage import Database
 from contextstack.versioning import etag

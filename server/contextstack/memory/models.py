@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from contextstack.context.models import Actor
+from contextstack.plan.models import Actor
 
 Kind = Literal["decision", "constraint", "architecture", "convention", "reference", "note"]
 KINDS: tuple[Kind, ...] = ("decision", "constraint", "architecture", "convention", "reference", "note")

@@ -12,8 +12,6 @@ from typing import Any
 
 import msgspec
 
-from contextstack.context.models import Deleted
-from contextstack.context.service import resolve_project_id
 from contextstack.errors import BadRequest, Conflict, FieldError, Invalid, NotFound
 from contextstack.ids import new_id
 from contextstack.memory.models import (
@@ -26,6 +24,8 @@ from contextstack.memory.models import (
     KnowledgeUpdate,
 )
 from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
+from contextstack.plan.models import Deleted
+from contextstack.plan.service import resolve_project_id
 from contextstack.storage import Database, Transaction
 from contextstack.versioning import check_if_match
 

@@ -6,7 +6,9 @@ from typing import Annotated, Any, Final, Literal
 
 import msgspec
 
-from contextstack.context.models import (
+from contextstack.memory.models import Body, Kind, Source, Tags
+from contextstack.memory.models import Title as KnowledgeTitle
+from contextstack.plan.models import (
     Actor,
     Criteria,
     LongText,
@@ -21,8 +23,6 @@ from contextstack.context.models import (
     Text,
     Title,
 )
-from contextstack.memory.models import Body, Kind, Source, Tags
-from contextstack.memory.models import Title as KnowledgeTitle
 
 FORMAT: Final = "contextstack.project"
 FORMAT_VERSION: Final = 1

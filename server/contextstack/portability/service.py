@@ -14,14 +14,14 @@ from typing import Any
 
 import msgspec
 
-from contextstack.context.models import Phase, Plan, Project, Step, Track
-from contextstack.context.plan_queries import PHASE_COLUMNS, STEP_COLUMNS, TRACK_COLUMNS, step_row
-from contextstack.context.plan_service import read_plan
-from contextstack.context.service import ensure_slug_free, free_slug, resolve_project
 from contextstack.errors import FieldError, Invalid, NotFound
 from contextstack.ids import Prefix, new_id
 from contextstack.memory.models import KnowledgeEntry
 from contextstack.memory.service import COLUMNS, entry_from_row
+from contextstack.plan.models import Phase, Plan, Project, Step, Track
+from contextstack.plan.plan_queries import PHASE_COLUMNS, STEP_COLUMNS, TRACK_COLUMNS, step_row
+from contextstack.plan.plan_service import read_plan
+from contextstack.plan.service import ensure_slug_free, free_slug, resolve_project
 from contextstack.portability.checks import parse_export
 from contextstack.portability.models import (
     FORMAT,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import msgspec
 
-from contextstack.context.models import (
+from contextstack.ids import new_id
+from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
+from contextstack.plan.models import (
     Deleted,
     Move,
     Phase,
@@ -20,7 +22,7 @@ from contextstack.context.models import (
     TrackList,
     TrackUpdate,
 )
-from contextstack.context.plan_queries import (
+from contextstack.plan.plan_queries import (
     PHASE_COLUMNS,
     TRACK_COLUMNS,
     changed_fields,
@@ -33,10 +35,8 @@ from contextstack.context.plan_queries import (
     save_changes,
     save_move,
 )
-from contextstack.context.positions import PHASES, TRACKS, close_gap, make_room, move
-from contextstack.context.service import resolve_project, resolve_project_id
-from contextstack.ids import new_id
-from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
+from contextstack.plan.positions import PHASES, TRACKS, close_gap, make_room, move
+from contextstack.plan.service import resolve_project, resolve_project_id
 from contextstack.storage import Database, Reader
 from contextstack.versioning import check_if_match
 

@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from contextstack.context.models import Phase, Step, Track
-from contextstack.context.positions import Level
 from contextstack.errors import FieldError, Invalid, NotFound
+from contextstack.plan.models import Phase, Step, Track
+from contextstack.plan.positions import Level
 from contextstack.storage import Reader, Transaction
 
 TRACK_COLUMNS = "id, project_id, name, description, position, version, created_at, updated_at"

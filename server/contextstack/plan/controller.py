@@ -9,9 +9,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from contextstack.context import service
-from contextstack.context.models import Deleted, Project, ProjectCreate, ProjectList, ProjectStatus, ProjectUpdate
 from contextstack.pagination import DEFAULT_LIMIT
+from contextstack.plan import service
+from contextstack.plan.models import Deleted, Project, ProjectCreate, ProjectList, ProjectStatus, ProjectUpdate
 from contextstack.problems import problems
 from contextstack.storage import Database
 from contextstack.versioning import etag

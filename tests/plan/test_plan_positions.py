@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contextstack.context import plan_service, step_service
-from contextstack.context.models import Move, PhaseCreate, ProjectCreate, StepCreate, TrackCreate
-from contextstack.context.service import create_project
 from contextstack.errors import Invalid
+from contextstack.plan import plan_service, step_service
+from contextstack.plan.models import Move, PhaseCreate, ProjectCreate, StepCreate, TrackCreate
+from contextstack.plan.service import create_project
 from contextstack.storage import Database
 
 ACTOR = "api"

@@ -9,9 +9,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from contextstack.context import plan_service, step_service
-from contextstack.context.controller import Cursor, IfMatch, Limit, with_etag
-from contextstack.context.models import (
+from contextstack.pagination import DEFAULT_LIMIT
+from contextstack.plan import plan_service, step_service
+from contextstack.plan.controller import Cursor, IfMatch, Limit, with_etag
+from contextstack.plan.models import (
     Deleted,
     Move,
     Phase,
@@ -28,8 +29,7 @@ from contextstack.context.models import (
     TrackList,
     TrackUpdate,
 )
-from contextstack.context.plan_queries import get_phase, get_track
-from contextstack.pagination import DEFAULT_LIMIT
+from contextstack.plan.plan_queries import get_phase, get_track
 from contextstack.problems import problems
 from contextstack.storage import Database
 

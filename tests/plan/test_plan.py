@@ -8,10 +8,10 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from contextstack.context import plan_service
-from contextstack.context.models import PhaseCreate, ProjectCreate, StepCreate, TrackCreate
-from contextstack.context.service import create_project, delete_project
-from contextstack.context.step_service import create_step
+from contextstack.plan import plan_service
+from contextstack.plan.models import PhaseCreate, ProjectCreate, StepCreate, TrackCreate
+from contextstack.plan.service import create_project, delete_project
+from contextstack.plan.step_service import create_step
 from contextstack.storage import Database
 from tests.plans import Client, Json, PlanApi, assert_problem, events_of, row_counts
 

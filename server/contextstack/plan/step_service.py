@@ -6,8 +6,11 @@ from typing import Any
 
 import msgspec
 
-from contextstack.context.models import Deleted, Move, Step, StepCreate, StepList, StepUpdate
-from contextstack.context.plan_queries import (
+from contextstack.execution.dependencies import checked_dependencies, replace_dependencies
+from contextstack.ids import new_id
+from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
+from contextstack.plan.models import Deleted, Move, Step, StepCreate, StepList, StepUpdate
+from contextstack.plan.plan_queries import (
     STEP_COLUMNS,
     changed_fields,
     criteria_text,
@@ -20,10 +23,7 @@ from contextstack.context.plan_queries import (
     step_row,
     steps_from_rows,
 )
-from contextstack.context.positions import STEPS, close_gap, make_room, move
-from contextstack.execution.dependencies import checked_dependencies, replace_dependencies
-from contextstack.ids import new_id
-from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
+from contextstack.plan.positions import STEPS, close_gap, make_room, move
 from contextstack.storage import Database, Reader
 from contextstack.versioning import check_if_match
 

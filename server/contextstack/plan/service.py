@@ -9,10 +9,10 @@ from typing import Any
 
 import msgspec
 
-from contextstack.context.models import Deleted, Project, ProjectCreate, ProjectList, ProjectUpdate
 from contextstack.errors import Conflict, FieldError, NotFound
 from contextstack.ids import new_id
 from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
+from contextstack.plan.models import Deleted, Project, ProjectCreate, ProjectList, ProjectUpdate
 from contextstack.storage import Database, Reader, Transaction
 from contextstack.versioning import check_if_match
 
