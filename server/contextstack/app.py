@@ -21,8 +21,13 @@ from contextstack.events.controller import EventController
 from contextstack.execution.controller import ExecutionController
 from contextstack.guard import RequestGuard
 from contextstack.memory.controller import KnowledgeController
-from contextstack.plan.controller import ProjectController
-from contextstack.plan.plan_controller import PhaseController, StepController, TrackController, get_project_plan
+from contextstack.plan.controller import (
+    PhaseController,
+    ProjectController,
+    StepController,
+    TrackController,
+    get_project_plan,
+)
 from contextstack.portability.controller import export_project_handler, import_project_handler
 from contextstack.problems import EXCEPTION_HANDLERS
 from contextstack.providers.controller import list_models, list_providers

@@ -35,9 +35,8 @@ from contextstack.execution.service import change_status
 from contextstack.memory.models import KnowledgeBulkCreate
 from contextstack.memory.service import create_knowledge_bulk
 from contextstack.plan.models import PhaseCreate, ProjectCreate, StepCreate, TrackCreate
-from contextstack.plan.plan_service import create_phase, create_track
-from contextstack.plan.service import create_project
-from contextstack.plan.step_service import create_step
+from contextstack.plan.service import create_phase, create_project, create_track
+from contextstack.plan.steps import create_step
 from contextstack.storage import Database
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from contextstack.execution.models import StatusChange
 from contextstack.execution.service import change_status, get_status
-from contextstack.plan import plan_service, step_service
+from contextstack.plan import service as plan_service
+from contextstack.plan import steps as step_service
 from contextstack.plan.models import Move, PhaseCreate, ProjectCreate, StepCreate, TrackCreate
 from contextstack.plan.service import create_project
 from contextstack.storage import Database

@@ -8,10 +8,10 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from contextstack.plan import plan_service
+from contextstack.plan import service as plan_service
 from contextstack.plan.models import PhaseCreate, ProjectCreate, StepCreate, TrackCreate
 from contextstack.plan.service import create_project, delete_project
-from contextstack.plan.step_service import create_step
+from contextstack.plan.steps import create_step
 from contextstack.storage import Database
 from tests.plans import Client, Json, PlanApi, assert_problem, events_of, row_counts
 

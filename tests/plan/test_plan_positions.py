@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contextstack.errors import Invalid
-from contextstack.plan import plan_service, step_service
+from contextstack.plan import service as plan_service
+from contextstack.plan import steps as step_service
 from contextstack.plan.models import Move, PhaseCreate, ProjectCreate, StepCreate, TrackCreate
 from contextstack.plan.service import create_project
 from contextstack.storage import Database

@@ -9,11 +9,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
+from contextstack.api import IfMatch, StepId, with_etag
 from contextstack.execution import service
 from contextstack.execution.models import StatusChange, StatusReport
-from contextstack.plan.controller import IfMatch, with_etag
 from contextstack.plan.models import Step
-from contextstack.plan.plan_controller import StepId
 from contextstack.problems import problems
 from contextstack.storage import Database
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import msgspec
 
 from contextstack.errors import Conflict, FieldError, Invalid
-from contextstack.execution.dependencies import unfinished_dependencies
+from contextstack.execution import store
 from contextstack.execution.models import (
     LocatedStep,
     PhaseProgress,
@@ -18,9 +18,10 @@ from contextstack.execution.models import (
     StatusReport,
     TrackProgress,
 )
+from contextstack.plan import store as plan_store
 from contextstack.plan.models import Step
-from contextstack.plan.plan_queries import get_step, step_columns, steps_from_rows
 from contextstack.plan.service import resolve_project
+from contextstack.plan.steps import get_step
 from contextstack.storage import Database, Reader
 from contextstack.versioning import check_if_match
 
@@ -35,7 +36,7 @@ async def change_status(
 ) -> Step:
     """Move a step to another status, by the rules; a step already there is answered unchanged.
 
-    `blocked` needs a reason (Invalid naming body.reason). Starting a step (`in_progress` or `done`) while some
+    `blocked` needs a reason (Invalid naming reason). Starting a step (`in_progress` or `done`) while some
     step it depends on is not done is a Conflict naming them, unless `force`. The first start sets
     `started_at`; `done` sets `finished_at` and leaving `done` clears it.
     """
@@ -43,7 +44,7 @@ async def change_status(
     if data.status == "blocked" and not reason:
         raise Invalid(
             "a blocked step needs a reason: say what it waits for",
-            errors=[FieldError(field="body.reason", message="required when the status is blocked")],
+            errors=[FieldError(field="reason", message="required when the status is blocked")],
         )
     async with db.transaction() as tx:
         step = await get_step(tx, step_id)
@@ -51,7 +52,7 @@ async def change_status(
         blocked_reason = reason if data.status == "blocked" else None
         if (data.status, blocked_reason) == (step.status, step.blocked_reason):
             return step
-        unfinished = await unfinished_dependencies(tx, step.id) if data.status in _STARTED else []
+        unfinished = await plan_store.unfinished_dependencies(tx, step.id) if data.status in _STARTED else []
         if unfinished and not data.force:
             named = ", ".join(f"{d.title!r} ({d.id}, {d.status})" for d in unfinished)
             raise Conflict(
@@ -71,19 +72,7 @@ async def change_status(
             version=step.version + 1,
             updated_at=tx.created_at,
         )
-        await tx.execute(
-            "UPDATE steps SET status = ?, blocked_reason = ?, started_at = ?, finished_at = ?, version = ?, "
-            "updated_at = ? WHERE id = ?",
-            (
-                changed.status,
-                changed.blocked_reason,
-                changed.started_at,
-                changed.finished_at,
-                changed.version,
-                changed.updated_at,
-                step.id,
-            ),
-        )
+        await store.save_status(tx, changed)
         await tx.record_event(
             "step.status_changed",
             actor=data.actor or actor,
@@ -98,44 +87,6 @@ async def change_status(
             },
         )
     return changed
-
-
-# The steps "where am I" names, in one statement: every step in progress or blocked, the first `todo` steps whose
-# dependencies are all done, and the last finished. `bucket` says which list a row belongs to; the plan-order keys
-# come along so that each list is put in order after the one round trip. The next steps are found by walking the
-# plan in order (tracks, phases, steps by position), which stops at the LIMIT instead of sorting every todo step.
-_LOCATED_COLUMNS = (
-    f"{step_columns('s')}, t.id AS track_id, t.name AS track_name, p.name AS phase_name, "
-    "t.position AS track_position, p.position AS phase_position"
-)
-_BY_STEP = (
-    f"SELECT {_LOCATED_COLUMNS} FROM steps AS s JOIN phases AS p ON p.id = s.phase_id "
-    "JOIN tracks AS t ON t.id = p.track_id WHERE s.project_id = ?1 AND "
-)
-_IN_PLAN_ORDER = (
-    f"SELECT {_LOCATED_COLUMNS} FROM tracks AS t CROSS JOIN phases AS p ON p.track_id = t.id "
-    "CROSS JOIN steps AS s ON s.phase_id = p.id WHERE t.project_id = ?1 AND "
-)
-_WAITING = (
-    "EXISTS (SELECT 1 FROM step_dependencies AS d JOIN steps AS w ON w.id = d.depends_on "
-    "WHERE d.step_id = s.id AND w.status <> 'done')"
-)
-_STEPS_THAT_MATTER = (
-    f"SELECT 'now' AS bucket, * FROM ({_BY_STEP} s.status IN ('in_progress', 'blocked')) "
-    f"UNION ALL SELECT 'next', * FROM ({_IN_PLAN_ORDER} s.status = 'todo' AND NOT {_WAITING} "
-    "ORDER BY t.position, p.position, s.position LIMIT ?2) "
-    f"UNION ALL SELECT 'done', * FROM ({_BY_STEP} s.finished_at IS NOT NULL "
-    "ORDER BY s.finished_at DESC, s.id DESC LIMIT ?3)"
-)
-# Every track, its phases and how many of their steps are in each status (index steps_tally), in one statement.
-_TALLIES = (
-    "SELECT t.id AS track_id, t.name AS track_name, t.position AS track_position, "
-    "p.id AS phase_id, p.name AS phase_name, p.position AS phase_position, c.status, c.n "
-    "FROM tracks AS t LEFT JOIN phases AS p ON p.track_id = t.id "
-    "LEFT JOIN (SELECT phase_id, status, count(*) AS n FROM steps WHERE project_id = ?1 GROUP BY phase_id, status) "
-    "AS c ON c.phase_id = p.id "
-    "WHERE t.project_id = ?1 ORDER BY t.position, p.position"
-)
 
 
 def _located(rows: Sequence[sqlite3.Row], steps: Sequence[Step]) -> list[LocatedStep]:
@@ -180,9 +131,9 @@ async def get_status(
 async def status_report(view: Reader, project_ref: str, next_limit: int, recent_limit: int) -> StatusReport:
     """get_status's answer, read through `view`."""
     project = await resolve_project(view, project_ref)
-    tallies = await view.fetchall(_TALLIES, (project.id,))
-    rows = await view.fetchall(_STEPS_THAT_MATTER, (project.id, next_limit, recent_limit))
-    steps = await steps_from_rows(view, rows)
+    tallies = await store.tallies(view, project.id)
+    rows = await store.steps_that_matter(view, project.id, next_limit, recent_limit)
+    steps = await plan_store.steps_from_rows(view, rows)
     located = dict(zip((row["id"] for row in rows), _located(rows, steps), strict=True))
     buckets: dict[str, list[sqlite3.Row]] = {"now": [], "next": [], "done": []}
     for row in rows:

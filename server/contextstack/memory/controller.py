@@ -10,6 +10,7 @@ from litestar.openapi.spec import Example
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
+from contextstack.api import Cursor, IfMatch, Limit
 from contextstack.memory import service
 from contextstack.memory.models import (
     Kind,
@@ -23,7 +24,6 @@ from contextstack.memory.models import (
 )
 from contextstack.memory.search import search_knowledge
 from contextstack.pagination import DEFAULT_LIMIT
-from contextstack.plan.controller import Cursor, IfMatch, Limit
 from contextstack.plan.models import Deleted
 from contextstack.problems import problems
 from contextstack.storage import Database

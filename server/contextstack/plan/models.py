@@ -225,6 +225,14 @@ class StepList(msgspec.Struct, frozen=True):
     next_cursor: str | None
 
 
+class Dependency(msgspec.Struct, frozen=True):
+    """A step another one waits for, as named in messages."""
+
+    id: str
+    title: str
+    status: StepStatus
+
+
 class Move(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """Put an item at `position` among its siblings, or under another `parent` of the same project.
 

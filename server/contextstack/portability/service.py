@@ -9,7 +9,7 @@ the project's own version and times.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -18,10 +18,9 @@ from contextstack.errors import FieldError, Invalid, NotFound
 from contextstack.ids import Prefix, new_id
 from contextstack.memory.models import KnowledgeEntry
 from contextstack.memory.service import COLUMNS, entry_from_row
+from contextstack.plan import store as plan_store
 from contextstack.plan.models import Phase, Plan, Project, Step, Track
-from contextstack.plan.plan_queries import PHASE_COLUMNS, STEP_COLUMNS, TRACK_COLUMNS, step_row
-from contextstack.plan.plan_service import read_plan
-from contextstack.plan.service import ensure_slug_free, free_slug, resolve_project
+from contextstack.plan.service import ensure_slug_free, free_slug, read_plan, resolve_project
 from contextstack.portability.checks import parse_export
 from contextstack.portability.models import (
     FORMAT,
@@ -170,10 +169,7 @@ async def _new_project(tx: Transaction, export: ProjectExport, slug: str | None,
         created_at=tx.created_at,
         updated_at=tx.created_at,
     )
-    await tx.execute(
-        f"INSERT INTO projects ({', '.join(msgspec.structs.asdict(project))}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        msgspec.structs.astuple(project),
-    )
+    await plan_store.insert_project(tx, project)
     return project
 
 
@@ -192,21 +188,20 @@ async def _replace_project(tx: Transaction, ref: str, export: ProjectExport, nam
         version=current.version + 1,
         updated_at=tx.created_at,
     )
-    await tx.execute(
-        "UPDATE projects SET name = ?, description = ?, instructions = ?, status = ?, version = ?, updated_at = ? "
-        "WHERE id = ?",
-        (
-            project.name,
-            project.description,
-            project.instructions,
-            project.status,
-            project.version,
-            project.updated_at,
-            project.id,
-        ),
+    await plan_store.update_project(
+        tx,
+        project.id,
+        {
+            "name": project.name,
+            "description": project.description,
+            "instructions": project.instructions,
+            "status": project.status,
+        },
+        project.version,
+        project.updated_at,
     )
     await tx.execute("DELETE FROM knowledge WHERE project_id = ?", (project.id,))
-    await tx.execute("DELETE FROM tracks WHERE project_id = ?", (project.id,))
+    await plan_store.delete_plan(tx, project.id)
     return project
 
 
@@ -224,68 +219,55 @@ async def _write_content(tx: Transaction, project_id: str, export: ProjectExport
         **_new_ids((step.id for _, step in steps), "stp"),
         **_new_ids((entry.id for entry in export.knowledge), "kno"),
     }
-    await _insert(
+    await plan_store.insert_tracks(
         tx,
-        "tracks",
-        TRACK_COLUMNS,
         [
-            msgspec.structs.astuple(
-                Track(
-                    id=ids[track.id],
-                    project_id=project_id,
-                    name=track.name,
-                    description=track.description,
-                    position=track.position,
-                    version=track.version,
-                    created_at=track.created_at,
-                    updated_at=track.updated_at,
-                )
+            Track(
+                id=ids[track.id],
+                project_id=project_id,
+                name=track.name,
+                description=track.description,
+                position=track.position,
+                version=track.version,
+                created_at=track.created_at,
+                updated_at=track.updated_at,
             )
             for track in export.tracks
         ],
     )
-    await _insert(
+    await plan_store.insert_phases(
         tx,
-        "phases",
-        PHASE_COLUMNS,
         [
-            msgspec.structs.astuple(
-                Phase(
-                    id=ids[phase.id],
-                    project_id=project_id,
-                    track_id=ids[track.id],
-                    name=phase.name,
-                    description=phase.description,
-                    position=phase.position,
-                    version=phase.version,
-                    created_at=phase.created_at,
-                    updated_at=phase.updated_at,
-                )
+            Phase(
+                id=ids[phase.id],
+                project_id=project_id,
+                track_id=ids[track.id],
+                name=phase.name,
+                description=phase.description,
+                position=phase.position,
+                version=phase.version,
+                created_at=phase.created_at,
+                updated_at=phase.updated_at,
             )
             for track, phase in phases
         ],
     )
-    await _insert(
+    await plan_store.insert_steps(
         tx,
-        "steps",
-        STEP_COLUMNS,
         [
-            step_row(
-                Step(
-                    **{
-                        **msgspec.structs.asdict(step),
-                        "id": ids[step.id],
-                        "project_id": project_id,
-                        "phase_id": ids[phase.id],
-                        "depends_on": [],
-                    }
-                )
+            Step(
+                **{
+                    **msgspec.structs.asdict(step),
+                    "id": ids[step.id],
+                    "project_id": project_id,
+                    "phase_id": ids[phase.id],
+                    "depends_on": [ids[dependency] for dependency in step.depends_on],
+                }
             )
             for phase, step in steps
         ],
     )
-    dependencies = [(ids[step.id], ids[dependency]) for _, step in steps for dependency in step.depends_on]
-    await tx.executemany("INSERT INTO step_dependencies (step_id, depends_on) VALUES (?, ?)", dependencies)
+    dependencies = sum(len(step.depends_on) for _, step in steps)
     # Links between entries are set once every entry exists: the foreign keys are checked row by row.
     await tx.executemany(
         _KNOWLEDGE_INSERT, [_knowledge_row(entry, ids[entry.id], project_id) for entry in export.knowledge]
@@ -302,15 +284,9 @@ async def _write_content(tx: Transaction, project_id: str, export: ProjectExport
         tracks=len(export.tracks),
         phases=len(phases),
         steps=len(steps),
-        dependencies=len(dependencies),
+        dependencies=dependencies,
         knowledge=len(export.knowledge),
     )
-
-
-async def _insert(tx: Transaction, table: str, columns: str, rows: list[Sequence[Any]]) -> None:
-    if rows:
-        placeholders = ", ".join("?" * len(rows[0]))
-        await tx.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
 
 
 def _knowledge_row(entry: ExportedKnowledge, entry_id: str, project_id: str) -> tuple[Any, ...]:
