@@ -135,9 +135,9 @@ async def count_project_contents(tx: Transaction, project_id: str) -> dict[str, 
     """How many rows each table holds for the project (tables holding none left out)."""
     counts = {}
     for table in await tx.fetchall(_PROJECT_SCOPED_TABLES):
-        row = await tx.fetchone(f"SELECT count(*) FROM {table['name']} WHERE project_id = ?", (project_id,))
-        if row and row[0]:
-            counts[str(table["name"])] = int(row[0])
+        n = await _count(tx, f"SELECT count(*) AS n FROM {table['name']} WHERE project_id = ?", (project_id,))
+        if n:
+            counts[str(table["name"])] = n
     return counts
 
 
@@ -241,10 +241,10 @@ async def phase_project(reader: Reader, phase_id: str) -> str | None:
 async def count_track_contents(reader: Reader, track_id: str) -> dict[str, int]:
     """How many phases and steps a track holds."""
     return {
-        "phases": await _count(reader, "SELECT count(*) FROM phases WHERE track_id = ?", (track_id,)),
+        "phases": await _count(reader, "SELECT count(*) AS n FROM phases WHERE track_id = ?", (track_id,)),
         "steps": await _count(
             reader,
-            "SELECT count(*) FROM steps WHERE phase_id IN (SELECT id FROM phases WHERE track_id = ?)",
+            "SELECT count(*) AS n FROM steps WHERE phase_id IN (SELECT id FROM phases WHERE track_id = ?)",
             (track_id,),
         ),
     }
@@ -252,7 +252,7 @@ async def count_track_contents(reader: Reader, track_id: str) -> dict[str, int]:
 
 async def count_phase_contents(reader: Reader, phase_id: str) -> dict[str, int]:
     """How many steps a phase holds."""
-    return {"steps": await _count(reader, "SELECT count(*) FROM steps WHERE phase_id = ?", (phase_id,))}
+    return {"steps": await _count(reader, "SELECT count(*) AS n FROM steps WHERE phase_id = ?", (phase_id,))}
 
 
 # Steps
@@ -419,5 +419,6 @@ async def _update(
 
 
 async def _count(reader: Reader, sql: str, params: tuple[str, ...]) -> int:
+    """The number `n` a `SELECT count(*) AS n …` answers."""
     row = await reader.fetchone(sql, params)
-    return int(row[0]) if row else 0
+    return int(row["n"]) if row else 0
