@@ -1,4 +1,4 @@
-"""Knowledge entries: create (one or in bulk), read, change, delete, list; and the supersedes links between them.
+"""Knowledge entries: create (one or in bulk), read, change, delete, list, search; and their supersedes links.
 
 An entry belongs to one project or, with no project, to all of them (global). A new entry may supersede an older
 one of the same scope: the old one stays, marked `superseded_by`, and drops out of lists and searches by default.
@@ -122,8 +122,7 @@ async def _create(
         )
     if replaced:
         successors = [(entry, by) for entry, by in zip(entries, actors, strict=True) if entry.supersedes]
-        links = [(entry.supersedes, entry.id) for entry, _ in successors if entry.supersedes]
-        await store.mark_superseded(tx, links, tx.created_at)
+        await store.mark_superseded(tx, [entry for entry, _ in successors], tx.created_at)
         for entry, by in successors:
             assert entry.supersedes is not None
             await tx.record_event(

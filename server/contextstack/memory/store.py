@@ -190,11 +190,11 @@ async def insert_entries(tx: Transaction, entries: Sequence[KnowledgeEntry]) -> 
     await tx.executemany(_INSERT, [_row(entry) for entry in entries])
 
 
-async def mark_superseded(tx: Transaction, links: Iterable[tuple[str, str]], updated_at: str) -> None:
-    """Mark each (old id, id of the entry superseding it) pair's old entry as superseded, a version further."""
+async def mark_superseded(tx: Transaction, successors: Iterable[KnowledgeEntry], updated_at: str) -> None:
+    """Mark the entry each of `successors` supersedes as superseded by it, a version further."""
     await tx.executemany(
         "UPDATE knowledge SET superseded_by = ?, version = version + 1, updated_at = ? WHERE id = ?",
-        [(by, updated_at, old) for old, by in links],
+        [(entry.id, updated_at, entry.supersedes) for entry in successors],
     )
 
 
