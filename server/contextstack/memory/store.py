@@ -218,6 +218,8 @@ async def update_entry(
 
 
 class LinkedEntry(NamedTuple):
+    """What unlinking needs of an entry that names another by supersedes or superseded_by."""
+
     id: str
     project_id: str | None
     version: int
@@ -238,6 +240,7 @@ async def clear_link(tx: Transaction, entry_id: str, link: Link, version: int, u
 
 
 async def delete_entry(tx: Transaction, entry_id: str) -> None:
+    """Delete the entry with this id."""
     await tx.execute("DELETE FROM knowledge WHERE id = ?", (entry_id,))
 
 
@@ -341,6 +344,8 @@ async def searchable_entries_if_few(
 
 
 class KnowledgeLists(NamedTuple):
+    """The lists of entries context assembly shows whatever the question."""
+
     pinned: list[KnowledgeEntry]  # the project's, then global ones, oldest first
     recent: list[KnowledgeEntry]  # decisions and constraints, not pinned, newest first
     superseded: list[KnowledgeEntry]  # the project's, most recently superseded first
