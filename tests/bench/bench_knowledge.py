@@ -32,8 +32,7 @@ from litestar.testing import AsyncTestClient
 
 from contextstack.app import create_asgi_app
 from contextstack.memory.models import KINDS, KnowledgeBulkCreate, KnowledgeCreate
-from contextstack.memory.search import search_knowledge
-from contextstack.memory.service import create_knowledge_bulk
+from contextstack.memory.service import create_knowledge_bulk, search_knowledge
 from contextstack.plan.models import ProjectCreate
 from contextstack.plan.service import create_project
 from contextstack.settings import Settings

@@ -13,8 +13,13 @@ from hypothesis import strategies as st
 
 from contextstack.errors import NotFound
 from contextstack.memory.models import KnowledgeCreate, KnowledgeUpdate
-from contextstack.memory.search import search_knowledge
-from contextstack.memory.service import create_knowledge, delete_knowledge, list_knowledge, update_knowledge
+from contextstack.memory.service import (
+    create_knowledge,
+    delete_knowledge,
+    list_knowledge,
+    search_knowledge,
+    update_knowledge,
+)
 from contextstack.storage import Database
 from contextstack.storage.migrations import Migration, available_migrations, migrate
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from litestar.testing import AsyncTestClient
 
 from contextstack.memory.models import KnowledgeBulkCreate, KnowledgeCreate
-from contextstack.memory.search import query_terms, search_knowledge
-from contextstack.memory.service import create_knowledge, create_knowledge_bulk
+from contextstack.memory.search import query_terms
+from contextstack.memory.service import create_knowledge, create_knowledge_bulk, search_knowledge
 from contextstack.storage import Database
 
 Client = AsyncTestClient[object]

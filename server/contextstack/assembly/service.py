@@ -25,8 +25,8 @@ from contextstack.execution.models import LocatedStep, StatusReport
 from contextstack.execution.service import status_report
 from contextstack.memory.models import KnowledgeEntry
 from contextstack.memory.ranking import KnowledgeRanking
-from contextstack.memory.search import MAX_TERMS, relevant_entries, text_words
-from contextstack.memory.service import COLUMNS, entry_from_row
+from contextstack.memory.search import MAX_TERMS, query_terms, text_words
+from contextstack.memory.store import best_matches, knowledge_lists, searchable_entries_if_few
 from contextstack.storage import Database, Reader
 
 DEFAULT_BUDGET = 4000
@@ -50,7 +50,6 @@ _STOPWORDS = frozenset(
         "will with would you your"
     ).split()
 )
-_KNOWLEDGE_COLUMNS = ", ".join(COLUMNS)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -117,9 +116,16 @@ async def _read_all(view: Reader, project: str, words: tuple[str, ...]) -> tuple
     # On a reader thread, in one read: everything is of one moment.
     status = await status_report(view, project, NEXT_LIMIT, 0)
     project_id = status.project.id
-    lists = await _knowledge_lists(view, project_id)
-    ranking = await _small_ranking(view, project_id)
-    ground = _ground(status, lists["pinned"], lists["recent"], lists["superseded"], ranking)
+    lists = await knowledge_lists(
+        view,
+        project_id,
+        pinned_limit=PINNED_LIMIT,
+        recent_limit=2 * RECENT_LIMIT,  # enough after the relevant ones are taken
+        superseded_limit=RECENT_LIMIT,
+    )
+    searchable = await searchable_entries_if_few(view, project_id, RANKED_IN_MEMORY)
+    ranking = None if searchable is None else KnowledgeRanking(searchable)
+    ground = _ground(status, lists.pinned, lists.recent, lists.superseded, ranking)
     found = _best(ranking, words) if ranking is not None else await _relevant(view, project_id, words)
     return ground, found
 
@@ -128,27 +134,11 @@ def _best(ranking: KnowledgeRanking | None, words: tuple[str, ...]) -> list[Know
     return ranking.best(words, 2 * RELEVANT_LIMIT) if ranking is not None and words else []
 
 
-# The entries a project can see in search, scope by scope (each answered by an index).
-_SEEN = "SELECT count(*) FROM (SELECT 1 FROM knowledge WHERE project_id IS ? LIMIT ?)"
-_SEARCHABLE = " UNION ALL ".join(
-    [f"SELECT seq, {_KNOWLEDGE_COLUMNS} FROM knowledge WHERE superseded_by IS NULL AND project_id IS ?"] * 2
-)
-
-
-async def _small_ranking(view: Reader, project_id: str) -> KnowledgeRanking | None:
-    """The entries the project can see in search, ranked in memory, if there are few enough of them."""
-    limit = RANKED_IN_MEMORY + 1
-    counted = await view.fetchone(f"SELECT ({_SEEN}) + ({_SEEN})", (project_id, limit, None, limit))
-    if counted is None or counted[0] > RANKED_IN_MEMORY:
-        return None
-    rows = await view.fetchall(_SEARCHABLE, (project_id, None))
-    return KnowledgeRanking([(row[0], entry_from_row(row[1:])) for row in rows])
-
-
 async def _relevant(view: Reader, project_id: str, words: tuple[str, ...]) -> list[KnowledgeEntry]:
     if not words:
         return []
-    return await relevant_entries(view, " ".join(words) + " ", project_id=project_id, limit=2 * RELEVANT_LIMIT)
+    terms = query_terms(" ".join(words) + " ")
+    return await best_matches(view, terms, project_id=project_id, limit=2 * RELEVANT_LIMIT)
 
 
 def _compose(ground: Ground, found: list[KnowledgeEntry], budget: int) -> AssembledContext:
@@ -175,43 +165,6 @@ def _compose(ground: Ground, found: list[KnowledgeEntry], budget: int) -> Assemb
         sections=fitted.sections,
         manifest=[*fitted.manifest, *(_superseded_item(entry) for entry in ground.superseded)],
     )
-
-
-# Each part matches a partial index of migration 0006; each scope (the project, then global: `project_id IS ?`
-# also finds NULL) is asked separately so that its index answers in order, without a sort.
-_PINNED = "pinned = 1 AND superseded_by IS NULL AND project_id IS ? ORDER BY created_at, id LIMIT ?"
-_RECENT = (
-    "pinned = 0 AND superseded_by IS NULL AND kind IN ('decision', 'constraint') AND project_id IS ?"
-    " ORDER BY created_at DESC, id DESC LIMIT ?"
-)
-_SUPERSEDED = "superseded_by IS NOT NULL AND project_id IS ? ORDER BY updated_at DESC, id DESC LIMIT ?"
-_LISTS = " UNION ALL ".join(
-    f"SELECT '{name}' AS list, * FROM (SELECT {_KNOWLEDGE_COLUMNS} FROM knowledge WHERE {where})"
-    for name, where in (
-        ("pinned", _PINNED),
-        ("pinned", _PINNED),
-        ("recent", _RECENT),
-        ("recent", _RECENT),
-        ("superseded", _SUPERSEDED),
-    )
-)
-
-
-async def _knowledge_lists(view: Reader, project_id: str) -> dict[str, list[KnowledgeEntry]]:
-    """The pinned entries (the project's, then global ones, oldest first), candidates for recent decisions and
-    constraints (newest first within each scope) and the superseded entries of the project, in one round trip."""
-    params = (
-        *(project_id, PINNED_LIMIT, None, PINNED_LIMIT),
-        *(project_id, 2 * RECENT_LIMIT, None, 2 * RECENT_LIMIT),  # enough after the relevant ones are taken
-        *(project_id, RECENT_LIMIT),
-    )
-    lists: dict[str, list[KnowledgeEntry]] = {"pinned": [], "recent": [], "superseded": []}
-    for row in await view.fetchall(_LISTS, params):
-        lists[row[0]].append(entry_from_row(row[1:]))
-    lists["pinned"].sort(key=lambda e: (e.project_id is None, e.created_at, e.id))
-    lists["recent"].sort(key=lambda e: (e.created_at, e.id), reverse=True)
-    lists["superseded"].sort(key=lambda e: (e.updated_at, e.id), reverse=True)
-    return lists
 
 
 def _project_blocks(status: StatusReport) -> list[Block]:

@@ -13,6 +13,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from contextstack.api import Cursor, Limit
 from contextstack.errors import BadRequest, FieldError
 from contextstack.events import service
 from contextstack.events.broadcaster import Broadcaster
@@ -120,8 +121,8 @@ class EventController(Controller):
         ] = None,
         since: Annotated[str | None, QueryParameter(description="Only events at or after this ISO-8601 time.")] = None,
         until: Annotated[str | None, QueryParameter(description="Only events before this ISO-8601 time.")] = None,
-        cursor: Annotated[str | None, QueryParameter(description="`next_cursor` of the previous page.")] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500, description="Items per page.")] = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+        limit: Limit = DEFAULT_LIMIT,
     ) -> ActivityPage:
         """Every change to the project and what is in it, as logged: type, actor, time, entity and changed fields.
 

@@ -10,7 +10,7 @@ from litestar.openapi.spec import Example
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from contextstack.api import Cursor, IfMatch, Limit
+from contextstack.api import Cursor, IfMatch, Limit, with_etag
 from contextstack.memory import service
 from contextstack.memory.models import (
     Kind,
@@ -22,12 +22,10 @@ from contextstack.memory.models import (
     KnowledgeSearchResult,
     KnowledgeUpdate,
 )
-from contextstack.memory.search import search_knowledge
 from contextstack.pagination import DEFAULT_LIMIT
 from contextstack.plan.models import Deleted
 from contextstack.problems import problems
 from contextstack.storage import Database
-from contextstack.versioning import etag
 
 ProjectFilter = Annotated[
     str | None,
@@ -35,10 +33,6 @@ ProjectFilter = Annotated[
 ]
 KindFilter = Annotated[Kind | None, QueryParameter(description="Only entries of this kind.")]
 IncludeSuperseded = Annotated[bool, QueryParameter(description="Also entries a newer one superseded.")]
-
-
-def with_etag(entry: KnowledgeEntry, status_code: int = 200) -> Response[KnowledgeEntry]:
-    return Response(entry, status_code=status_code, headers={"ETag": etag(entry.version)})
 
 
 class KnowledgeController(Controller):
@@ -121,8 +115,8 @@ class KnowledgeController(Controller):
         include_superseded: IncludeSuperseded = False,
     ) -> KnowledgeSearchResult:
         """Any text is safe: it is searched as words, never as query syntax; text without words finds nothing."""
-        project_id = None if project is None else await service.project_id_of(db, project, "query.project")
-        hits = await search_knowledge(
+        project_id = None if project is None else await service.project_id_of(db, project, "project")
+        hits = await service.search_knowledge(
             db, q, project_id=project_id, kind=kind, limit=limit, include_superseded=include_superseded
         )
         return KnowledgeSearchResult(items=hits)

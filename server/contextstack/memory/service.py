@@ -1,4 +1,4 @@
-"""Knowledge entries: create (one or in bulk), read, change, delete, list; and the supersedes links between them.
+"""Knowledge entries: create (one or in bulk), read, change, delete, list, search; and their supersedes links.
 
 An entry belongs to one project or, with no project, to all of them (global). A new entry may supersede an older
 one of the same scope: the old one stays, marked `superseded_by`, and drops out of lists and searches by default.
@@ -6,7 +6,6 @@ one of the same scope: the old one stays, marked `superseded_by`, and drops out 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,86 +13,32 @@ import msgspec
 
 from contextstack.errors import BadRequest, Conflict, FieldError, Invalid, NotFound
 from contextstack.ids import new_id
+from contextstack.memory import store
 from contextstack.memory.models import (
     SCOPES,
     Kind,
     KnowledgeBulkCreate,
     KnowledgeCreate,
     KnowledgeEntry,
+    KnowledgeHit,
     KnowledgeList,
     KnowledgeUpdate,
 )
+from contextstack.memory.search import query_terms
 from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
 from contextstack.plan.models import Deleted
 from contextstack.plan.service import resolve_project_id
-from contextstack.storage import Database, Transaction
+from contextstack.storage import Database, Reader, Transaction
 from contextstack.versioning import check_if_match
 
-COLUMNS = (
-    "id",
-    "project_id",
-    "kind",
-    "title",
-    "body",
-    "tags",
-    "pinned",
-    "source",
-    "supersedes",
-    "superseded_by",
-    "version",
-    "created_at",
-    "updated_at",
-)
-_SELECT = f"SELECT {', '.join(COLUMNS)} FROM knowledge"
-_INSERT = f"INSERT INTO knowledge ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 _UPDATABLE = ("kind", "title", "body", "tags", "pinned", "source")
-
-_encode_json = msgspec.json.Encoder().encode
-_decode_tags = msgspec.json.Decoder(list[str]).decode
-
-
-def entry_from_row(row: sqlite3.Row | Sequence[Any]) -> KnowledgeEntry:
-    """The entry in a row of `COLUMNS`, in that order."""
-    return KnowledgeEntry(
-        id=row[0],
-        project_id=row[1],
-        kind=row[2],
-        title=row[3],
-        body=row[4],
-        tags=_decode_tags(row[5]),
-        pinned=bool(row[6]),
-        source=row[7],
-        supersedes=row[8],
-        superseded_by=row[9],
-        version=row[10],
-        created_at=row[11],
-        updated_at=row[12],
-    )
-
-
-def _row(entry: KnowledgeEntry) -> tuple[Any, ...]:
-    return (
-        entry.id,
-        entry.project_id,
-        entry.kind,
-        entry.title,
-        entry.body,
-        _encode_json(entry.tags).decode(),
-        int(entry.pinned),
-        entry.source,
-        entry.supersedes,
-        entry.superseded_by,
-        entry.version,
-        entry.created_at,
-        entry.updated_at,
-    )
 
 
 def _unique(tags: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
-async def project_id_of(conn: Transaction | Database, ref: str, field: str) -> str:
+async def project_id_of(conn: Reader, ref: str, field: str) -> str:
     """The id of the project with this id or slug; NotFound naming `field` otherwise."""
     try:
         return await resolve_project_id(conn, ref)
@@ -101,11 +46,11 @@ async def project_id_of(conn: Transaction | Database, ref: str, field: str) -> s
         raise NotFound(exc.detail, errors=[FieldError(field=field, message="no such project")]) from None
 
 
-async def _entry(conn: Transaction | Database, entry_id: str) -> KnowledgeEntry:
-    row = await conn.fetchone(f"{_SELECT} WHERE id = ?", (entry_id,))
-    if row is None:
+async def _entry(conn: Reader, entry_id: str) -> KnowledgeEntry:
+    entry = await store.get_entry(conn, entry_id)
+    if entry is None:
         raise NotFound(f"no knowledge entry {entry_id!r}")
-    return entry_from_row(row)
+    return entry
 
 
 def _scope_name(project_id: str | None) -> str:
@@ -116,10 +61,9 @@ async def _supersedable(
     tx: Transaction, old_id: str, project_id: str | None, claimed: set[str], field: str
 ) -> KnowledgeEntry:
     """The entry `old_id` if a new entry in `project_id` may supersede it; a domain error naming `field` if not."""
-    row = await tx.fetchone(f"{_SELECT} WHERE id = ?", (old_id,))
-    if row is None:
+    old = await store.get_entry(tx, old_id)
+    if old is None:
         raise NotFound(f"no knowledge entry {old_id!r} to supersede", errors=[FieldError(field, "no such entry")])
-    old = entry_from_row(row)
     if old.project_id != project_id:
         raise Invalid(
             f"an entry can only supersede one of its own scope: {old_id} is {_scope_name(old.project_id)}, "
@@ -135,17 +79,17 @@ async def _supersedable(
 async def _create(
     tx: Transaction, items: Sequence[KnowledgeCreate], actor: str, where: Callable[[int], str]
 ) -> list[KnowledgeEntry]:
-    """Insert `items` and mark what they supersede, with their events; `where(n)` names item n in errors."""
+    """Insert `items` and mark what they supersede, with their events; `where(n)` prefixes item n's fields in errors."""
     project_ids: dict[str, str] = {}
     replaced: dict[str, KnowledgeEntry] = {}
     entries: list[KnowledgeEntry] = []
     for n, item in enumerate(items):
         project_id = None
         if item.project is not None:
-            project_id = project_ids.get(item.project) or await project_id_of(tx, item.project, f"{where(n)}.project")
+            project_id = project_ids.get(item.project) or await project_id_of(tx, item.project, f"{where(n)}project")
             project_ids[item.project] = project_id
         if item.supersedes is not None:
-            old = await _supersedable(tx, item.supersedes, project_id, set(replaced), f"{where(n)}.supersedes")
+            old = await _supersedable(tx, item.supersedes, project_id, set(replaced), f"{where(n)}supersedes")
             replaced[old.id] = old
         entries.append(
             KnowledgeEntry(
@@ -164,7 +108,7 @@ async def _create(
                 updated_at=tx.created_at,
             )
         )
-    await tx.executemany(_INSERT, [_row(entry) for entry in entries])
+    await store.insert_entries(tx, entries)
     actors = [item.actor or actor for item in items]
     for who in dict.fromkeys(actors):
         await tx.record_events(
@@ -178,10 +122,7 @@ async def _create(
         )
     if replaced:
         successors = [(entry, by) for entry, by in zip(entries, actors, strict=True) if entry.supersedes]
-        await tx.executemany(
-            "UPDATE knowledge SET superseded_by = ?, version = version + 1, updated_at = ? WHERE id = ?",
-            [(entry.id, tx.created_at, entry.supersedes) for entry, _ in successors],
-        )
+        await store.mark_superseded(tx, [entry for entry, _ in successors], tx.created_at)
         for entry, by in successors:
             assert entry.supersedes is not None
             await tx.record_event(
@@ -197,14 +138,14 @@ async def _create(
 async def create_knowledge(db: Database, data: KnowledgeCreate, actor: str) -> KnowledgeEntry:
     """Create one entry (and mark the one it supersedes) in one transaction."""
     async with db.transaction() as tx:
-        [entry] = await _create(tx, [data], actor, lambda _: "body")
+        [entry] = await _create(tx, [data], actor, lambda _: "")
     return entry
 
 
 async def create_knowledge_bulk(db: Database, data: KnowledgeBulkCreate, actor: str) -> list[str]:
-    """Create every item in one transaction, or none: an error names the item (`body.items[3].project`)."""
+    """Create every item in one transaction, or none: an error names the item (`items[3].project`)."""
     async with db.transaction() as tx:
-        entries = await _create(tx, data.items, data.actor or actor, lambda n: f"body.items[{n}]")
+        entries = await _create(tx, data.items, data.actor or actor, lambda n: f"items[{n}].")
     return [entry.id for entry in entries]
 
 
@@ -229,44 +170,33 @@ async def list_knowledge(
     With a `project` (id or slug): its entries and the global ones, or only its own with `scope="project"`.
     Without: every entry, or only the global ones with `scope="global"`.
     """
-    where: list[str] = []
-    params: list[Any] = []
     if scope not in (None, *SCOPES):
         raise BadRequest(
-            f"scope must be one of {', '.join(SCOPES)}", errors=[FieldError("query.scope", f"not a scope: {scope!r}")]
+            f"scope must be one of {', '.join(SCOPES)}", errors=[FieldError("scope", f"not a scope: {scope!r}")]
         )
+    project_id = None
     if project is not None:
         if scope == "global":
             raise BadRequest(
                 "scope=global lists the global entries only: leave out `project`",
-                errors=[FieldError("query.scope", "cannot be `global` together with a project")],
+                errors=[FieldError("scope", "cannot be `global` together with a project")],
             )
-        where.append("project_id = ?" if scope == "project" else "(project_id = ? OR project_id IS NULL)")
-        params.append(await project_id_of(db, project, "query.project"))
+        project_id = await project_id_of(db, project, "project")
     elif scope == "project":
-        raise BadRequest(
-            "scope=project needs a project", errors=[FieldError("query.project", "required with scope=project")]
-        )
-    elif scope == "global":
-        where.append("project_id IS NULL")
-    if kind is not None:
-        where.append("kind = ?")
-        params.append(kind)
-    if tag is not None:
-        where.append("EXISTS (SELECT 1 FROM json_each(knowledge.tags) WHERE value = ?)")
-        params.append(tag)
-    if pinned is not None:
-        where.append("pinned = ?")
-        params.append(int(pinned))
-    if not include_superseded:
-        where.append("superseded_by IS NULL")
-    if cursor:
-        where.append("id > ?")
-        params.append(decode_cursor(cursor, str))
-    condition = f"WHERE {' AND '.join(where)}" if where else ""
-    rows = await db.fetchall(f"{_SELECT} {condition} ORDER BY id LIMIT ?", (*params, limit + 1))
-    items = [entry_from_row(row) for row in rows[:limit]]
-    next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
+        raise BadRequest("scope=project needs a project", errors=[FieldError("project", "required with scope=project")])
+    entries = await store.list_entries(
+        db,
+        project_id=project_id,
+        scope=scope,
+        kind=kind,
+        tag=tag,
+        pinned=pinned,
+        include_superseded=include_superseded,
+        after=decode_cursor(cursor, str) if cursor else None,
+        limit=limit + 1,
+    )
+    items = entries[:limit]
+    next_cursor = encode_cursor(items[-1].id) if len(entries) > limit else None
     return KnowledgeList(items=items, next_cursor=next_cursor)
 
 
@@ -285,26 +215,18 @@ async def update_knowledge(
         if "tags" in changes:
             changes["tags"] = _unique(changes["tags"])
         if data.project is not msgspec.UNSET:
-            project_id = None if data.project is None else await project_id_of(tx, data.project, "body.project")
+            project_id = None if data.project is None else await project_id_of(tx, data.project, "project")
             if project_id != current.project_id:
                 if current.supersedes or current.superseded_by:
                     raise Conflict(
                         "an entry linked by supersedes shares its scope with the linked entry and cannot move",
-                        errors=[FieldError("body.project", "the entry is linked to another by supersedes")],
+                        errors=[FieldError("project", "the entry is linked to another by supersedes")],
                     )
                 changes["project_id"] = project_id
         if not changes:
             return current
         updated = msgspec.structs.replace(current, **changes, version=current.version + 1, updated_at=tx.created_at)
-        stored = {
-            field: _encode_json(value).decode() if field == "tags" else int(value) if field == "pinned" else value
-            for field, value in changes.items()
-        }
-        assignments = ", ".join(f"{field} = ?" for field in stored)
-        await tx.execute(
-            f"UPDATE knowledge SET {assignments}, version = ?, updated_at = ? WHERE id = ?",
-            (*stored.values(), updated.version, updated.updated_at, current.id),
-        )
+        await store.update_entry(tx, current.id, changes, updated.version, updated.updated_at)
         await tx.record_event(
             "knowledge.updated",
             actor=data.actor or actor,
@@ -315,22 +237,19 @@ async def update_knowledge(
     return updated
 
 
-async def _unlink(tx: Transaction, entry_id: str, column: str, actor: str) -> None:
-    """Clear `column` (supersedes or superseded_by) on the entry that points at `entry_id`, with its event."""
-    row = await tx.fetchone(f"SELECT id, project_id, version FROM knowledge WHERE {column} = ?", (entry_id,))
-    if row is None:
+async def _unlink(tx: Transaction, entry_id: str, link: store.Link, actor: str) -> None:
+    """Clear `link` (supersedes or superseded_by) on the entry that points at `entry_id`, with its event."""
+    linked = await store.entry_linking(tx, link, entry_id)
+    if linked is None:
         return
-    linked, project_id, version = row[0], row[1], row[2] + 1
-    await tx.execute(
-        f"UPDATE knowledge SET {column} = NULL, version = ?, updated_at = ? WHERE id = ?",
-        (version, tx.created_at, linked),
-    )
+    version = linked.version + 1
+    await store.clear_link(tx, linked.id, link, version, tx.created_at)
     await tx.record_event(
         "knowledge.updated",
         actor=actor,
-        project_id=project_id,
-        entity_id=linked,
-        data={column: None, "version": version},
+        project_id=linked.project_id,
+        entity_id=linked.id,
+        data={link: None, "version": version},
     )
 
 
@@ -341,7 +260,7 @@ async def delete_knowledge(db: Database, entry_id: str, actor: str, if_match: st
         check_if_match(if_match, entry.version, f"knowledge entry {entry_id}")
         await _unlink(tx, entry.id, "superseded_by", actor)
         await _unlink(tx, entry.id, "supersedes", actor)
-        await tx.execute("DELETE FROM knowledge WHERE id = ?", (entry.id,))
+        await store.delete_entry(tx, entry.id)
         await tx.record_event(
             "knowledge.deleted",
             actor=actor,
@@ -350,3 +269,36 @@ async def delete_knowledge(db: Database, entry_id: str, actor: str, if_match: st
             data={"title": entry.title, "kind": entry.kind},
         )
     return Deleted(id=entry.id, deleted={"knowledge": 1})
+
+
+async def search_knowledge(
+    db: Database,
+    q: str,
+    *,
+    project_id: str | None = None,
+    kind: str | None = None,
+    limit: int = 20,
+    include_superseded: bool = False,
+    any_term: bool = False,
+) -> list[KnowledgeHit]:
+    """The entries matching the user text `q`, best first, with highlighted title and body snippet.
+
+    With `project_id`, the project's entries and the global ones; without, every entry. Superseded entries
+    are left out unless `include_superseded`. At most `limit` hits (and at most `RANKED_CANDIDATES`). With
+    `any_term`, an entry matching any of the words is a hit (BM25 ranks those matching more, rarer words first):
+    what context assembly uses for a whole question.
+    """
+    terms = query_terms(q)
+    if not terms or limit < 1:
+        return []
+    return await db.read(
+        lambda view: store.search(
+            view,
+            terms,
+            project_id=project_id,
+            kind=kind,
+            limit=limit,
+            include_superseded=include_superseded,
+            any_term=any_term,
+        )
+    )

@@ -5,12 +5,11 @@ from __future__ import annotations
 from contextstack.execution.models import LocatedStep
 from contextstack.execution.service import get_status
 from contextstack.memory.models import KINDS, KnowledgeEntry
-from contextstack.memory.service import COLUMNS, entry_from_row
+from contextstack.memory.store import current_project_entries
 from contextstack.storage import Database
 
 NEXT_STEPS = 10
 
-_KNOWLEDGE_SELECT = f"SELECT {', '.join(COLUMNS)} FROM knowledge"
 _KIND_HEADINGS = {
     "decision": "Decisions",
     "constraint": "Constraints",
@@ -28,11 +27,7 @@ async def agents_md(db: Database, project_ref: str) -> str:
     gives the same bytes.
     """
     status = await get_status(db, project_ref, next_limit=NEXT_STEPS, recent_limit=0)
-    rows = await db.fetchall(
-        f"{_KNOWLEDGE_SELECT} WHERE project_id = ? AND superseded_by IS NULL ORDER BY created_at, id",
-        (status.project.id,),
-    )
-    entries = [entry_from_row(row) for row in rows]
+    entries = await current_project_entries(db, status.project.id)
     project = status.project
     lines = [
         f"# {project.name}",

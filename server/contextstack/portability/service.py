@@ -8,16 +8,14 @@ the project's own version and times.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
-from typing import Any
 
 import msgspec
 
 from contextstack.errors import FieldError, Invalid, NotFound
 from contextstack.ids import Prefix, new_id
 from contextstack.memory.models import KnowledgeEntry
-from contextstack.memory.service import COLUMNS, entry_from_row
+from contextstack.memory.store import delete_project_entries, insert_entries, link_supersedes, project_entries
 from contextstack.plan import store as plan_store
 from contextstack.plan.models import Phase, Plan, Project, Step, Track
 from contextstack.plan.service import ensure_slug_free, free_slug, read_plan, resolve_project
@@ -37,23 +35,18 @@ from contextstack.portability.models import (
 )
 from contextstack.storage import Database, Reader, Transaction
 
-_KNOWLEDGE_SELECT = f"SELECT {', '.join(COLUMNS)} FROM knowledge"
-_KNOWLEDGE_INSERT = f"INSERT INTO knowledge ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-_encode_json = msgspec.json.Encoder().encode
-
 # Export
 
 
-async def _plan_and_knowledge(view: Reader, project_ref: str) -> tuple[Plan, list[sqlite3.Row]]:
+async def _plan_and_knowledge(view: Reader, project_ref: str) -> tuple[Plan, list[KnowledgeEntry]]:
     # One read: the plan and the knowledge are of the same moment.
     plan = await read_plan(view, project_ref)
-    rows = await view.fetchall(f"{_KNOWLEDGE_SELECT} WHERE project_id = ? ORDER BY id", (plan.project.id,))
-    return plan, rows
+    return plan, await project_entries(view, plan.project.id)
 
 
 async def export_project(db: Database, project_ref: str) -> ProjectExport:
     """The whole project (id or slug): its fields, its plan with statuses and times, and its own knowledge."""
-    plan, rows = await db.read(lambda view: _plan_and_knowledge(view, project_ref))
+    plan, entries = await db.read(lambda view: _plan_and_knowledge(view, project_ref))
     project = plan.project
     return ProjectExport(
         format=FORMAT,
@@ -94,7 +87,7 @@ async def export_project(db: Database, project_ref: str) -> ProjectExport:
             )
             for track in plan.tracks
         ],
-        knowledge=[_exported_entry(entry_from_row(row)) for row in rows],
+        knowledge=[_exported_entry(entry) for entry in entries],
     )
 
 
@@ -200,7 +193,7 @@ async def _replace_project(tx: Transaction, ref: str, export: ProjectExport, nam
         project.version,
         project.updated_at,
     )
-    await tx.execute("DELETE FROM knowledge WHERE project_id = ?", (project.id,))
+    await delete_project_entries(tx, project.id)
     await plan_store.delete_plan(tx, project.id)
     return project
 
@@ -269,13 +262,11 @@ async def _write_content(tx: Transaction, project_id: str, export: ProjectExport
     )
     dependencies = sum(len(step.depends_on) for _, step in steps)
     # Links between entries are set once every entry exists: the foreign keys are checked row by row.
-    await tx.executemany(
-        _KNOWLEDGE_INSERT, [_knowledge_row(entry, ids[entry.id], project_id) for entry in export.knowledge]
-    )
-    await tx.executemany(
-        "UPDATE knowledge SET supersedes = ?, superseded_by = ? WHERE id = ?",
+    await insert_entries(tx, [_knowledge_entry(entry, ids[entry.id], project_id) for entry in export.knowledge])
+    await link_supersedes(
+        tx,
         [
-            (ids.get(entry.supersedes or ""), ids.get(entry.superseded_by or ""), ids[entry.id])
+            (ids[entry.id], ids.get(entry.supersedes or ""), ids.get(entry.superseded_by or ""))
             for entry in export.knowledge
             if entry.supersedes or entry.superseded_by
         ],
@@ -289,14 +280,6 @@ async def _write_content(tx: Transaction, project_id: str, export: ProjectExport
     )
 
 
-def _knowledge_row(entry: ExportedKnowledge, entry_id: str, project_id: str) -> tuple[Any, ...]:
-    fields: dict[str, Any] = {
-        **msgspec.structs.asdict(entry),
-        "id": entry_id,
-        "project_id": project_id,
-        "tags": _encode_json(entry.tags).decode(),
-        "pinned": int(entry.pinned),
-        "supersedes": None,
-        "superseded_by": None,
-    }
-    return tuple(fields[column] for column in COLUMNS)
+def _knowledge_entry(entry: ExportedKnowledge, entry_id: str, project_id: str) -> KnowledgeEntry:
+    fields = {**msgspec.structs.asdict(entry), "id": entry_id, "supersedes": None, "superseded_by": None}
+    return KnowledgeEntry(**fields, project_id=project_id)

@@ -1,0 +1,390 @@
+"""The knowledge table and its full-text index: the only place their SQL is written.
+
+Plain async functions over the store's Reader and Transaction; rows become KnowledgeEntry by column name. What
+is SQLite's own (FTS5's MATCH, bm25(), highlight() and snippet(); `json_each`; `IS ?`; INDEXED BY) is named once
+below, so that another backend replaces this module and no service.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, NamedTuple
+
+import msgspec
+
+from contextstack.memory.models import KnowledgeEntry, KnowledgeHit
+from contextstack.memory.search import (
+    ELLIPSIS,
+    MARK,
+    RANKED_CANDIDATES,
+    SNIPPET_TOKENS,
+    UNMARK,
+    WEIGHTS,
+    Term,
+    match_expression,
+)
+from contextstack.storage import Reader, Transaction
+
+Link = Literal["supersedes", "superseded_by"]
+
+_COLUMNS = (
+    "id",
+    "project_id",
+    "kind",
+    "title",
+    "body",
+    "tags",
+    "pinned",
+    "source",
+    "supersedes",
+    "superseded_by",
+    "version",
+    "created_at",
+    "updated_at",
+)
+_ENTRY_COLUMNS = ", ".join(_COLUMNS)
+_SELECT = f"SELECT {_ENTRY_COLUMNS} FROM knowledge"
+_INSERT = f"INSERT INTO knowledge ({_ENTRY_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_JOINED_COLUMNS = ", ".join(f"k.{column}" for column in _COLUMNS)
+
+# SQLite: `IS` compares NULL as equal, so one statement asks for a project's entries or (NULL) the global ones.
+_IN_SCOPE = "project_id IS ?"
+# SQLite: json_each() lists a JSON array (here the tags column) as rows.
+_HAS_TAG = "EXISTS (SELECT 1 FROM json_each(knowledge.tags) WHERE value = ?)"
+# SQLite FTS5: rank the newest candidates that pass the filters by bm25(); INDEXED BY keeps the join on the small
+# covering index instead of the wide rows.
+_RANKED = (
+    "SELECT seq, score FROM ("
+    f" SELECT f.rowid AS seq, bm25(knowledge_fts, {WEIGHTS}) AS score"
+    " FROM knowledge_fts AS f JOIN knowledge AS k INDEXED BY knowledge_search_filter ON k.seq = f.rowid"
+    " WHERE knowledge_fts MATCH ?{condition}"
+    " ORDER BY f.rowid DESC LIMIT ?"
+    ") ORDER BY score, seq DESC LIMIT ?"
+)
+# SQLite FTS5: highlights only for the hits: the rowid range bounds the scan, the IN list of a JSON array (not an
+# index, hence `+`) picks them.
+_HIGHLIGHTED = (
+    f"SELECT k.seq, {_JOINED_COLUMNS},"
+    f" highlight(knowledge_fts, 0, '{MARK}', '{UNMARK}') AS title_highlight,"
+    f" snippet(knowledge_fts, 1, '{MARK}', '{UNMARK}', '{ELLIPSIS}', {SNIPPET_TOKENS}) AS snippet"
+    " FROM knowledge_fts JOIN knowledge AS k ON k.seq = knowledge_fts.rowid"
+    " WHERE knowledge_fts MATCH ? AND knowledge_fts.rowid BETWEEN ? AND ?"
+    " AND +knowledge_fts.rowid IN (SELECT value FROM json_each(?))"
+)
+
+_encode_json = msgspec.json.Encoder().encode
+_decode_tags = msgspec.json.Decoder(list[str]).decode
+
+
+def _entry(row: sqlite3.Row) -> KnowledgeEntry:
+    return KnowledgeEntry(
+        id=row["id"],
+        project_id=row["project_id"],
+        kind=row["kind"],
+        title=row["title"],
+        body=row["body"],
+        tags=_decode_tags(row["tags"]),
+        pinned=bool(row["pinned"]),
+        source=row["source"],
+        supersedes=row["supersedes"],
+        superseded_by=row["superseded_by"],
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _stored(field: str, value: Any) -> Any:
+    """A field's value as its column holds it."""
+    if field == "tags":
+        return _encode_json(value).decode()
+    if field == "pinned":
+        return int(value)
+    return value
+
+
+def _row(entry: KnowledgeEntry) -> tuple[Any, ...]:
+    return (
+        entry.id,
+        entry.project_id,
+        entry.kind,
+        entry.title,
+        entry.body,
+        _encode_json(entry.tags).decode(),
+        int(entry.pinned),
+        entry.source,
+        entry.supersedes,
+        entry.superseded_by,
+        entry.version,
+        entry.created_at,
+        entry.updated_at,
+    )
+
+
+async def get_entry(conn: Reader, entry_id: str) -> KnowledgeEntry | None:
+    """The entry with this id, if there is one."""
+    row = await conn.fetchone(f"{_SELECT} WHERE id = ?", (entry_id,))
+    return None if row is None else _entry(row)
+
+
+async def list_entries(
+    conn: Reader,
+    *,
+    project_id: str | None,
+    scope: str | None,
+    kind: str | None,
+    tag: str | None,
+    pinned: bool | None,
+    include_superseded: bool,
+    after: str | None,
+    limit: int,
+) -> list[KnowledgeEntry]:
+    """At most `limit` entries in id order, after the id `after`, that pass every filter given.
+
+    With `project_id`: its entries and the global ones, or only its own with `scope="project"`. Without: every
+    entry, or only the global ones with `scope="global"`.
+    """
+    where: list[str] = []
+    params: list[Any] = []
+    if project_id is not None:
+        where.append("project_id = ?" if scope == "project" else "(project_id = ? OR project_id IS NULL)")
+        params.append(project_id)
+    elif scope == "global":
+        where.append("project_id IS NULL")
+    if kind is not None:
+        where.append("kind = ?")
+        params.append(kind)
+    if tag is not None:
+        where.append(_HAS_TAG)
+        params.append(tag)
+    if pinned is not None:
+        where.append("pinned = ?")
+        params.append(int(pinned))
+    if not include_superseded:
+        where.append("superseded_by IS NULL")
+    if after:
+        where.append("id > ?")
+        params.append(after)
+    condition = f"WHERE {' AND '.join(where)}" if where else ""
+    rows = await conn.fetchall(f"{_SELECT} {condition} ORDER BY id LIMIT ?", (*params, limit))
+    return [_entry(row) for row in rows]
+
+
+async def project_entries(conn: Reader, project_id: str) -> list[KnowledgeEntry]:
+    """The project's own entries, superseded ones too, in id order."""
+    rows = await conn.fetchall(f"{_SELECT} WHERE project_id = ? ORDER BY id", (project_id,))
+    return [_entry(row) for row in rows]
+
+
+async def current_project_entries(conn: Reader, project_id: str) -> list[KnowledgeEntry]:
+    """The project's own entries that nothing superseded, oldest first."""
+    rows = await conn.fetchall(
+        f"{_SELECT} WHERE project_id = ? AND superseded_by IS NULL ORDER BY created_at, id", (project_id,)
+    )
+    return [_entry(row) for row in rows]
+
+
+async def insert_entries(tx: Transaction, entries: Sequence[KnowledgeEntry]) -> None:
+    """Write new entries, in one statement."""
+    await tx.executemany(_INSERT, [_row(entry) for entry in entries])
+
+
+async def mark_superseded(tx: Transaction, successors: Iterable[KnowledgeEntry], updated_at: str) -> None:
+    """Mark the entry each of `successors` supersedes as superseded by it, a version further."""
+    await tx.executemany(
+        "UPDATE knowledge SET superseded_by = ?, version = version + 1, updated_at = ? WHERE id = ?",
+        [(entry.id, updated_at, entry.supersedes) for entry in successors],
+    )
+
+
+async def link_supersedes(tx: Transaction, links: Iterable[tuple[str, str | None, str | None]]) -> None:
+    """Set (id, supersedes, superseded_by) on entries as they are, version and time unchanged: for an import."""
+    await tx.executemany(
+        "UPDATE knowledge SET supersedes = ?, superseded_by = ? WHERE id = ?",
+        [(supersedes, superseded_by, entry_id) for entry_id, supersedes, superseded_by in links],
+    )
+
+
+async def update_entry(
+    tx: Transaction, entry_id: str, changes: Mapping[str, Any], version: int, updated_at: str
+) -> None:
+    """Write the changed fields (KnowledgeEntry's names and values) with the entry's new version and time."""
+    assignments = ", ".join(f"{field} = ?" for field in changes)
+    await tx.execute(
+        f"UPDATE knowledge SET {assignments}, version = ?, updated_at = ? WHERE id = ?",
+        (*(_stored(field, value) for field, value in changes.items()), version, updated_at, entry_id),
+    )
+
+
+class LinkedEntry(NamedTuple):
+    """What unlinking needs of an entry that names another by supersedes or superseded_by."""
+
+    id: str
+    project_id: str | None
+    version: int
+
+
+async def entry_linking(tx: Transaction, link: Link, entry_id: str) -> LinkedEntry | None:
+    """The entry whose `link` (supersedes or superseded_by) names `entry_id`, if any."""
+    row = await tx.fetchone(f"SELECT id, project_id, version FROM knowledge WHERE {link} = ?", (entry_id,))
+    return None if row is None else LinkedEntry(row["id"], row["project_id"], row["version"])
+
+
+async def clear_link(tx: Transaction, entry_id: str, link: Link, version: int, updated_at: str) -> None:
+    """Clear the entry's `link`, with its new version and time."""
+    await tx.execute(
+        f"UPDATE knowledge SET {link} = NULL, version = ?, updated_at = ? WHERE id = ?",
+        (version, updated_at, entry_id),
+    )
+
+
+async def delete_entry(tx: Transaction, entry_id: str) -> None:
+    """Delete the entry with this id."""
+    await tx.execute("DELETE FROM knowledge WHERE id = ?", (entry_id,))
+
+
+async def delete_project_entries(tx: Transaction, project_id: str) -> None:
+    """Delete every entry of the project."""
+    await tx.execute("DELETE FROM knowledge WHERE project_id = ?", (project_id,))
+
+
+class _Ranking(NamedTuple):
+    sql: str  # (seq, score) of the best matches, best first
+    params: list[object]
+    match: str
+
+
+def _ranking(
+    terms: list[Term],
+    project_id: str | None,
+    kind: str | None,
+    limit: int,
+    include_superseded: bool,
+    any_term: bool,
+) -> _Ranking:
+    match = match_expression(terms, any_term=any_term)
+    filters: list[str] = []
+    params: list[object] = [match]
+    if not include_superseded:
+        filters.append("k.superseded_by IS NULL")
+    if project_id is not None:
+        filters.append("(k.project_id = ? OR k.project_id IS NULL)")
+        params.append(project_id)
+    if kind is not None:
+        filters.append("k.kind = ?")
+        params.append(kind)
+    condition = "".join(f" AND {f}" for f in filters)
+    return _Ranking(_RANKED.format(condition=condition), [*params, RANKED_CANDIDATES, limit], match)
+
+
+async def search(
+    view: Reader,
+    terms: list[Term],
+    *,
+    project_id: str | None,
+    kind: str | None,
+    limit: int,
+    include_superseded: bool,
+    any_term: bool,
+) -> list[KnowledgeHit]:
+    """At most `limit` (at least 1) entries matching `terms` (at least one), best first, with highlights.
+
+    Two statements: `view` should be one read, so that the hits are the ranked entries as of one moment.
+    """
+    ranking = _ranking(terms, project_id, kind, limit, include_superseded, any_term)
+    ranked = {int(row["seq"]): float(row["score"]) for row in await view.fetchall(ranking.sql, ranking.params)}
+    if not ranked:
+        return []
+    seqs = list(ranked)
+    rows = await view.fetchall(_HIGHLIGHTED, (ranking.match, min(seqs), max(seqs), _encode_json(seqs).decode()))
+    hits = {
+        int(row["seq"]): KnowledgeHit(
+            entry=_entry(row),
+            score=-ranked[int(row["seq"])],
+            title_highlight=row["title_highlight"],
+            snippet=row["snippet"],
+        )
+        for row in rows
+    }
+    return [hits[seq] for seq in ranked if seq in hits]
+
+
+async def best_matches(view: Reader, terms: list[Term], *, project_id: str, limit: int) -> list[KnowledgeEntry]:
+    """The entries `search` finds for any of `terms` (at least one), not superseded, best first: one statement."""
+    ranking = _ranking(terms, project_id, None, limit, False, True)
+    rows = await view.fetchall(
+        f"SELECT {_JOINED_COLUMNS} FROM ({ranking.sql}) AS r JOIN knowledge AS k ON k.seq = r.seq"
+        " ORDER BY r.score, r.seq DESC",
+        ranking.params,
+    )
+    return [_entry(row) for row in rows]
+
+
+# The entries a project can see in search, scope by scope (each answered by an index).
+_SEEN = f"SELECT count(*) FROM (SELECT 1 FROM knowledge WHERE {_IN_SCOPE} LIMIT ?)"
+_SEARCHABLE = " UNION ALL ".join(
+    [f"SELECT seq, {_ENTRY_COLUMNS} FROM knowledge WHERE superseded_by IS NULL AND {_IN_SCOPE}"] * 2
+)
+
+
+async def searchable_entries_if_few(
+    view: Reader, project_id: str, limit: int
+) -> list[tuple[int, KnowledgeEntry]] | None:
+    """(seq, entry) of the entries the project can see in search, if it has at most `limit` entries with global ones.
+
+    Superseded entries are counted too: the indexes count them all cheaply. `seq` is the row key: the newer, the
+    higher.
+    """
+    counted = await view.fetchone(f"SELECT ({_SEEN}) + ({_SEEN}) AS seen", (project_id, limit + 1, None, limit + 1))
+    if counted is None or counted["seen"] > limit:
+        return None
+    rows = await view.fetchall(_SEARCHABLE, (project_id, None))
+    return [(row["seq"], _entry(row)) for row in rows]
+
+
+class KnowledgeLists(NamedTuple):
+    """The lists of entries context assembly shows whatever the question."""
+
+    pinned: list[KnowledgeEntry]  # the project's, then global ones, oldest first
+    recent: list[KnowledgeEntry]  # decisions and constraints, not pinned, newest first
+    superseded: list[KnowledgeEntry]  # the project's, most recently superseded first
+
+
+# Each part matches a partial index of migration 0006; each scope (the project, then global: `project_id IS ?`
+# also finds NULL) is asked separately so that its index answers in order, without a sort.
+_PINNED = f"pinned = 1 AND superseded_by IS NULL AND {_IN_SCOPE} ORDER BY created_at, id LIMIT ?"
+_RECENT = (
+    f"pinned = 0 AND superseded_by IS NULL AND kind IN ('decision', 'constraint') AND {_IN_SCOPE}"
+    " ORDER BY created_at DESC, id DESC LIMIT ?"
+)
+_SUPERSEDED = f"superseded_by IS NOT NULL AND {_IN_SCOPE} ORDER BY updated_at DESC, id DESC LIMIT ?"
+_LISTS = " UNION ALL ".join(
+    f"SELECT '{name}' AS list, * FROM (SELECT {_ENTRY_COLUMNS} FROM knowledge WHERE {where})"
+    for name, where in (
+        ("pinned", _PINNED),
+        ("pinned", _PINNED),
+        ("recent", _RECENT),
+        ("recent", _RECENT),
+        ("superseded", _SUPERSEDED),
+    )
+)
+
+
+async def knowledge_lists(
+    view: Reader, project_id: str, *, pinned_limit: int, recent_limit: int, superseded_limit: int
+) -> KnowledgeLists:
+    """The pinned entries, the recent decisions and constraints (up to the limit in each scope, the project's and
+    the global one) and the project's superseded entries, in one round trip."""
+    params = (
+        *(project_id, pinned_limit, None, pinned_limit),
+        *(project_id, recent_limit, None, recent_limit),
+        *(project_id, superseded_limit),
+    )
+    lists: dict[str, list[KnowledgeEntry]] = {"pinned": [], "recent": [], "superseded": []}
+    for row in await view.fetchall(_LISTS, params):
+        lists[row["list"]].append(_entry(row))
+    lists["pinned"].sort(key=lambda e: (e.project_id is None, e.created_at, e.id))
+    lists["recent"].sort(key=lambda e: (e.created_at, e.id), reverse=True)
+    lists["superseded"].sort(key=lambda e: (e.updated_at, e.id), reverse=True)
+    return KnowledgeLists(**lists)
