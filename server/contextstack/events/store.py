@@ -81,15 +81,10 @@ async def activity(
         sql, bounds = _prefix_range("actor", actor_prefix)
         where.append(sql)
         params.extend(bounds)
-    if actor is not None:
-        where.append("actor = ?")
-        params.append(actor)
-    if since is not None:
-        where.append("created_at >= ?")
-        params.append(since)
-    if until is not None:
-        where.append("created_at < ?")
-        params.append(until)
+    for condition, value in (("actor = ?", actor), ("created_at >= ?", since), ("created_at < ?", until)):
+        if value is not None:
+            where.append(condition)
+            params.append(value)
     if before is not None:
         where.append("id < ?")
         params.append(before)
