@@ -90,9 +90,7 @@ def export_command(session: Session) -> None:
             )
         )
     if args.output:
-        with session.out.progress(f"writing {args.output}", len(response.content)) as progress:
-            Path(args.output).write_bytes(response.content)
-            progress.advance_to(len(response.content))
+        Path(args.output).write_bytes(response.content)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(response.content)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -95,7 +96,7 @@ def new_command(session: Session) -> None:
     if args.use:
         path = workspace.write_project(workspace.repository_root(Path.cwd()), project.slug)
         if not session.out.as_json:
-            session.out.line(f"using {project.slug} in {path}")
+            session.out.line(f"using {project.slug} in {os.path.relpath(path)}")
 
 
 def show_command(session: Session) -> None:
@@ -137,7 +138,7 @@ def use_command(session: Session) -> None:
         current = session.project()
         session.reply(
             get_project.sync_detailed(current, client=session.daemon),
-            lambda project: session.out.line(f"{project.slug} ({project.name}), from {found}"),
+            lambda project: session.out.line(f"{project.slug} ({project.name}), from {os.path.relpath(found)}"),
         )
         return
     response = get_project.sync_detailed(slug, client=session.daemon)
@@ -146,4 +147,4 @@ def use_command(session: Session) -> None:
     if session.out.as_json:
         session.out.json(response.content)
     else:
-        session.out.line(f"using {project.slug} in {path}")
+        session.out.line(f"using {project.slug} in {os.path.relpath(path)}")
