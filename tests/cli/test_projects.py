@@ -78,6 +78,8 @@ def test_project_new_with_a_taken_slug_is_refused(cli: Cli, project: str) -> Non
     assert project in result.err
 
 
-@pytest.mark.parametrize("args", [["project"], ["project", "new"], ["project", "frobnicate"], ["step", "move", "1.1.1", "x"]])
+@pytest.mark.parametrize(
+    "args", [["project"], ["project", "new"], ["project", "frobnicate"], ["step", "move", "1.1.1", "x"]]
+)
 def test_bad_usage_exits_2(cli: Cli, args: list[str]) -> None:
     assert cli(*args).status == 2
