@@ -12,6 +12,7 @@ import msgspec
 import pytest
 
 from contextstack.cli import main
+from contextstack.providers.presets import PRESETS
 from tests.conftest import Daemon, start_daemon, stop_daemon
 
 _numbers = itertools.count(1)
@@ -20,7 +21,9 @@ _numbers = itertools.count(1)
 @pytest.fixture(scope="session")
 def shared_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     """One daemon for all the CLI tests of a process: starting one per test would cost more than the tests."""
-    running = start_daemon(tmp_path_factory.mktemp("cli-daemon"))
+    # No provider key of this machine's reaches it: `doctor` would try the real providers.
+    no_keys = {preset.api_key_env: "" for preset in PRESETS.values() if preset.api_key_env}
+    running = start_daemon(tmp_path_factory.mktemp("cli-daemon"), env=no_keys)
     yield running
     stop_daemon(running)
 

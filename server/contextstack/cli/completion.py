@@ -28,6 +28,8 @@ class Command:
     """For each option that takes one of a few values, those values."""
     valued: list[str] = field(default_factory=list)
     """Options that take a value (of any kind)."""
+    arguments: list[str] = field(default_factory=list)
+    """The values its positional arguments may take, where they are a few."""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], root: argparse.ArgumentParser) -> None:
@@ -55,7 +57,9 @@ def walk(parser: argparse.ArgumentParser, path: tuple[str, ...] = (), help: str 
             for name, child in action.choices.items():
                 command.subcommands[name] = helps.get(name, "")
                 children.append((name, child, helps.get(name, "")))
-        elif action.option_strings:
+        elif not action.option_strings:
+            command.arguments.extend(str(choice) for choice in action.choices or ())
+        else:
             for flag in action.option_strings:
                 command.options[flag] = action.help or ""
                 if action.nargs != 0:
@@ -76,7 +80,8 @@ def _bash(commands: list[Command]) -> str:
     cases = []
     for command in commands:
         key = " ".join(command.path)
-        words = " ".join([*command.subcommands, *command.options])
+        words = " ".join([*command.subcommands, *command.arguments])
+        options = " ".join(command.options)
         value_cases = "".join(
             f'            {flag}) COMPREPLY=($(compgen -W {shlex.quote(" ".join(values))} -- "$cur")); return;;\n'
             for flag, values in command.choices.items()
@@ -87,13 +92,13 @@ def _bash(commands: list[Command]) -> str:
         cases.append(
             f"        {shlex.quote(key)})\n"
             f'            case "$prev" in\n{value_cases}            esac\n'
-            f"            words={shlex.quote(words)};;\n"
+            f"            words={shlex.quote(words)} options={shlex.quote(options)};;\n"
         )
     subcommands = " ".join(sorted({name for command in commands for name in command.subcommands}))
     return (
         "# contextstack completion for bash (and zsh through bashcompinit): made by `contextstack completion`.\n"
         "_contextstack() {\n"
-        '    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" path="" word words\n'
+        '    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" path="" word words options\n'
         f"    local known={shlex.quote(' ' + subcommands + ' ')}\n"
         '    for word in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do\n'
         '        case "$known" in *" $word "*) path="${path:+$path }$word";; esac\n'
@@ -101,6 +106,7 @@ def _bash(commands: list[Command]) -> str:
         '    case "$path" in\n'
         f"{''.join(cases)}"
         "    esac\n"
+        '    case "$cur" in -*) words="$options";; esac\n'
         '    COMPREPLY=($(compgen -W "$words" -- "$cur"))\n'
         '    [ ${#COMPREPLY[@]} -eq 0 ] && COMPREPLY=($(compgen -f -- "$cur"))\n'
         "    return 0\n"
@@ -122,6 +128,10 @@ def _fish(commands: list[Command]) -> str:
         condition = _fish_condition(command)
         for name, text in command.subcommands.items():
             lines.append(f"complete -c contextstack -n {shlex.quote(condition)} -a {name} -d {shlex.quote(text)}")
+        if command.arguments:
+            lines.append(
+                f"complete -c contextstack -n {shlex.quote(condition)} -a {shlex.quote(' '.join(command.arguments))}"
+            )
         for flag, text in command.options.items():
             if not flag.startswith("--"):
                 continue
