@@ -4,6 +4,7 @@ work locally, and every other command talks to a running daemon through the gene
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Sequence
 
@@ -54,10 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@functools.cache
+def _parser() -> argparse.ArgumentParser:
+    # Built once a process: building it (some 200 subparsers) costs more than many a command's request.
+    return build_parser()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the exit status is 0 on success, 1 on a refused or failed request, 2 on bad usage."""
     try:
-        args = build_parser().parse_args(argv)
+        args = _parser().parse_args(argv)
     except SystemExit as exit:
         return exit.code if isinstance(exit.code, int) else 2
     try:
