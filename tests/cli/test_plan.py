@@ -118,9 +118,15 @@ def test_a_step_is_named_by_position_or_title_prefix(cli: Cli, launch: str, name
 
 
 def test_a_step_is_named_by_its_id_even_without_a_project(cli: Cli, launch: str) -> None:
-    step_id = cli.json("plan")["tracks"][1]["phases"][0]["steps"][0]["id"]
+    ops = cli.json("plan")["tracks"][1]
+    step_id = ops["phases"][0]["steps"][0]["id"]
     Path(".contextstack").unlink()
     assert cli.ok("done", step_id) == f"done Deploy ({step_id})\n"
+    assert (
+        cli("track", "rm", ops["id"]).err
+        == "contextstack: track 2 Ops holds 1 phase(s); add --yes to remove them with it\n"
+    )
+    assert cli.ok("track", "rm", ops["id"], "--yes") == f"removed track {ops['id']} with 1 phase, 1 step\n"
 
 
 @pytest.mark.parametrize(

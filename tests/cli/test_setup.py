@@ -10,8 +10,10 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from contextstack.cli.doctor import provider_check
 from contextstack.providers.presets import PRESETS
 from contextstack.settings import load_settings
+from contextstack_client.models import ProviderInfo
 from tests.cli.conftest import Cli
 from tests.conftest import free_port
 from tests.fakes.openai_upstream import FakeOpenAI
@@ -92,3 +94,18 @@ def test_doctor_says_what_to_fix_one_line_each(cli: Cli, bare_machine: None, tmp
     assert "start one with `contextstack serve`" in fixes[1][2]
     answered = msgspec.json.decode(cli("doctor", "--config", str(path), "--url", "http://127.0.0.1:1", "--json").out)
     assert [check["subject"] for check in answered if check["fix"]] == ["config", "daemon"]
+
+
+def provider(**fields: object) -> ProviderInfo:
+    base = {"name": "work", "kind": "openai", "base_url": "", "builtin": False, "key_env": None, "key_set": False}
+    return ProviderInfo.from_dict({**base, "needs_key": False, "models": [], **fields})
+
+
+def test_doctor_checks_a_provider_key_reachability_and_models(fake_ollama: FakeOpenAI) -> None:
+    assert provider_check(provider(base_url=fake_ollama.url)).finding == f"{fake_ollama.url}: 2 models listed"
+    missing_key = provider_check(provider(base_url=fake_ollama.url, needs_key=True, key_env="WORK_API_KEY"))
+    assert missing_key.fix == "set WORK_API_KEY where the daemon runs"
+    nowhere = f"http://127.0.0.1:{free_port()}/v1"
+    assert provider_check(provider(base_url=nowhere)).fix == f"nothing answers at {nowhere}; check base_url"
+    local = provider_check(provider(name="ollama", base_url=nowhere, builtin=True))
+    assert (local.fix, local.finding) == ("", f"not running at {nowhere} (start it to use it)")

@@ -97,5 +97,5 @@ def _remote(args: argparse.Namespace) -> int:
 
 
 def _fail(message: str, status: int) -> int:
-    print(f"contextstack: {message}", file=sys.stderr)
+    print(f"contextstack: {' '.join(message.split())}", file=sys.stderr)
     return status

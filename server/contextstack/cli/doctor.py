@@ -117,5 +117,20 @@ def provider_check(provider: ProviderInfo) -> Check:
         return Check(subject, "unreachable", f"nothing answers at {provider.base_url}; check base_url")
     if response.status_code >= 500:
         return Check(subject, "failing", f"{provider.base_url} answers HTTP {response.status_code}")
-    models = f"{len(provider.models)} models listed" if provider.models else "reachable; no models listed in the config"
-    return Check(subject, f"{provider.base_url}: {models}")
+    listed = _listed_models(response)
+    if listed is None:
+        return Check(subject, f"{provider.base_url} answers (HTTP {response.status_code}; the daemon holds the key)")
+    if not listed:
+        return Check(subject, "no models", f"{provider.base_url} lists no models; pull or load one")
+    return Check(subject, f"{provider.base_url}: {len(listed)} models listed")
+
+
+def _listed_models(response: httpx.Response) -> list[object] | None:
+    """The `data` of an OpenAI-style model list, or None when the answer is not one (a refusal without a key)."""
+    if response.status_code != 200:
+        return None
+    try:
+        data = response.json().get("data")
+    except (ValueError, AttributeError):
+        return None
+    return data if isinstance(data, list) else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -115,7 +116,7 @@ def config_text(found: list[Detected]) -> str:
     if found:
         lines.append("# Found on this machine: " + "; ".join(f"{p.name} ({p.how})" for p in found) + ".")
     lines.append("# The model a request without one goes to:")
-    lines.append(f'default_model = "{default}"' if default else '# default_model = "openai/gpt-4.1-mini"')
+    lines.append(f"default_model = {_toml_string(default)}" if default else '# default_model = "openai/gpt-4.1-mini"')
     lines.extend(["", "# Built-in providers need no table: " + ", ".join(PRESETS) + "."])
     lines.append(
         "# Their keys come from the environment: "
@@ -124,7 +125,9 @@ def config_text(found: list[Detected]) -> str:
     )
     for provider in found:
         if provider.base_url:
-            lines.extend(["", f"[providers.{provider.name}]", 'kind = "openai"', f'base_url = "{provider.base_url}"'])
+            lines.extend(
+                ["", f"[providers.{provider.name}]", 'kind = "openai"', f"base_url = {_toml_string(provider.base_url)}"]
+            )
     lines.extend(
         [
             "",
@@ -141,6 +144,11 @@ def config_text(found: list[Detected]) -> str:
         ]
     )
     return "\n".join(lines)
+
+
+def _toml_string(text: str) -> str:
+    # A JSON string is a TOML basic string: the same quotes and backslash escapes.
+    return json.dumps(text)
 
 
 def _suggested_model(provider: Detected) -> str | None:

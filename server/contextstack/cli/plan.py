@@ -9,13 +9,13 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from contextstack.cli.output import STATUS_MARKS, STATUS_STYLES
-from contextstack.cli.refs import Level, PlanItem, plan_items, resolve
+from contextstack.cli.refs import Level, PlanItem, is_id, plan_items, resolve
 from contextstack.cli.session import Commands, Session, UsageError
-from contextstack.remote import RemoteError
-from contextstack_client.api.phases import create_phase, delete_phase, move_phase, update_phase
+from contextstack.remote import RemoteError, answer
+from contextstack_client.api.phases import create_phase, delete_phase, get_phase, move_phase, update_phase
 from contextstack_client.api.plan import get_project_plan
 from contextstack_client.api.steps import create_step, delete_step, move_step, update_step
-from contextstack_client.api.tracks import create_track, delete_track, move_track, update_track
+from contextstack_client.api.tracks import create_track, delete_track, get_track, move_track, update_track
 from contextstack_client.models import (
     Deleted,
     Move,
@@ -248,7 +248,7 @@ def remove_command(session: Session) -> None:
     level: Level = args.level
     target = session.locate(level, args.reference)
     if level in CHILD and not args.yes:
-        held = next((item for item in plan_items(session.plan()) if item.id == target), None)
+        held = next((item for item in plan_items(_plan_holding(session, level, target)) if item.id == target), None)
         if held is not None and held.children:
             raise RemoteError(
                 f"{level} {held.position} {held.title} holds {held.children} {CHILD[level]}(s); "
@@ -258,9 +258,22 @@ def remove_command(session: Session) -> None:
     session.reply(remover.sync_detailed(target, client=session.daemon), lambda gone: _removed(session, level, gone))
 
 
+def _plan_holding(session: Session, level: Level, target: str) -> Plan:
+    """The plan `target` is in: the current project's, unless it was named by an id, which may be another's."""
+    if not is_id(session.args.reference):
+        return session.plan()
+    getter = get_track if level == "track" else get_phase
+    entity = answer(getter.sync_detailed(target, client=session.daemon))
+    return answer(get_project_plan.sync_detailed(entity.project_id, client=session.daemon))
+
+
 def _removed(session: Session, level: Level, gone: Deleted) -> None:
-    counts = ", ".join(f"{count} {kind}" for kind, count in gone.deleted.additional_properties.items() if count)
-    session.out.line(f"removed {level} {gone.id}" + (f" ({counts})" if counts else ""))
+    held = [
+        f"{count} {kind.removesuffix('s') if count == 1 else kind}"
+        for kind, count in gone.deleted.additional_properties.items()
+        if count and kind != f"{level}s"
+    ]
+    session.out.line(f"removed {level} {gone.id}" + (f" with {', '.join(held)}" if held else ""))
 
 
 def _zero_based(place: int) -> int:
