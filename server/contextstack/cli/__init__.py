@@ -65,8 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the exit status is 0 on success, 1 on a refused or failed request, 2 on bad usage."""
     try:
         args = _parser().parse_args(argv)
-    except SystemExit as exit:
-        return exit.code if isinstance(exit.code, int) else 2
+    except SystemExit as stopped:  # argparse's --help, --version and usage errors
+        return stopped.code if isinstance(stopped.code, int) else 2
     try:
         if hasattr(args, "local"):
             status: int = args.local(args)

@@ -51,7 +51,9 @@ class Output:
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]], *, styles: Sequence[str] = ()) -> None:
         """Rows under headers: a rich table, or columns two spaces apart without headers when plain."""
         if self.styled:
-            table = Table(*headers, box=None, header_style="bold", pad_edge=False)
+            table = Table(box=None, header_style="bold", pad_edge=False, show_header=any(headers))
+            for header in headers or [""] * len(rows[0] if rows else ()):
+                table.add_column(header)
             for index, row in enumerate(rows):
                 table.add_row(*(escape(cell) for cell in row), style=styles[index] if index < len(styles) else None)
             self.console().print(table)

@@ -117,7 +117,7 @@ def _show(session: Session, project: Project) -> None:
         for label, text in (("description", project.description), ("instructions", project.instructions))
         if text
     )
-    session.out.table(["", ""], rows)
+    session.out.table([], rows)
 
 
 def archive_command(session: Session) -> None:
