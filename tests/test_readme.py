@@ -31,9 +31,12 @@ def _blocks(text: str, language: str) -> list[str]:
 def test_install_commands_install_from_the_hash_locks() -> None:
     [daemon] = _blocks(_section("Install and start the daemon"), "sh")
     [tests] = _blocks(_section("Run the whole test suite"), "sh")
-    assert "--require-hashes -r requirements/daemon.lock" in daemon and "--no-deps" in daemon
-    assert "--require-hashes -r requirements/test.lock" in tests and "--no-deps" in tests
-    assert daemon.strip().endswith("contextstack serve") and tests.strip().endswith(".venv/bin/pytest")
+    assert "--require-hashes -r requirements/daemon.lock" in daemon
+    assert "--no-deps" in daemon
+    assert "--require-hashes -r requirements/test.lock" in tests
+    assert "--no-deps" in tests
+    assert daemon.strip().endswith("contextstack serve")
+    assert tests.strip().endswith(".venv/bin/pytest")
     ci = (ROOT / ".ci" / "run").read_text()
     assert tests.strip() in ci, "CI runs README's test command exactly"
 
