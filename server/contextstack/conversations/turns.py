@@ -252,10 +252,9 @@ def _fit(history: list[Message], room: int) -> list[Message]:
 
 
 def _omitted_note(omitted: int) -> str:
-    plural = "message" if omitted == 1 else "messages"
+    what = "message of this conversation was" if omitted == 1 else "messages of this conversation were"
     return (
-        f"[{omitted} earlier {plural} of this conversation were left out to fit the model's context window; "
-        "the conversation continues from there.]"
+        f"[{omitted} earlier {what} left out to fit the model's context window; the conversation continues from there.]"
     )
 
 
