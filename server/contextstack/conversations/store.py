@@ -319,13 +319,16 @@ async def search(
     texts = await reader.fetchall(
         f"""
         WITH hits AS (
-            SELECT rowid, bm25(messages_fts) AS bm, snippet(messages_fts, 0, :s, :e, :x, 16) AS snippet
-            FROM messages_fts WHERE messages_fts MATCH :match ORDER BY rowid DESC LIMIT :candidates
+            SELECT m.id AS message_id, m.conversation_id, -bm25(messages_fts) AS score,
+                   snippet(messages_fts, 0, :s, :e, :x, 16) AS snippet
+            FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
+                 JOIN conversations c ON c.id = m.conversation_id
+            WHERE messages_fts MATCH :match {project_clause}
+            ORDER BY messages_fts.rowid DESC LIMIT :candidates
         )
-        SELECT {_CONVERSATION}, m.id AS message_id, hits.snippet, -hits.bm AS score
-        FROM hits JOIN messages m ON m.seq = hits.rowid JOIN conversations c ON c.id = m.conversation_id
-        WHERE 1 {project_clause}
-        ORDER BY score DESC
+        SELECT {_CONVERSATION}, hits.message_id, hits.snippet, hits.score
+        FROM hits JOIN conversations c ON c.id = hits.conversation_id
+        ORDER BY hits.score DESC
         """,
         params,
     )
