@@ -19,7 +19,9 @@ def new_conversation(client: httpx.Client, **body: Any) -> dict[str, Any]:
     return created
 
 
-def send(client: httpx.Client, conversation_id: str, content: str, **body: Any) -> dict[str, Any]:
+def send(
+    client: httpx.Client, conversation_id: str, content: str | list[dict[str, Any]], **body: Any
+) -> dict[str, Any]:
     response = client.post(f"/api/conversations/{conversation_id}/messages", json={"content": content, **body})
     assert response.status_code == 201, response.text
     turn: dict[str, Any] = response.json()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conversations.helpers import api, branch, new_conversation, send, sse_events
 from tests.fakes import anthropic_upstream, openai_upstream
 from tests.fakes.anthropic_upstream import FakeAnthropic
@@ -89,3 +91,36 @@ def test_a_stream_cut_midway_keeps_the_partial_answer_incomplete(proxy: str, fak
         assert partial != openai_upstream.REPLY
         answer = branch(client, conversation["id"])[-1]
         assert (answer["status"], answer["content"]) == ("incomplete", partial)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"content": ""}, 422, "body.content"),
+        ({"content": []}, 422, "body.content"),
+        ({"content": "Hi", "budget": -1}, 400, "body.budget"),
+        ({"content": "Hi", "parent_id": "msg_00000000000000000000000000"}, 404, "body.parent_id"),
+    ],
+)
+def test_a_bad_turn_is_refused_and_names_the_field(
+    proxy: str, body: dict[str, object], status: int, field: str
+) -> None:
+    with api(proxy) as client:
+        conversation = new_conversation(client)
+        response = client.post(f"/api/conversations/{conversation['id']}/messages", json=body)
+        assert response.status_code == status, response.text
+        assert field in [error["field"] for error in response.json()["errors"]]
+        assert branch(client, conversation["id"]) == []
+
+
+def test_a_turn_with_image_parts_keeps_them_as_sent(proxy: str, fake_openai: FakeOpenAI) -> None:
+    parts = [
+        {"type": "text", "text": "What is in this picture?"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+    ]
+    with api(proxy) as client:
+        conversation = new_conversation(client)
+        turn = send(client, conversation["id"], parts)
+        assert turn["user_message"]["content"] == parts
+        assert fake_openai.last.json()["messages"][-1]["content"] == parts
+        assert client.get(f"/api/conversations/{conversation['id']}").json()["title"] == "What is in this picture?"
