@@ -227,22 +227,33 @@ async def search_conversations(
     """Conversations whose title or messages hold the words of `q` (the last also as a prefix), best first."""
     terms = query_terms(q)
 
-    async def read(view: Reader) -> list[store.SearchRow]:
+    async def read(view: Reader) -> list[ConversationHit]:
         project_id = None if project is None else await project_id_of(view, project, "project")
         if not terms:
             return []
-        return await store.search(view, match_expression(terms), project_id, SEARCH_CANDIDATES, MARK)
-
-    rows = await db.read(read)
-    best: dict[str, ConversationHit] = {}
-    for row in sorted(rows, key=lambda row: row.score, reverse=True):
-        if row.conversation.id not in best:
-            best[row.conversation.id] = ConversationHit(
-                conversation=row.conversation, message_id=row.message_id, snippet=row.snippet, score=row.score
+        match = match_expression(terms)
+        best: dict[str, store.Candidate] = {}
+        for candidate in sorted(
+            await store.search_candidates(view, match, project_id, SEARCH_CANDIDATES),
+            key=lambda candidate: candidate.score,
+            reverse=True,
+        ):
+            best.setdefault(candidate.conversation_id, candidate)
+            if len(best) == limit:
+                break
+        marked = await store.snippets(view, match, list(best.values()), MARK)
+        found = await store.conversations(view, list(best))
+        return [
+            ConversationHit(
+                conversation=found[candidate.conversation_id],
+                message_id=candidate.message_id,
+                snippet=marked.get((candidate.message_id is not None, candidate.seq), ""),
+                score=candidate.score,
             )
-        if len(best) == limit:
-            break
-    return ConversationSearchResult(items=list(best.values()))
+            for candidate in best.values()
+        ]
+
+    return ConversationSearchResult(items=await db.read(read))
 
 
 async def export_conversation(db: Database, conversation_id: str) -> ConversationExport:

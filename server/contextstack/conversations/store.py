@@ -288,54 +288,71 @@ async def in_conversation(reader: Reader, conversation_id: str, message_id: str)
 # Search
 
 
-class SearchRow(NamedTuple):
-    conversation: Conversation
+class Candidate(NamedTuple):
+    """A match: in a conversation's title (`message_id` None) or in a message; `seq` is the index's row key."""
+
+    conversation_id: str
     message_id: str | None
-    snippet: str
+    seq: int
     score: float
 
 
-async def search(
-    reader: Reader, match: str, project_id: str | None, candidates: int, mark: tuple[str, str, str]
-) -> list[SearchRow]:
-    """Title and message matches of an FTS5 `match` expression, best first (BM25), each bounded to `candidates`.
+async def search_candidates(reader: Reader, match: str, project_id: str | None, candidates: int) -> list[Candidate]:
+    """The newest `candidates` title matches and message matches of an FTS5 `match` expression, with BM25 scores.
 
-    Only the newest `candidates` matches of each index are ranked, so a word every message holds costs no more
-    than a rare one.
+    Only that many of each are scored, so a word every message holds costs no more than a rare one.
     """
-    start, end, ellipsis = mark
     project_clause = "AND c.project_id = :project" if project_id is not None else ""
-    params = {"match": match, "project": project_id, "candidates": candidates, "s": start, "e": end, "x": ellipsis}
+    params = {"match": match, "project": project_id, "candidates": candidates}
     titles = await reader.fetchall(
         f"""
-        SELECT {_CONVERSATION}, NULL AS message_id, highlight(conversations_fts, 0, :s, :e) AS snippet,
-               -bm25(conversations_fts) AS score
+        SELECT c.id, NULL, conversations_fts.rowid, -bm25(conversations_fts)
         FROM conversations_fts JOIN conversations c ON c.seq = conversations_fts.rowid
         WHERE conversations_fts MATCH :match {project_clause}
-        ORDER BY score DESC LIMIT :candidates
+        ORDER BY conversations_fts.rowid DESC LIMIT :candidates
         """,
         params,
     )
     texts = await reader.fetchall(
         f"""
-        WITH hits AS (
-            SELECT m.id AS message_id, m.conversation_id, -bm25(messages_fts) AS score,
-                   snippet(messages_fts, 0, :s, :e, :x, 16) AS snippet
-            FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
-                 JOIN conversations c ON c.id = m.conversation_id
-            WHERE messages_fts MATCH :match {project_clause}
-            ORDER BY messages_fts.rowid DESC LIMIT :candidates
-        )
-        SELECT {_CONVERSATION}, hits.message_id, hits.snippet, hits.score
-        FROM hits JOIN conversations c ON c.id = hits.conversation_id
-        ORDER BY hits.score DESC
+        SELECT m.conversation_id, m.id, messages_fts.rowid, -bm25(messages_fts)
+        FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
+             JOIN conversations c ON c.id = m.conversation_id
+        WHERE messages_fts MATCH :match {project_clause}
+        ORDER BY messages_fts.rowid DESC LIMIT :candidates
         """,
         params,
     )
-    return [
-        SearchRow(conversation_from_row(row), row["message_id"], row["snippet"], float(row["score"]))
-        for row in [*titles, *texts]
-    ]
+    return [Candidate(row[0], row[1], row[2], float(row[3])) for row in [*titles, *texts]]
+
+
+async def snippets(
+    reader: Reader, match: str, candidates: Sequence[Candidate], mark: tuple[str, str, str]
+) -> dict[tuple[bool, int], str]:
+    """The highlighted title or the snippet of each candidate, by (in a message, seq): FTS5's highlight() and
+    snippet(), for the hits answered only."""
+    start, end, ellipsis = mark
+    params: dict[str, object] = {"match": match, "s": start, "e": end, "x": ellipsis}
+    marked = {
+        False: "SELECT highlight(conversations_fts, 0, :s, :e) FROM conversations_fts "
+        "WHERE conversations_fts MATCH :match AND rowid = :seq",
+        True: "SELECT snippet(messages_fts, 0, :s, :e, :x, 16) FROM messages_fts "
+        "WHERE messages_fts MATCH :match AND rowid = :seq",
+    }
+    found: dict[tuple[bool, int], str] = {}
+    for candidate in candidates:
+        in_message = candidate.message_id is not None
+        # One look-up per hit: FTS5 finds a rowid at once, where a list of them would walk every match.
+        row = await reader.fetchone(marked[in_message], {**params, "seq": candidate.seq})
+        if row is not None:
+            found[(in_message, candidate.seq)] = row[0]
+    return found
+
+
+async def conversations(reader: Reader, conversation_ids: Sequence[str]) -> dict[str, Conversation]:
+    clause, values = _one_of("c.id", conversation_ids)
+    rows = await reader.fetchall(f"SELECT {_CONVERSATION} FROM conversations c WHERE {clause}", (values,))
+    return {row["id"]: conversation_from_row(row) for row in rows}
 
 
 # Usage

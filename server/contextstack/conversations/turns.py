@@ -13,7 +13,7 @@ import functools
 import hashlib
 import secrets
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -364,7 +364,7 @@ async def _begin(
     contexts: ContextCache,
     settings: Settings,
     conversation_id: str,
-    ask: Callable[[Reader, Conversation], Any],
+    ask: Callable[[Reader, Conversation], Awaitable[_Ask]],
     key: str | None,
     hashed: str,
     actor: str,
@@ -373,7 +373,7 @@ async def _begin(
 
     async def read(view: Reader) -> tuple[Conversation, _Ask, list[store.StoredMessage]]:
         conversation = await conversation_of(view, conversation_id)
-        asked: _Ask = await ask(view, conversation)
+        asked = await ask(view, conversation)
         parent = asked.existing_user.message.parent_id if asked.existing_user else asked.parent_id
         branch = [] if parent is None else await store.branch(view, parent)
         return conversation, asked, branch
@@ -447,7 +447,7 @@ async def _record_message(tx: Transaction, conversation: Conversation, message: 
     )
 
 
-def _asking(data: TurnCreate) -> Callable[[Reader, Conversation], Any]:
+def _asking(data: TurnCreate) -> Callable[[Reader, Conversation], Awaitable[_Ask]]:
     async def ask(view: Reader, conversation: Conversation) -> _Ask:
         if data.parent_id is not None:
             await _in_conversation(view, conversation, data.parent_id, "parent_id")
@@ -464,7 +464,7 @@ def _asking(data: TurnCreate) -> Callable[[Reader, Conversation], Any]:
     return ask
 
 
-def _regenerating(data: Regenerate) -> Callable[[Reader, Conversation], Any]:
+def _regenerating(data: Regenerate) -> Callable[[Reader, Conversation], Awaitable[_Ask]]:
     async def ask(view: Reader, conversation: Conversation) -> _Ask:
         answer_id = data.message_id or conversation.leaf_id
         if answer_id is None:
