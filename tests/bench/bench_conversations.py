@@ -38,8 +38,11 @@ from contextstack.conversations.service import list_conversations, search_conver
 from contextstack.ids import new_id
 from contextstack.plan.models import ProjectCreate
 from contextstack.plan.service import create_project
-from contextstack.settings import Settings
+from contextstack.settings import ProviderConfig, Settings
 from contextstack.storage import Database
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.fakes.openai_upstream import FakeOpenAI
 
 LETTERS = "etaoinshrdlcumwfgypbvkjxqz"
 
@@ -156,7 +159,7 @@ async def measure(label: str, run: Callable[[str], Awaitable[object]], inputs: l
     print(f"  {label:50s} {percentiles(samples)}")
 
 
-async def bench(conversations: int, messages: int, count: int, db_path: Path) -> None:
+async def bench(conversations: int, messages: int, count: int, turns: int, db_path: Path) -> None:
     print(machine())
     corpus = Corpus()
     db = Database(db_path, readers=4)
@@ -208,6 +211,41 @@ async def bench(conversations: int, messages: int, count: int, db_path: Path) ->
             lambda q: over_http("/api/conversations/search", q=q),
             two_words,
         )
+    print(f"turns to a fake OpenAI-compatible provider on 127.0.0.1 ({turns} of each kind):")
+    await turn_overhead(db_path, projects[3], turns)
+
+
+async def turn_overhead(db_path: Path, project_id: str, turns: int) -> None:
+    """A turn's own cost: its wall time through HTTP less the provider's time (the answer's `latency_ms`)."""
+    with FakeOpenAI(record=False) as fake:
+        settings = Settings(
+            db=str(db_path),
+            readers=4,
+            default_model="fake/fake-small",
+            providers={"fake": ProviderConfig(base_url=fake.url)},
+        )
+        async with AsyncTestClient(app=create_asgi_app(settings), base_url="http://127.0.0.1:8765") as client:
+            for label, body in (("no project", {}), ("with the project's context", {"project": project_id})):
+                conversation = (await client.post("/api/conversations", json=body)).json()["id"]
+                for stream in (False, True):
+                    own, provider = [], []
+                    for n in range(turns):
+                        started = time.perf_counter()
+                        response = await client.post(
+                            f"/api/conversations/{conversation}/messages",
+                            json={"content": f"turn {n}: what did we decide?", "stream": stream},
+                        )
+                        wall = (time.perf_counter() - started) * 1000
+                        assert response.status_code in (200, 201), response.text
+                        leaf = (await client.get(f"/api/conversations/{conversation}")).json()["leaf_id"]
+                        page = await client.get(f"/api/conversations/{conversation}/messages", params={"limit": 500})
+                        latency = next(m["latency_ms"] for m in page.json()["items"] if m["id"] == leaf)
+                        if n >= 5:
+                            own.append(wall - latency)
+                            provider.append(latency)
+                    kind = "streamed" if stream else "whole"
+                    print(f"  {kind} turn, {label}: own cost  {percentiles(own)}")
+                    print(f"  {kind} turn, {label}: provider  {percentiles(provider)}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -215,9 +253,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--conversations", type=int, default=10_000)
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--queries", type=int, default=300, help="calls per line")
+    parser.add_argument("--turns", type=int, default=100, help="turns of each kind")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        asyncio.run(bench(args.conversations, args.messages, args.queries, Path(folder) / "bench.db"))
+        asyncio.run(bench(args.conversations, args.messages, args.queries, args.turns, Path(folder) / "bench.db"))
 
 
 def test_bench_conversations() -> None:
