@@ -9,27 +9,25 @@ upstream call is cancelled then). A turn sent with an Idempotency-Key happens on
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import secrets
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
 
 from contextstack.assembly.cache import ContextCache
-from contextstack.assembly.service import assemble_context
-from contextstack.assembly.tokens import token_counter
 from contextstack.conversations import store
+from contextstack.conversations.answers import Answer, stream_events, upstream_error
+from contextstack.conversations.history import build_request, content_text, sendable
 from contextstack.conversations.models import (
     Content,
     Conversation,
     InjectedContext,
     Message,
-    MessageStatus,
     Regenerate,
     Turn,
     TurnCreate,
@@ -38,7 +36,6 @@ from contextstack.conversations.models import (
     TurnItem,
     UpstreamError,
     UpstreamFailed,
-    Usage,
 )
 from contextstack.conversations.service import conversation_of, record_change
 from contextstack.errors import Conflict, FieldError, Invalid, NotFound
@@ -46,14 +43,10 @@ from contextstack.ids import new_id
 from contextstack.providers.errors import ProviderError
 from contextstack.providers.models import Target
 from contextstack.providers.service import Providers
-from contextstack.settings import Settings, context_window
+from contextstack.settings import Settings
 from contextstack.storage import Database, Reader, Transaction
 
 KEY_LIFETIME = timedelta(hours=24)
-# Of a model's window, what is kept free for its answer: a quarter, at most this many tokens.
-ANSWER_RESERVE = 4096
-# What a message costs beside its text (role, separators), as chat formats count it.
-MESSAGE_OVERHEAD = 4
 TITLE_LENGTH = 80
 
 # This daemon process: a key left `in_flight` by another (stopped) process is no longer being answered.
@@ -63,19 +56,6 @@ _PROCESS = secrets.token_hex(8)
 _answering: set[asyncio.Task[Turn]] = set()
 
 _encode = msgspec.json.Encoder().encode
-_decode_object = msgspec.json.Decoder(dict[str, Any]).decode
-
-
-@functools.cache
-def _count() -> Callable[[str], int]:
-    return token_counter()[1]
-
-
-def content_text(content: Content) -> str:
-    """The text of a message's content: the string, or its text parts joined."""
-    if isinstance(content, str):
-        return content
-    return "\n".join(part["text"] for part in content if isinstance(part.get("text"), str))
 
 
 @dataclass(frozen=True)
@@ -90,107 +70,6 @@ class _Prepared:
     context: InjectedContext | None
     key: str | None
     actor: str
-
-
-@dataclass
-class _Answer:
-    """An answer as it arrives: text, tool calls, how it finished, usage, or what went wrong."""
-
-    target: Target | None = None
-    parts: list[str] = field(default_factory=list)
-    calls: dict[int, dict[str, Any]] = field(default_factory=dict)
-    finish_reason: str | None = None
-    usage: Usage | None = None
-    error: UpstreamError | None = None
-    client_left: bool = False
-
-    @property
-    def text(self) -> str:
-        return "".join(self.parts)
-
-    def status(self) -> MessageStatus:
-        if self.client_left:
-            return "incomplete"
-        if self.error is not None:
-            return "incomplete" if self.parts or self.calls else "error"
-        return "complete" if self.finish_reason is not None else "incomplete"
-
-    def take_usage(self, event: dict[str, Any]) -> None:
-        usage = event.get("usage")
-        if isinstance(usage, dict):
-            prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
-            self.usage = Usage(prompt, completion, prompt + completion)
-
-    def add_whole(self, body: bytes) -> None:
-        """Take a whole chat completion."""
-        try:
-            completion = _decode_object(body)
-            choice = completion["choices"][0]
-            message = choice["message"]
-        except (msgspec.DecodeError, msgspec.ValidationError, KeyError, IndexError, TypeError):
-            self.error = UpstreamError(502, "the provider sent an answer in an unknown shape", "upstream_malformed")
-            return
-        if isinstance(message.get("content"), str):
-            self.parts.append(message["content"])
-        for index, call in enumerate(message.get("tool_calls") or []):
-            self.calls[index] = call
-        self.finish_reason = choice.get("finish_reason") or "stop"
-        self.take_usage(completion)
-
-    def add_chunk(self, event: dict[str, Any]) -> str:
-        """Take one streamed chunk; answer the text it adds."""
-        error = event.get("error")
-        if error is not None:
-            message = error.get("message") if isinstance(error, dict) else str(error)
-            code = error.get("code") if isinstance(error, dict) else None
-            self.error = UpstreamError(502, str(message), None if code is None else str(code))
-            return ""
-        self.take_usage(event)
-        added = []
-        for choice in event.get("choices") or []:
-            delta = choice.get("delta") or {}
-            if isinstance(delta.get("content"), str) and delta["content"]:
-                added.append(delta["content"])
-            for call in delta.get("tool_calls") or []:
-                self._add_call(call)
-            if choice.get("finish_reason"):
-                self.finish_reason = choice["finish_reason"]
-        self.parts.extend(added)
-        return "".join(added)
-
-    def _add_call(self, delta: dict[str, Any]) -> None:
-        call = self.calls.setdefault(int(delta.get("index", 0)), {"type": "function", "function": {"arguments": ""}})
-        if delta.get("id"):
-            call["id"] = delta["id"]
-        function = delta.get("function") or {}
-        if function.get("name"):
-            call["function"]["name"] = function["name"]
-        call["function"]["arguments"] += function.get("arguments") or ""
-
-
-async def _events(stream: AsyncIterator[bytes]) -> AsyncIterator[dict[str, Any]]:
-    """The JSON objects of an OpenAI-shaped SSE stream, until `[DONE]`."""
-    buffer = b""
-    async for chunk in stream:
-        buffer += chunk.replace(b"\r\n", b"\n")
-        *complete, buffer = buffer.split(b"\n\n")
-        for event in complete:
-            data = b"\n".join(line[5:].lstrip() for line in event.split(b"\n") if line.startswith(b"data:"))
-            if not data:
-                continue
-            if data == b"[DONE]":
-                return
-            try:
-                yield _decode_object(data)
-            except (msgspec.DecodeError, msgspec.ValidationError):
-                yield {
-                    "error": {"message": "the provider sent an event that is not JSON", "code": "upstream_malformed"}
-                }
-                return
-
-
-def _upstream_error(exc: ProviderError) -> UpstreamError:
-    return UpstreamError(exc.status, exc.message, exc.code)
 
 
 def _http_status(upstream: int) -> int:
@@ -214,96 +93,6 @@ def _hours_ago(delta: timedelta) -> str:
 def body_hash(conversation_id: str, body: TurnCreate | Regenerate) -> str:
     """What identifies a request for its Idempotency-Key: the conversation, the operation and the body."""
     return hashlib.sha256(f"{conversation_id}\n{type(body).__name__}\n".encode() + _encode(body)).hexdigest()
-
-
-# Building the request
-
-
-def _as_request_message(message: Message) -> dict[str, Any]:
-    entry: dict[str, Any] = {"role": message.role, "content": message.content}
-    if message.tool_calls:
-        entry["tool_calls"] = message.tool_calls
-        entry["content"] = message.content or None
-    return entry
-
-
-def _history(branch: list[store.StoredMessage]) -> list[Message]:
-    """The messages worth sending again: failures and empty leftovers are not."""
-    return [
-        stored.message
-        for stored in branch
-        if stored.message.status != "error" and (stored.text or stored.message.tool_calls)
-    ]
-
-
-def _fit(history: list[Message], room: int) -> list[Message]:
-    """The newest messages whose text fits in `room` tokens; older ones go first."""
-    count = _count()
-    kept: list[Message] = []
-    used = 0
-    for message in reversed(history):
-        cost = count(content_text(message.content)) + MESSAGE_OVERHEAD
-        if used + cost > room:
-            break
-        kept.append(message)
-        used += cost
-    kept.reverse()
-    return kept
-
-
-def _omitted_note(omitted: int) -> str:
-    what = "message of this conversation was" if omitted == 1 else "messages of this conversation were"
-    return (
-        f"[{omitted} earlier {what} left out to fit the model's context window; the conversation continues from there.]"
-    )
-
-
-async def _build_request(
-    db: Database,
-    contexts: ContextCache,
-    settings: Settings,
-    conversation: Conversation,
-    history: list[Message],
-    user_content: Content,
-    targets: list[Target],
-    budget: int | None,
-) -> tuple[list[dict[str, Any]], InjectedContext | None]:
-    """The messages to send: the project's context, as much history as the window takes, the user's message."""
-    count = _count()
-    document, context = "", None
-    text = content_text(user_content)
-    if conversation.project_id is not None:
-        assembled = await assemble_context(
-            db,
-            contexts,
-            conversation.project_id,
-            query=text or None,
-            budget=settings.context_budget if budget is None else budget,
-        )
-        document = assembled.document
-        context = InjectedContext(
-            tokens=assembled.tokens if document else 0,
-            hash=hashlib.sha256(document.encode()).hexdigest() if document else None,
-            ids=[item.id for item in assembled.manifest if item.included],
-            omitted_messages=0,
-        )
-    window = min(context_window(settings, target.provider, target.model) for target in targets)
-    reserve = min(window // 4, ANSWER_RESERVE)
-    room = window - reserve - count(document) - count(text) - count(_omitted_note(10**6)) - 3 * MESSAGE_OVERHEAD
-    kept = _fit(history, max(room, 0))
-    omitted = len(history) - len(kept)
-    system = "\n\n".join(part for part in (document, _omitted_note(omitted) if omitted else "") if part)
-    messages: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
-    messages += [_as_request_message(message) for message in kept]
-    messages.append({"role": "user", "content": user_content})
-    if omitted:
-        context = InjectedContext(
-            tokens=context.tokens if context else 0,
-            hash=context.hash if context else None,
-            ids=context.ids if context else [],
-            omitted_messages=omitted,
-        )
-    return messages, context
 
 
 def _targets(providers: Providers, model: str | None) -> list[Target]:
@@ -380,8 +169,8 @@ async def _begin(
 
     conversation, asked, branch = await db.read(read)
     targets = _targets(providers, asked.model or conversation.model)
-    messages, context = await _build_request(
-        db, contexts, settings, conversation, _history(branch), asked.content, targets, asked.budget
+    messages, context = await build_request(
+        db, contexts, settings, conversation, sendable(branch), asked.content, targets, asked.budget
     )
     async with db.transaction() as tx:
         if key is not None:
@@ -496,7 +285,7 @@ def _regenerating(data: Regenerate) -> Callable[[Reader, Conversation], Awaitabl
 # Answering
 
 
-async def _store_answer(db: Database, turn: _Prepared, answer: _Answer, latency_ms: int) -> Turn:
+async def _store_answer(db: Database, turn: _Prepared, answer: Answer, latency_ms: int) -> Turn:
     """Store the answer (whatever of it arrived) as the new tip of the conversation's branch."""
     async with db.transaction() as tx:
         current = await store.conversation(tx, turn.conversation_id)
@@ -538,7 +327,7 @@ async def _answer(
     db: Database, providers: Providers, turn: _Prepared, delivered: asyncio.Queue[TurnItem] | None
 ) -> Turn:
     """Call the model (streaming into `delivered`, if given) and store its answer; a cancelled call keeps its part."""
-    answer = _Answer()
+    answer = Answer()
     started = time.monotonic()
     stream: AsyncGenerator[bytes, None] | None = None
     cancelled = False
@@ -552,14 +341,14 @@ async def _answer(
             answer.add_whole(completion.body)
         stream = completion.stream
         if stream is not None and delivered is not None:
-            async for event in _events(stream):
+            async for event in stream_events(stream):
                 added = answer.add_chunk(event)
                 if added:
                     delivered.put_nowait(TurnDelta(added))
                 if answer.error is not None:
                     break
     except ProviderError as exc:
-        answer.error = _upstream_error(exc)
+        answer.error = upstream_error(exc)
     except asyncio.CancelledError:
         cancelled = answer.client_left = True
     finally:
