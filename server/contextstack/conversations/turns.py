@@ -486,6 +486,8 @@ async def stream_turn(
         db, providers, contexts, settings, conversation_id, ask, key, body_hash(conversation_id, data), actor
     )
     if isinstance(begun, Turn):
+        if begun.assistant_message.status == "error":
+            raise _failure(begun)
         return _replayed(begun)
     delivered: asyncio.Queue[TurnItem] = asyncio.Queue()
     task = asyncio.get_running_loop().create_task(_answer(db, providers, begun, delivered))
