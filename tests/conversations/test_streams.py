@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import msgspec
 import pytest
 
+from contextstack.conversations.models import TurnCreate
+from contextstack.conversations.turns import body_hash
 from contextstack.settings import Settings
 from tests.conversations.helpers import api, branch, new_conversation, sse_events
 from tests.fakes import openai_upstream
@@ -114,3 +118,23 @@ def test_a_turn_in_an_unknown_conversation_is_not_found(proxy: str) -> None:
     with api(proxy) as client:
         response = client.post("/api/conversations/cnv_00000000000000000000000000/messages", json={"content": "x"})
         assert response.status_code == 404
+
+
+def test_a_key_left_in_flight_by_a_stopped_daemon_is_answered(
+    proxy: str, fake_openai: FakeOpenAI, db_path: Path
+) -> None:
+    with api(proxy) as client:
+        conversation = new_conversation(client)
+        with sqlite3.connect(db_path) as conn:
+            conn.execute(
+                "INSERT INTO idempotency_keys (key, conversation_id, body_hash, state, owner, created_at) "
+                "VALUES ('left', ?, ?, 'in_flight', 'a-stopped-daemon', strftime('%Y-%m-%dT%H:%M:%fZ'))",
+                (conversation["id"], body_hash(conversation["id"], TurnCreate(content="Again?"))),
+            )
+        url = f"/api/conversations/{conversation['id']}/messages"
+        response = client.post(url, json={"content": "Again?"}, headers={"Idempotency-Key": "left"})
+        assert response.status_code == 201, response.text
+        assert (
+            client.post(url, json={"content": "Again?"}, headers={"Idempotency-Key": "left"}).json() == response.json()
+        )
+        assert len(fake_openai.requests) == 1

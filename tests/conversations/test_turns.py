@@ -124,3 +124,18 @@ def test_a_turn_with_image_parts_keeps_them_as_sent(proxy: str, fake_openai: Fak
         assert turn["user_message"]["content"] == parts
         assert fake_openai.last.json()["messages"][-1]["content"] == parts
         assert client.get(f"/api/conversations/{conversation['id']}").json()["title"] == "What is in this picture?"
+
+
+def test_an_error_event_midway_keeps_the_partial_answer(proxy: str, fake_anthropic: FakeAnthropic) -> None:
+    fake_anthropic.stream_error = True
+    with api(proxy) as client:
+        conversation = new_conversation(client, model="claude/claude-fake-1")
+        response = client.post(
+            f"/api/conversations/{conversation['id']}/messages", json={"content": "Hi", "stream": True}
+        )
+        name, done = sse_events(response.text)[-1]
+        assert (name, done["status"]) == ("done", "incomplete")
+        assert "Overloaded" in done["error"]["message"]
+        answer = branch(client, conversation["id"])[-1]
+        assert answer["status"] == "incomplete"
+        assert answer["content"]
