@@ -21,6 +21,8 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
 # Where the proxy puts a project's context: a new system message first, the end of the first system message, or nowhere.
 InjectMode = Literal["prepend", "append", "off"]
+# The context window assumed of a model no setting describes: small enough for local models' usual defaults.
+DEFAULT_CONTEXT_WINDOW = 8192
 
 
 def default_db_path() -> str:
@@ -44,6 +46,7 @@ class ProviderConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     models: list[str] = []
     connect_timeout: float = 5.0
     read_timeout: float = 600.0
+    context_window: Annotated[int, msgspec.Meta(ge=256)] | None = None
 
 
 class ProjectProxyConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -72,6 +75,18 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     aliases: dict[str, str | list[str]] = {}
     inject: InjectMode = "prepend"
     projects: dict[str, ProjectProxyConfig] = {}
+    context_window: Annotated[int, msgspec.Meta(ge=256)] = DEFAULT_CONTEXT_WINDOW
+    context_windows: dict[str, Annotated[int, msgspec.Meta(ge=256)]] = {}
+
+
+def context_window(settings: Settings, provider: str, model: str) -> int:
+    """The tokens `provider/model` can take: its `[context_windows]` entry, else its provider's, else the default."""
+    configured = settings.providers.get(provider)
+    return (
+        settings.context_windows.get(f"{provider}/{model}")
+        or (configured.context_window if configured is not None else None)
+        or settings.context_window
+    )
 
 
 # Environment variables that map to settings: CONTEXTSTACK_<FIELD>; lists are comma-separated.
@@ -90,6 +105,7 @@ ENV_FIELDS = (
     "sse_keepalive",
     "sse_queue_size",
     "inject",
+    "context_window",
 )
 _LIST_FIELDS = {"allowed_hosts", "allowed_origins"}
 

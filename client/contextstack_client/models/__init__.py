@@ -3,10 +3,18 @@
 from .activity_page import ActivityPage
 from .assembled_context import AssembledContext
 from .assembled_context_tokenizer import AssembledContextTokenizer
+from .conversation import Conversation
+from .conversation_create import ConversationCreate
+from .conversation_export import ConversationExport
+from .conversation_hit import ConversationHit
+from .conversation_list import ConversationList
+from .conversation_search_result import ConversationSearchResult
+from .conversation_update import ConversationUpdate
 from .deleted import Deleted
 from .deleted_deleted import DeletedDeleted
 from .event import Event
 from .event_data import EventData
+from .export_conversation_format import ExportConversationFormat
 from .export_project_format import ExportProjectFormat
 from .exported_knowledge import ExportedKnowledge
 from .exported_knowledge_kind import ExportedKnowledgeKind
@@ -17,11 +25,14 @@ from .exported_step import ExportedStep
 from .exported_step_status import ExportedStepStatus
 from .exported_track import ExportedTrack
 from .field_error import FieldError
+from .fork_create import ForkCreate
 from .get_project_context_format import GetProjectContextFormat
+from .get_usage_group import GetUsageGroup
 from .health import Health
 from .import_counts import ImportCounts
 from .import_result import ImportResult
 from .import_result_mode import ImportResultMode
+from .injected_context import InjectedContext
 from .knowledge_bulk_create import KnowledgeBulkCreate
 from .knowledge_bulk_created import KnowledgeBulkCreated
 from .knowledge_create import KnowledgeCreate
@@ -44,6 +55,12 @@ from .located_step_status import LocatedStepStatus
 from .manifest_item import ManifestItem
 from .manifest_item_kind import ManifestItemKind
 from .manifest_item_reason import ManifestItemReason
+from .message import Message
+from .message_content_type_1_item import MessageContentType1Item
+from .message_list import MessageList
+from .message_role import MessageRole
+from .message_status import MessageStatus
+from .message_tool_calls_type_0_item import MessageToolCallsType0Item
 from .model_info import ModelInfo
 from .model_info_source import ModelInfoSource
 from .model_list import ModelList
@@ -70,6 +87,7 @@ from .project_update_status_type_0 import ProjectUpdateStatusType0
 from .provider_info import ProviderInfo
 from .provider_info_kind import ProviderInfoKind
 from .provider_list import ProviderList
+from .regenerate import Regenerate
 from .search_knowledge_kind_type_1 import SearchKnowledgeKindType1
 from .search_knowledge_kind_type_2_type_1 import SearchKnowledgeKindType2Type1
 from .search_knowledge_kind_type_3_type_1 import SearchKnowledgeKindType3Type1
@@ -88,15 +106,30 @@ from .track_create import TrackCreate
 from .track_list import TrackList
 from .track_progress import TrackProgress
 from .track_update import TrackUpdate
+from .turn import Turn
+from .turn_create import TurnCreate
+from .turn_create_content_type_1_item import TurnCreateContentType1Item
+from .upstream_error import UpstreamError
+from .usage import Usage
+from .usage_report import UsageReport
+from .usage_row import UsageRow
 
 __all__ = (
     "ActivityPage",
     "AssembledContext",
     "AssembledContextTokenizer",
+    "Conversation",
+    "ConversationCreate",
+    "ConversationExport",
+    "ConversationHit",
+    "ConversationList",
+    "ConversationSearchResult",
+    "ConversationUpdate",
     "Deleted",
     "DeletedDeleted",
     "Event",
     "EventData",
+    "ExportConversationFormat",
     "ExportedKnowledge",
     "ExportedKnowledgeKind",
     "ExportedPhase",
@@ -107,11 +140,14 @@ __all__ = (
     "ExportedTrack",
     "ExportProjectFormat",
     "FieldError",
+    "ForkCreate",
     "GetProjectContextFormat",
+    "GetUsageGroup",
     "Health",
     "ImportCounts",
     "ImportResult",
     "ImportResultMode",
+    "InjectedContext",
     "KnowledgeBulkCreate",
     "KnowledgeBulkCreated",
     "KnowledgeCreate",
@@ -134,6 +170,12 @@ __all__ = (
     "ManifestItem",
     "ManifestItemKind",
     "ManifestItemReason",
+    "Message",
+    "MessageContentType1Item",
+    "MessageList",
+    "MessageRole",
+    "MessageStatus",
+    "MessageToolCallsType0Item",
     "ModelInfo",
     "ModelInfoSource",
     "ModelList",
@@ -160,6 +202,7 @@ __all__ = (
     "ProviderInfo",
     "ProviderInfoKind",
     "ProviderList",
+    "Regenerate",
     "SearchKnowledgeKindType1",
     "SearchKnowledgeKindType2Type1",
     "SearchKnowledgeKindType3Type1",
@@ -178,4 +221,11 @@ __all__ = (
     "TrackList",
     "TrackProgress",
     "TrackUpdate",
+    "Turn",
+    "TurnCreate",
+    "TurnCreateContentType1Item",
+    "UpstreamError",
+    "Usage",
+    "UsageReport",
+    "UsageRow",
 )

@@ -20,6 +20,9 @@ from contextstack.storage import Event
 
 CACHE_SIZE = 256
 GROUND_CACHE_SIZE = 32
+# Changes no context is made of: a conversation's turn (four events, and without a project global ones) must not
+# drop every cached context.
+NOT_IN_CONTEXT = ("conversation.", "message.")
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -89,6 +92,8 @@ class ContextCache:
         """Hear of a commit of the store (wired with `Database.on_commit`): its projects' entries go stale."""
         self.commits += 1
         for event in events:
+            if event.type.startswith(NOT_IN_CONTEXT):
+                continue
             self.generations[event.project_id] = self.generations.get(event.project_id, 0) + 1
 
     def stamp(self, project_id: str) -> tuple[int, int]:

@@ -1,0 +1,1 @@
+"""Stored conversations and messages, the native chat endpoint, and usage."""

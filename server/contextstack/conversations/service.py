@@ -1,0 +1,320 @@
+"""Conversations: create, list, read, rename, fork, delete, search, export, and the usage of their models.
+
+Messages form a tree. A conversation points at the last message of its current branch (`leaf_id`); a fork is a
+new conversation pointing into another's tree, so the history is shared rather than copied. Deleting a
+conversation deletes the messages no other conversation reaches; the ones a fork still needs pass to it.
+Sending a turn is in turns.py.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from contextstack.conversations import store
+from contextstack.conversations.models import (
+    Conversation,
+    ConversationCreate,
+    ConversationExport,
+    ConversationHit,
+    ConversationList,
+    ConversationSearchResult,
+    ConversationUpdate,
+    ForkCreate,
+    Message,
+    MessageList,
+    UsageGroup,
+    UsageReport,
+    UsageRow,
+)
+from contextstack.errors import FieldError, NotFound
+from contextstack.ids import new_id
+from contextstack.memory.search import match_expression, query_terms
+from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
+from contextstack.plan.models import Deleted
+from contextstack.plan.service import resolve_project_id
+from contextstack.storage import Database, Reader, Transaction
+from contextstack.versioning import check_if_match
+
+SEARCH_CANDIDATES = 200
+MARK = ("<mark>", "</mark>", "…")
+
+
+async def project_id_of(reader: Reader, ref: str, field: str) -> str:
+    """The id of the project with this id or slug; NotFound naming `field` otherwise."""
+    try:
+        return await resolve_project_id(reader, ref)
+    except NotFound as exc:
+        raise NotFound(exc.detail, errors=[FieldError(field=field, message="no such project")]) from None
+
+
+async def conversation_of(reader: Reader, conversation_id: str) -> Conversation:
+    found = await store.conversation(reader, conversation_id)
+    if found is None:
+        raise NotFound(f"no conversation {conversation_id!r}")
+    return found
+
+
+def _event_data(conversation: Conversation) -> dict[str, object]:
+    data: dict[str, object] = msgspec.to_builtins(conversation)
+    return data
+
+
+async def record_change(tx: Transaction, kind: str, conversation: Conversation, actor: str) -> None:
+    await tx.record_event(
+        f"conversation.{kind}",
+        actor=actor,
+        project_id=conversation.project_id,
+        entity_id=conversation.id,
+        data=_event_data(conversation),
+    )
+
+
+async def create_conversation(db: Database, data: ConversationCreate, actor: str) -> Conversation:
+    """Create an empty conversation (titled by its first message unless `title` is given)."""
+    async with db.transaction() as tx:
+        project_id = None if data.project is None else await project_id_of(tx, data.project, "project")
+        conversation = Conversation(
+            id=new_id("cnv"),
+            project_id=project_id,
+            title=data.title or "",
+            model=data.model,
+            leaf_id=None,
+            forked_from=None,
+            version=1,
+            created_at=tx.created_at,
+            updated_at=tx.created_at,
+        )
+        await store.insert_conversation(tx, conversation)
+        await record_change(tx, "created", conversation, actor)
+    return conversation
+
+
+async def get_conversation(db: Database, conversation_id: str) -> Conversation:
+    return await db.read(lambda view: conversation_of(view, conversation_id))
+
+
+def _page_key(conversation: Conversation) -> str:
+    return f"{conversation.updated_at} {conversation.id}"
+
+
+async def list_conversations(
+    db: Database, *, project: str | None = None, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> ConversationList:
+    """Conversations, most recently active first, in pages."""
+    after = None
+    if cursor is not None:
+        updated_at, _, last_id = decode_cursor(cursor, str).partition(" ")
+        after = (updated_at, last_id)
+
+    async def read(view: Reader) -> list[Conversation]:
+        project_id = None if project is None else await project_id_of(view, project, "project")
+        return await store.conversations_page(view, project_id, after, limit + 1)
+
+    found = await db.read(read)
+    items = found[:limit]
+    more = len(found) > limit
+    return ConversationList(items=items, next_cursor=encode_cursor(_page_key(items[-1])) if more else None)
+
+
+async def update_conversation(
+    db: Database, conversation_id: str, data: ConversationUpdate, actor: str, if_match: str | None = None
+) -> Conversation:
+    """Rename the conversation or change its default model."""
+    async with db.transaction() as tx:
+        current = await conversation_of(tx, conversation_id)
+        check_if_match(if_match, current.version, f"conversation {conversation_id}")
+        changes: dict[str, object] = {
+            name: value for name, value in msgspec.structs.asdict(data).items() if value is not msgspec.UNSET
+        }
+        if not changes:
+            return current
+        updated = msgspec.structs.replace(current, **changes, version=current.version + 1, updated_at=tx.created_at)
+        await store.update_conversation(tx, updated)
+        await record_change(tx, "updated", updated, actor)
+    return updated
+
+
+async def delete_conversation(db: Database, conversation_id: str, actor: str, if_match: str | None = None) -> Deleted:
+    """Delete the conversation and the messages that no fork of it still reaches."""
+    async with db.transaction() as tx:
+        current = await conversation_of(tx, conversation_id)
+        check_if_match(if_match, current.version, f"conversation {conversation_id}")
+        messages = await store.delete_conversation(tx, conversation_id)
+        await record_change(tx, "deleted", current, actor)
+    return Deleted(id=conversation_id, deleted={"conversations": 1, "messages": messages})
+
+
+async def delete_project_conversations(db: Database, project: str, actor: str) -> Deleted:
+    """Delete every conversation of a project, and their messages; say how many went."""
+    async with db.transaction() as tx:
+        project_id = await project_id_of(tx, project, "project")
+        ids = await store.project_conversation_ids(tx, project_id)
+        messages = await store.count_messages(tx, ids)
+        gone = [await conversation_of(tx, conversation_id) for conversation_id in ids]
+        for conversation_id in ids:
+            await store.delete_conversation(tx, conversation_id)
+        await tx.record_events(
+            "conversation.deleted",
+            actor=actor,
+            changes=[(c.project_id, c.id, _event_data(c)) for c in gone],
+        )
+    return Deleted(id=project_id, deleted={"conversations": len(ids), "messages": messages})
+
+
+async def fork_conversation(db: Database, conversation_id: str, data: ForkCreate, actor: str) -> Conversation:
+    """A new conversation sharing this one's history up to and including `message_id`."""
+    async with db.transaction() as tx:
+        source = await conversation_of(tx, conversation_id)
+        if not await store.in_conversation(tx, conversation_id, data.message_id):
+            raise NotFound(
+                f"conversation {conversation_id} has no message {data.message_id!r}",
+                errors=[FieldError(field="message_id", message="not a message of this conversation")],
+            )
+        fork = Conversation(
+            id=new_id("cnv"),
+            project_id=source.project_id,
+            title=data.title or source.title,
+            model=source.model,
+            leaf_id=data.message_id,
+            forked_from=data.message_id,
+            version=1,
+            created_at=tx.created_at,
+            updated_at=tx.created_at,
+        )
+        await store.insert_conversation(tx, fork)
+        await record_change(tx, "created", fork, actor)
+    return fork
+
+
+async def _leaf_of(view: Reader, conversation: Conversation, leaf: str | None) -> str | None:
+    if leaf is None:
+        return conversation.leaf_id
+    if not await store.in_conversation(view, conversation.id, leaf):
+        raise NotFound(
+            f"conversation {conversation.id} has no message {leaf!r}",
+            errors=[FieldError(field="leaf", message="not a message of this conversation")],
+        )
+    return leaf
+
+
+async def list_messages(
+    db: Database,
+    conversation_id: str,
+    *,
+    leaf: str | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> MessageList:
+    """The messages of the current branch (or the branch ending at `leaf`), oldest first, in pages."""
+    after = 0 if cursor is None else decode_cursor(cursor, int)
+
+    async def read(view: Reader) -> list[store.StoredMessage]:
+        conversation = await conversation_of(view, conversation_id)
+        tip = await _leaf_of(view, conversation, leaf)
+        return [] if tip is None else await store.branch(view, tip, after_depth=after, limit=limit + 1)
+
+    found = await db.read(read)
+    page = found[:limit]
+    more = len(found) > limit
+    return MessageList(
+        items=[stored.message for stored in page], next_cursor=encode_cursor(page[-1].depth) if more else None
+    )
+
+
+async def search_conversations(
+    db: Database, q: str, *, project: str | None = None, limit: int = 20
+) -> ConversationSearchResult:
+    """Conversations whose title or messages hold the words of `q` (the last also as a prefix), best first."""
+    terms = query_terms(q)
+
+    async def read(view: Reader) -> list[ConversationHit]:
+        project_id = None if project is None else await project_id_of(view, project, "project")
+        if not terms:
+            return []
+        match = match_expression(terms)
+        best: dict[str, store.Candidate] = {}
+        for candidate in sorted(
+            await store.search_candidates(view, match, project_id, SEARCH_CANDIDATES),
+            key=lambda candidate: candidate.score,
+            reverse=True,
+        ):
+            best.setdefault(candidate.conversation_id, candidate)
+            if len(best) == limit:
+                break
+        marked = await store.snippets(view, match, list(best.values()), MARK)
+        found = await store.conversations(view, list(best))
+        return [
+            ConversationHit(
+                conversation=found[candidate.conversation_id],
+                message_id=candidate.message_id,
+                snippet=marked.get((candidate.message_id is not None, candidate.seq), ""),
+                score=candidate.score,
+            )
+            for candidate in best.values()
+        ]
+
+    return ConversationSearchResult(items=await db.read(read))
+
+
+async def export_conversation(db: Database, conversation_id: str) -> ConversationExport:
+    """The conversation and every message of its current branch."""
+
+    async def read(view: Reader) -> ConversationExport:
+        conversation = await conversation_of(view, conversation_id)
+        stored = [] if conversation.leaf_id is None else await store.branch(view, conversation.leaf_id)
+        return ConversationExport(conversation=conversation, messages=[s.message for s in stored])
+
+    return await db.read(read)
+
+
+def _text(message: Message) -> str:
+    if isinstance(message.content, str):
+        return message.content
+    return "\n\n".join(
+        part["text"] if isinstance(part.get("text"), str) else f"[{part.get('type', 'part')}]"
+        for part in message.content
+    )
+
+
+def as_markdown(export: ConversationExport) -> str:
+    """The conversation as a Markdown document: a heading per message, with who wrote it."""
+    conversation = export.conversation
+    lines = [f"# {conversation.title or 'Untitled conversation'}", ""]
+    lines.append(f"`{conversation.id}` · created {conversation.created_at}")
+    for message in export.messages:
+        who = message.role if message.model is None else f"{message.role} ({message.model})"
+        lines += ["", f"## {who}", ""]
+        if message.status != "complete":
+            lines += [f"*{message.status}{': ' + message.error.message if message.error else ''}*", ""]
+        lines.append(_text(message))
+        for call in message.tool_calls or []:
+            function = call.get("function") or {}
+            lines += ["", f"Tool call `{function.get('name')}`: `{function.get('arguments')}`"]
+    return "\n".join(lines) + "\n"
+
+
+async def usage_report(
+    db: Database,
+    *,
+    group: UsageGroup = "day",
+    project: str | None = None,
+    model: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> UsageReport:
+    """Calls and tokens of the models' answers in conversations, per day, model or project."""
+
+    async def read(view: Reader) -> list[UsageRow]:
+        project_id = None if project is None else await project_id_of(view, project, "project")
+        return await store.usage(view, group=group, project_id=project_id, model=model, since=since, until=until)
+
+    rows = await db.read(read)
+    total = UsageRow(
+        key=None,
+        calls=sum(r.calls for r in rows),
+        errors=sum(r.errors for r in rows),
+        prompt_tokens=sum(r.prompt_tokens for r in rows),
+        completion_tokens=sum(r.completion_tokens for r in rows),
+        total_tokens=sum(r.total_tokens for r in rows),
+    )
+    return UsageReport(items=rows, total=total)

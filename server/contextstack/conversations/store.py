@@ -1,0 +1,440 @@
+"""The SQL of conversations, messages and idempotency keys: the only place their tables are read or written.
+
+Rows are mapped to Structs by column name. What is SQLite's own (FTS5 matching and snippets, recursive walks of the
+message tree) is each in one named function.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import msgspec
+
+from contextstack.conversations.models import (
+    Conversation,
+    InjectedContext,
+    Message,
+    UpstreamError,
+    Usage,
+    UsageRow,
+)
+from contextstack.storage import Reader, Transaction
+
+_encode_json = msgspec.json.Encoder().encode
+_decode_content = msgspec.json.Decoder(str | list[dict[str, Any]]).decode
+_decode_calls = msgspec.json.Decoder(list[dict[str, Any]]).decode
+_decode_error = msgspec.json.Decoder(UpstreamError).decode
+_decode_context = msgspec.json.Decoder(InjectedContext).decode
+
+CONVERSATION_COLUMNS = (
+    "id",
+    "project_id",
+    "title",
+    "model",
+    "leaf_id",
+    "forked_from",
+    "version",
+    "created_at",
+    "updated_at",
+)
+MESSAGE_COLUMNS = (
+    "id",
+    "conversation_id",
+    "parent_id",
+    "depth",
+    "role",
+    "content",
+    "text",
+    "tool_calls",
+    "model",
+    "provider",
+    "prompt_tokens",
+    "completion_tokens",
+    "latency_ms",
+    "finish_reason",
+    "status",
+    "error",
+    "context",
+    "created_at",
+)
+_CONVERSATION = ", ".join(f"c.{column}" for column in CONVERSATION_COLUMNS)
+_MESSAGE = ", ".join(f"m.{column}" for column in MESSAGE_COLUMNS)
+
+
+def conversation_from_row(row: sqlite3.Row) -> Conversation:
+    return Conversation(**{column: row[column] for column in CONVERSATION_COLUMNS})
+
+
+def _json_or_none(value: str | None, decode: Any) -> Any:
+    return None if value is None else decode(value)
+
+
+def message_from_row(row: sqlite3.Row) -> Message:
+    prompt, completion = row["prompt_tokens"], row["completion_tokens"]
+    usage = None if prompt is None or completion is None else Usage(prompt, completion, prompt + completion)
+    return Message(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        parent_id=row["parent_id"],
+        role=row["role"],
+        content=_decode_content(row["content"]),
+        tool_calls=_json_or_none(row["tool_calls"], _decode_calls),
+        model=row["model"],
+        provider=row["provider"],
+        usage=usage,
+        latency_ms=row["latency_ms"],
+        finish_reason=row["finish_reason"],
+        status=row["status"],
+        error=_json_or_none(row["error"], _decode_error),
+        context=_json_or_none(row["context"], _decode_context),
+        version=1,
+        created_at=row["created_at"],
+        updated_at=row["created_at"],
+    )
+
+
+class StoredMessage(NamedTuple):
+    """A message with what the tree needs of it besides the API's fields."""
+
+    message: Message
+    depth: int
+    text: str
+
+
+# Conversations
+
+
+async def insert_conversation(tx: Transaction, conversation: Conversation) -> None:
+    await tx.execute(
+        f"INSERT INTO conversations ({', '.join(CONVERSATION_COLUMNS)}) VALUES ({', '.join('?' * 9)})",
+        [getattr(conversation, column) for column in CONVERSATION_COLUMNS],
+    )
+
+
+async def conversation(reader: Reader, conversation_id: str) -> Conversation | None:
+    row = await reader.fetchone(f"SELECT {_CONVERSATION} FROM conversations c WHERE c.id = ?", (conversation_id,))
+    return None if row is None else conversation_from_row(row)
+
+
+async def update_conversation(tx: Transaction, conversation: Conversation) -> None:
+    """Write every changeable field of `conversation` back."""
+    await tx.execute(
+        "UPDATE conversations SET title = ?, model = ?, leaf_id = ?, version = ?, updated_at = ? WHERE id = ?",
+        (
+            conversation.title,
+            conversation.model,
+            conversation.leaf_id,
+            conversation.version,
+            conversation.updated_at,
+            conversation.id,
+        ),
+    )
+
+
+async def conversations_page(
+    reader: Reader, project_id: str | None, after: tuple[str, str] | None, limit: int
+) -> list[Conversation]:
+    """Up to `limit` conversations (of one project, or all), most recently updated first, after the key `after`."""
+    where, params = [], []
+    if project_id is not None:
+        where.append("c.project_id = ?")
+        params.append(project_id)
+    if after is not None:
+        where.append("(c.updated_at, c.id) < (?, ?)")
+        params.extend(after)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    rows = await reader.fetchall(
+        f"SELECT {_CONVERSATION} FROM conversations c {clause} ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
+        [*params, limit],
+    )
+    return [conversation_from_row(row) for row in rows]
+
+
+async def project_conversation_ids(reader: Reader, project_id: str) -> list[str]:
+    rows = await reader.fetchall("SELECT id FROM conversations WHERE project_id = ?", (project_id,))
+    return [row[0] for row in rows]
+
+
+def _one_of(column: str, values: Sequence[str]) -> tuple[str, str]:
+    """`column IN (values)` as SQL and its one parameter: the values as a JSON array, read by SQLite's json_each."""
+    return f"{column} IN (SELECT value FROM json_each(?))", _encode_json(list(values)).decode()
+
+
+async def count_messages(reader: Reader, conversation_ids: Sequence[str]) -> int:
+    clause, values = _one_of("conversation_id", conversation_ids)
+    row = await reader.fetchone(f"SELECT count(*) FROM messages WHERE {clause}", (values,))
+    return int(row[0]) if row else 0
+
+
+async def delete_conversation(tx: Transaction, conversation_id: str) -> int:
+    """Delete the conversation and the messages no other conversation needs; say how many messages went.
+
+    A message another conversation still reaches (its leaf, the message it forked at, or an ancestor of one of its
+    own messages) passes to that conversation instead.
+    """
+    kept = await _messages_needed_elsewhere(tx, conversation_id)
+    if kept:
+        clause, values = _one_of("id", [message_id for message_id, _ in kept])
+        await tx.execute(
+            f"UPDATE messages SET conversation_id = ? WHERE conversation_id = ? AND {clause}",
+            (kept[0][1], conversation_id, values),
+        )
+    removed = await tx.fetchone("SELECT count(*) FROM messages WHERE conversation_id = ?", (conversation_id,))
+    await tx.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+    return int(removed[0]) if removed else 0
+
+
+async def _messages_needed_elsewhere(tx: Transaction, conversation_id: str) -> list[tuple[str, str]]:
+    """(message id, a conversation that needs it) for the messages of this conversation that others reach.
+
+    A recursive walk up the tree (SQLite's WITH RECURSIVE) from where other conversations touch this one's messages.
+    """
+    rows = await tx.fetchall(
+        """
+        WITH RECURSIVE
+            own(id) AS (SELECT id FROM messages WHERE conversation_id = :c),
+            needed(id, heir) AS (
+                SELECT leaf_id, id FROM conversations WHERE id != :c AND leaf_id IN (SELECT id FROM own)
+                UNION SELECT forked_from, id FROM conversations WHERE id != :c AND forked_from IN (SELECT id FROM own)
+                UNION SELECT parent_id, conversation_id FROM messages
+                      WHERE conversation_id != :c AND parent_id IN (SELECT id FROM own)
+                UNION SELECT m.parent_id, needed.heir FROM messages m JOIN needed ON m.id = needed.id
+                      WHERE m.parent_id IS NOT NULL
+            )
+        SELECT needed.id, min(needed.heir) FROM needed JOIN messages m ON m.id = needed.id
+        WHERE m.conversation_id = :c GROUP BY needed.id ORDER BY needed.id
+        """,
+        {"c": conversation_id},
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+# Messages
+
+
+async def insert_message(tx: Transaction, message: Message, depth: int, text: str) -> None:
+    usage = message.usage
+    values = {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "parent_id": message.parent_id,
+        "depth": depth,
+        "role": message.role,
+        "content": _encode_json(message.content).decode(),
+        "text": text,
+        "tool_calls": None if message.tool_calls is None else _encode_json(message.tool_calls).decode(),
+        "model": message.model,
+        "provider": message.provider,
+        "prompt_tokens": None if usage is None else usage.prompt_tokens,
+        "completion_tokens": None if usage is None else usage.completion_tokens,
+        "latency_ms": message.latency_ms,
+        "finish_reason": message.finish_reason,
+        "status": message.status,
+        "error": None if message.error is None else _encode_json(message.error).decode(),
+        "context": None if message.context is None else _encode_json(message.context).decode(),
+        "created_at": message.created_at,
+    }
+    await tx.execute(
+        f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES ({', '.join(':' + c for c in MESSAGE_COLUMNS)})",
+        values,
+    )
+
+
+async def message(reader: Reader, message_id: str) -> StoredMessage | None:
+    row = await reader.fetchone(f"SELECT {_MESSAGE} FROM messages m WHERE m.id = ?", (message_id,))
+    return None if row is None else StoredMessage(message_from_row(row), row["depth"], row["text"])
+
+
+async def branch(reader: Reader, leaf_id: str, *, after_depth: int = 0, limit: int = -1) -> list[StoredMessage]:
+    """The messages from the root down to `leaf_id`, deeper than `after_depth`, at most `limit` (-1: all).
+
+    A recursive walk up the parent links (SQLite's WITH RECURSIVE).
+    """
+    rows = await reader.fetchall(
+        f"""
+        WITH RECURSIVE up(id, parent_id) AS (
+            SELECT id, parent_id FROM messages WHERE id = ?
+            UNION ALL SELECT m.id, m.parent_id FROM messages m JOIN up ON m.id = up.parent_id
+        )
+        SELECT {_MESSAGE} FROM messages m WHERE m.id IN (SELECT id FROM up) AND m.depth > ?
+        ORDER BY m.depth LIMIT ?
+        """,
+        (leaf_id, after_depth, limit),
+    )
+    return [StoredMessage(message_from_row(row), row["depth"], row["text"]) for row in rows]
+
+
+async def in_conversation(reader: Reader, conversation_id: str, message_id: str) -> bool:
+    """Whether the message is in the conversation's tree: its own, or an ancestor of its own or of where it forked.
+
+    A recursive walk up the parent links (SQLite's WITH RECURSIVE).
+    """
+    row = await reader.fetchone(
+        """
+        WITH RECURSIVE up(id) AS (
+            SELECT id FROM messages WHERE conversation_id = :c
+            UNION SELECT forked_from FROM conversations WHERE id = :c AND forked_from IS NOT NULL
+            UNION SELECT m.parent_id FROM messages m JOIN up ON m.id = up.id WHERE m.parent_id IS NOT NULL
+        )
+        SELECT 1 FROM up WHERE id = :m LIMIT 1
+        """,
+        {"c": conversation_id, "m": message_id},
+    )
+    return row is not None
+
+
+# Search
+
+
+class Candidate(NamedTuple):
+    """A match: in a conversation's title (`message_id` None) or in a message; `seq` is the index's row key."""
+
+    conversation_id: str
+    message_id: str | None
+    seq: int
+    score: float
+
+
+async def search_candidates(reader: Reader, match: str, project_id: str | None, candidates: int) -> list[Candidate]:
+    """The newest `candidates` title matches and message matches of an FTS5 `match` expression, with BM25 scores.
+
+    Only that many of each are scored, so a word every message holds costs no more than a rare one.
+    """
+    project_clause = "AND c.project_id = :project" if project_id is not None else ""
+    params = {"match": match, "project": project_id, "candidates": candidates}
+    titles = await reader.fetchall(
+        f"""
+        SELECT c.id, NULL, conversations_fts.rowid, -bm25(conversations_fts)
+        FROM conversations_fts JOIN conversations c ON c.seq = conversations_fts.rowid
+        WHERE conversations_fts MATCH :match {project_clause}
+        ORDER BY conversations_fts.rowid DESC LIMIT :candidates
+        """,
+        params,
+    )
+    texts = await reader.fetchall(
+        f"""
+        SELECT m.conversation_id, m.id, messages_fts.rowid, -bm25(messages_fts)
+        FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
+             JOIN conversations c ON c.id = m.conversation_id
+        WHERE messages_fts MATCH :match {project_clause}
+        ORDER BY messages_fts.rowid DESC LIMIT :candidates
+        """,
+        params,
+    )
+    return [Candidate(row[0], row[1], row[2], float(row[3])) for row in [*titles, *texts]]
+
+
+async def snippets(
+    reader: Reader, match: str, candidates: Sequence[Candidate], mark: tuple[str, str, str]
+) -> dict[tuple[bool, int], str]:
+    """The highlighted title or the snippet of each candidate, by (in a message, seq): FTS5's highlight() and
+    snippet(), for the hits answered only."""
+    start, end, ellipsis = mark
+    params: dict[str, object] = {"match": match, "s": start, "e": end, "x": ellipsis}
+    marked = {
+        False: "SELECT highlight(conversations_fts, 0, :s, :e) FROM conversations_fts "
+        "WHERE conversations_fts MATCH :match AND rowid = :seq",
+        True: "SELECT snippet(messages_fts, 0, :s, :e, :x, 16) FROM messages_fts "
+        "WHERE messages_fts MATCH :match AND rowid = :seq",
+    }
+    found: dict[tuple[bool, int], str] = {}
+    for candidate in candidates:
+        in_message = candidate.message_id is not None
+        # One look-up per hit: FTS5 finds a rowid at once, where a list of them would walk every match.
+        row = await reader.fetchone(marked[in_message], {**params, "seq": candidate.seq})
+        if row is not None:
+            found[(in_message, candidate.seq)] = row[0]
+    return found
+
+
+async def conversations(reader: Reader, conversation_ids: Sequence[str]) -> dict[str, Conversation]:
+    clause, values = _one_of("c.id", conversation_ids)
+    rows = await reader.fetchall(f"SELECT {_CONVERSATION} FROM conversations c WHERE {clause}", (values,))
+    return {row["id"]: conversation_from_row(row) for row in rows}
+
+
+# Usage
+
+
+async def usage(
+    reader: Reader,
+    *,
+    group: str,
+    project_id: str | None,
+    model: str | None,
+    since: str | None,
+    until: str | None,
+) -> list[UsageRow]:
+    """Calls and tokens of the answers in conversations, grouped by day, model or project, largest key first."""
+    key = {"day": "substr(m.created_at, 1, 10)", "model": "m.model", "project": "c.project_id"}[group]
+    where = ["m.role = 'assistant'"]
+    params: list[Any] = []
+    for clause, value in (
+        ("c.project_id = ?", project_id),
+        ("m.model = ?", model),
+        ("m.created_at >= ?", since),
+        ("m.created_at < ?", until),
+    ):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    rows = await reader.fetchall(
+        f"""
+        SELECT {key} AS key, count(*) AS calls, sum(m.status = 'error') AS errors,
+               coalesce(sum(m.prompt_tokens), 0) AS prompt, coalesce(sum(m.completion_tokens), 0) AS completion
+        FROM messages m JOIN conversations c ON c.id = m.conversation_id
+        WHERE {" AND ".join(where)} GROUP BY 1 ORDER BY 1 DESC
+        """,
+        params,
+    )
+    return [
+        UsageRow(
+            key=row["key"],
+            calls=row["calls"],
+            errors=row["errors"],
+            prompt_tokens=row["prompt"],
+            completion_tokens=row["completion"],
+            total_tokens=row["prompt"] + row["completion"],
+        )
+        for row in rows
+    ]
+
+
+# Idempotency keys
+
+
+class IdempotencyRecord(NamedTuple):
+    conversation_id: str
+    body_hash: str
+    state: str
+    owner: str
+    user_message_id: str | None
+    assistant_message_id: str | None
+
+
+async def idempotency_record(tx: Transaction, key: str, expired_before: str) -> IdempotencyRecord | None:
+    """The key's record, after dropping every record made before `expired_before`."""
+    await tx.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (expired_before,))
+    row = await tx.fetchone(
+        "SELECT conversation_id, body_hash, state, owner, user_message_id, assistant_message_id "
+        "FROM idempotency_keys WHERE key = ?",
+        (key,),
+    )
+    return None if row is None else IdempotencyRecord(*row)
+
+
+async def begin_idempotent(tx: Transaction, key: str, conversation_id: str, body_hash: str, owner: str) -> None:
+    await tx.execute(
+        "INSERT OR REPLACE INTO idempotency_keys (key, conversation_id, body_hash, state, owner, created_at) "
+        "VALUES (?, ?, ?, 'in_flight', ?, ?)",
+        (key, conversation_id, body_hash, owner, tx.created_at),
+    )
+
+
+async def finish_idempotent(tx: Transaction, key: str, user_message_id: str, assistant_message_id: str) -> None:
+    await tx.execute(
+        "UPDATE idempotency_keys SET state = 'done', user_message_id = ?, assistant_message_id = ? WHERE key = ?",
+        (user_message_id, assistant_message_id, key),
+    )

@@ -1,0 +1,267 @@
+"""Conversations benchmark: listing and searching 10,000 conversations of 20 messages, through the service and HTTP.
+
+Run it as a script (figures are printed, nothing is asserted):
+
+    .venv/bin/python tests/bench/bench_conversations.py                       # 10,000 x 20 messages
+    .venv/bin/python tests/bench/bench_conversations.py --conversations 1000  # a quicker look
+
+or with `pytest tests/bench/bench_conversations.py -s`. The store is filled through the conversations store's own
+insert functions (the rows a turn writes, without calling a model), in transactions of 100 conversations. Message
+text is synthetic and seeded: pseudo-words from a 30,000-word vocabulary with a Zipf distribution, 10-60 words a
+message; titles of 3-8 words; the conversations spread over 10 projects and none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "server"))
+
+import msgspec
+from litestar.testing import AsyncTestClient
+
+from contextstack.app import create_asgi_app
+from contextstack.conversations import store
+from contextstack.conversations.models import Conversation, Message, Usage
+from contextstack.conversations.service import list_conversations, search_conversations
+from contextstack.ids import new_id
+from contextstack.plan.models import ProjectCreate
+from contextstack.plan.service import create_project
+from contextstack.settings import ProviderConfig, Settings
+from contextstack.storage import Database
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.fakes.openai_upstream import FakeOpenAI
+
+LETTERS = "etaoinshrdlcumwfgypbvkjxqz"
+
+
+class Corpus:
+    """Seeded Zipf-distributed pseudo-words."""
+
+    def __init__(self, seed: int = 11, vocabulary: int = 30_000) -> None:
+        self.random = random.Random(seed)
+        words: set[str] = set()
+        while len(words) < vocabulary:
+            length = max(2, min(12, round(self.random.gauss(6.5, 2.2))))
+            words.add("".join(self.random.choices(LETTERS, k=length)))
+        self.words = sorted(words, key=lambda w: (len(w), self.random.random()))
+        total, self.cumulative = 0.0, []
+        for rank in range(len(self.words)):
+            total += 1 / (rank + 2.7)
+            self.cumulative.append(total)
+
+    def text(self, low: int, high: int) -> str:
+        return " ".join(self.random.choices(self.words, cum_weights=self.cumulative, k=self.random.randint(low, high)))
+
+
+def percentiles(samples_ms: list[float]) -> str:
+    ordered = sorted(samples_ms)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return (
+        f"n={len(ordered):4d}  p50 {at(0.50):6.2f}  p95 {at(0.95):6.2f}  p99 {at(0.99):6.2f}  "
+        f"max {ordered[-1]:6.2f} ms  (mean {statistics.fmean(ordered):.2f})"
+    )
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"load average {load}"
+    )
+
+
+def _message(conversation: Conversation, parent: str | None, n: int, text: str, at: str) -> Message:
+    answer = n % 2 == 1
+    return Message(
+        id=new_id("msg"),
+        conversation_id=conversation.id,
+        parent_id=parent,
+        role="assistant" if answer else "user",
+        content=text,
+        tool_calls=None,
+        model="fake/fake-small" if answer else None,
+        provider="fake" if answer else None,
+        usage=Usage(400, 60, 460) if answer else None,
+        latency_ms=900 if answer else None,
+        finish_reason="stop" if answer else None,
+        status="complete",
+        error=None,
+        context=None,
+        version=1,
+        created_at=at,
+        updated_at=at,
+    )
+
+
+async def fill(db: Database, corpus: Corpus, conversations: int, messages: int) -> list[str]:
+    projects = [(await create_project(db, ProjectCreate(name=f"Project {n}"), "api")).id for n in range(10)]
+    scopes: list[str | None] = [None, *projects]
+    started = time.perf_counter()
+    for first in range(0, conversations, 100):
+        async with db.transaction() as tx:
+            for _ in range(min(100, conversations - first)):
+                conversation = Conversation(
+                    id=new_id("cnv"),
+                    project_id=corpus.random.choice(scopes),
+                    title=corpus.text(3, 8).capitalize(),
+                    model=None,
+                    leaf_id=None,
+                    forked_from=None,
+                    version=1,
+                    created_at=tx.created_at,
+                    updated_at=tx.created_at,
+                )
+                await store.insert_conversation(tx, conversation)
+                parent = None
+                for n in range(messages):
+                    text = corpus.text(10, 60)
+                    message = _message(conversation, parent, n, text, tx.created_at)
+                    await store.insert_message(tx, message, n + 1, text)
+                    parent = message.id
+                await store.update_conversation(tx, msgspec.structs.replace(conversation, leaf_id=parent))
+    elapsed = time.perf_counter() - started
+    print(f"filled: {conversations:,} conversations x {messages} messages in {elapsed:.1f} s")
+    return projects
+
+
+async def measure(label: str, run: Callable[[str], Awaitable[object]], inputs: list[str]) -> None:
+    for text in inputs[:20]:
+        await run(text)
+    samples = []
+    for text in inputs:
+        started = time.perf_counter()
+        await run(text)
+        samples.append((time.perf_counter() - started) * 1000)
+    print(f"  {label:50s} {percentiles(samples)}")
+
+
+async def bench(conversations: int, messages: int, count: int, turns: int, db_path: Path) -> None:
+    print(machine())
+    corpus = Corpus()
+    db = Database(db_path, readers=4)
+    await db.open()
+    projects = await fill(db, corpus, conversations, messages)
+    size = db_path.stat().st_size / 1e6
+    print(f"store: {size:.0f} MB")
+    words = [w for w in corpus.words if len(w) >= 4]
+    rare = [corpus.random.choice(words[5000:]) for _ in range(count)]
+    common = [corpus.random.choice(words[:200]) for _ in range(count)]
+    prefixes = [corpus.random.choice(words[:3000])[:3] for _ in range(count)]
+    two_words = [f"{corpus.random.choice(words[:3000])} {corpus.random.choice(words[:3000])[:3]}" for _ in range(count)]
+    page = [str(n) for n in range(count)]
+    cursor_of_page_5 = None
+    for _ in range(5):
+        cursor_of_page_5 = (await list_conversations(db, cursor=cursor_of_page_5, limit=50)).next_cursor
+    print(f"service ({count} calls per line):")
+    await measure("list, first page of 50", lambda _: list_conversations(db, limit=50), page)
+    await measure("list, a project's first page", lambda _: list_conversations(db, project=projects[3]), page)
+    await measure("list, page 6 (cursor)", lambda _: list_conversations(db, cursor=cursor_of_page_5), page)
+    for label, texts in (("rare word", rare), ("common word", common), ("3-letter prefix", prefixes),
+                         ("word + prefix", two_words)):  # fmt: skip
+        await measure(f"search, {label}", lambda q: search_conversations(db, q), texts)
+        await measure(
+            f"search, {label}, in a project", lambda q: search_conversations(db, q, project=projects[3]), texts
+        )
+    await db.close()
+    async with AsyncTestClient(
+        app=create_asgi_app(Settings(db=str(db_path), readers=4)), base_url="http://127.0.0.1:8765"
+    ) as client:
+
+        async def over_http(path: str, **params: str) -> None:
+            response = await client.get(path, params=params)
+            assert response.status_code == 200, response.text
+
+        print(f"HTTP, in-process ASGI client ({count} calls per line):")
+        await measure("GET /api/conversations", lambda _: over_http("/api/conversations"), page)
+        await measure(
+            "GET /api/conversations?project=", lambda _: over_http("/api/conversations", project=projects[3]), page
+        )
+        await measure(
+            "GET /api/conversations/search rare word", lambda q: over_http("/api/conversations/search", q=q), rare
+        )
+        await measure(
+            "GET /api/conversations/search common word", lambda q: over_http("/api/conversations/search", q=q), common
+        )
+        await measure(
+            "GET /api/conversations/search word + prefix",
+            lambda q: over_http("/api/conversations/search", q=q),
+            two_words,
+        )
+    print(f"turns to a fake OpenAI-compatible provider on 127.0.0.1 ({turns} of each kind):")
+    await turn_overhead(db_path, projects[3], turns)
+
+
+async def turn_overhead(db_path: Path, project_id: str, turns: int) -> None:
+    """A turn's own cost: its wall time through HTTP less the provider's time (the answer's `latency_ms`)."""
+    with FakeOpenAI(record=False) as fake:
+        settings = Settings(
+            db=str(db_path),
+            readers=4,
+            default_model="fake/fake-small",
+            providers={"fake": ProviderConfig(base_url=fake.url)},
+        )
+        async with AsyncTestClient(app=create_asgi_app(settings), base_url="http://127.0.0.1:8765") as client:
+            for label, body in (("no project", {}), ("with the project's context", {"project": project_id})):
+                conversation = (await client.post("/api/conversations", json=body)).json()["id"]
+                for stream in (False, True):
+                    own, provider = [], []
+                    for n in range(turns):
+                        started = time.perf_counter()
+                        response = await client.post(
+                            f"/api/conversations/{conversation}/messages",
+                            json={"content": f"turn {n}: what did we decide?", "stream": stream},
+                        )
+                        wall = (time.perf_counter() - started) * 1000
+                        assert response.status_code in (200, 201), response.text
+                        leaf = (await client.get(f"/api/conversations/{conversation}")).json()["leaf_id"]
+                        page = await client.get(f"/api/conversations/{conversation}/messages", params={"limit": 500})
+                        latency = next(m["latency_ms"] for m in page.json()["items"] if m["id"] == leaf)
+                        if n >= 5:
+                            own.append(wall - latency)
+                            provider.append(latency)
+                    kind = "streamed" if stream else "whole"
+                    print(f"  {kind} turn, {label}: own cost  {percentiles(own)}")
+                    print(f"  {kind} turn, {label}: provider  {percentiles(provider)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--conversations", type=int, default=10_000)
+    parser.add_argument("--messages", type=int, default=20)
+    parser.add_argument("--queries", type=int, default=300, help="calls per line")
+    parser.add_argument("--turns", type=int, default=100, help="turns of each kind")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(bench(args.conversations, args.messages, args.queries, args.turns, Path(folder) / "bench.db"))
+
+
+def test_bench_conversations() -> None:
+    main([])
+
+
+if __name__ == "__main__":
+    main()
