@@ -34,7 +34,8 @@ class _HeadTooLarge(Exception):
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, refusing a request line, header count or head size past the limits."""
 
-    _head_bytes = 0
+    _received_in_head = 0  # bytes received while the head is not complete: a header still arriving
+    _header_bytes = 0  # bytes of the header lines parsed so far
     _header_count = 0
     _in_head = True
 
@@ -58,13 +59,14 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             return
         if self._in_head:
             # Counted after parsing: a chunk that also ends the head and carries body bytes is not held against it.
-            self._head_bytes += len(data)
-            if self._head_bytes > MAX_HEADER_BYTES + MAX_REQUEST_LINE_BYTES:
+            self._received_in_head += len(data)
+            if self._received_in_head > MAX_HEADER_BYTES + MAX_REQUEST_LINE_BYTES:
                 self._refuse(431, f"The request's headers are over {MAX_HEADER_BYTES} bytes.")
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._head_bytes = 0
+        self._received_in_head = 0
+        self._header_bytes = 0
         self._header_count = 0
         self._in_head = True
 
@@ -75,10 +77,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._header_count += 1
+        self._header_bytes += len(name) + len(value)
         if self._header_count > MAX_HEADERS:
             raise _HeadTooLarge(431, f"The request has more than {MAX_HEADERS} headers.")
-        if len(name) + len(value) > MAX_HEADER_BYTES:
-            raise _HeadTooLarge(431, f"A header of the request is over {MAX_HEADER_BYTES} bytes.")
+        if self._header_bytes > MAX_HEADER_BYTES:
+            raise _HeadTooLarge(431, f"The request's headers are over {MAX_HEADER_BYTES} bytes.")
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
