@@ -13,6 +13,7 @@ from typing import TypeVar
 import httpx
 import msgspec
 
+from contextstack.private_files import write_private
 from contextstack_client import AuthenticatedClient, Client
 from contextstack_client.api.context import get_project_context
 from contextstack_client.api.projects import import_project as import_project_call
@@ -163,7 +164,7 @@ def export_project(daemon: Daemon, args: argparse.Namespace) -> None:
             )
         )
     if args.output:
-        Path(args.output).write_bytes(response.content)
+        write_private(args.output, response.content)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(response.content)

@@ -14,6 +14,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from contextstack.app import create_asgi_app
+from contextstack.private_files import write_private
 from contextstack.settings import Settings, is_loopback
 from contextstack.storage import Database
 
@@ -122,3 +123,15 @@ async def test_health_without_a_token_configured_is_as_the_readme_shows(client: 
 )
 def test_loopback_means_a_loopback_address_or_localhost(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+@pytest.mark.parametrize("existing", [None, 0o644, 0o666])
+@pytest.mark.usefixtures("loose_umask")
+def test_an_export_the_cli_writes_is_its_owners_alone(tmp_path: Path, existing: int | None) -> None:
+    path = tmp_path / "shop.contextstack.json"
+    if existing is not None:
+        path.write_bytes(b"old, longer content than the new")
+        path.chmod(existing)
+    write_private(path, b"{}")
+    assert path.read_bytes() == b"{}"
+    assert _mode(path) == 0o600

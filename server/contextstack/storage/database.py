@@ -29,6 +29,7 @@ import msgspec
 
 from contextstack.clock import now
 from contextstack.errors import StoreError
+from contextstack.private_files import PRIVATE_FILE
 from contextstack.storage.migrations import migrate, refuse_newer_schema, schema_version
 
 log = logging.getLogger("contextstack.storage")
@@ -73,7 +74,6 @@ async def _open_writer(path: str) -> aiosqlite.Connection:
 
 # The store holds what a person knows and plans: only its owner may read it. SQLite gives the -wal and -shm files
 # the database file's own mode.
-PRIVATE_FILE = 0o600
 PRIVATE_FOLDER = 0o700
 
 
