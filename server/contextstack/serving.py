@@ -51,8 +51,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
                 self._refuse(400, "Invalid HTTP request received.")
             return
         except httptools.HttpParserUpgrade:
-            # Not upgraded: the daemon speaks no WebSocket. Refused as uvicorn's own protocol would.
-            super().data_received(b"")
+            # As uvicorn's own protocol does; with ws="none" no upgrade is taken and the request is served as HTTP.
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
             return
         except httptools.HttpParserError:
             self._refuse(400, "Invalid HTTP request received.")

@@ -172,3 +172,11 @@ def test_an_absolute_target_for_the_daemon_is_served(served: Served, authority: 
     target = b"http://" + authority.replace(b"{port}", b"%d" % served.port) + b"/health"
     answer, _ = served.exchange(_request(target, [], served.port))
     assert _status(answer) == 200, answer[:300]
+
+
+@pytest.mark.parametrize("upgrade", [b"websocket", b"h2c"])
+def test_an_upgrade_the_daemon_does_not_speak_is_served_as_http(served: Served, upgrade: bytes) -> None:
+    headers = [b"Connection: Upgrade", b"Upgrade: " + upgrade, b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="]
+    answer, _ = served.exchange(_request(b"/health", headers, served.port))
+    assert _status(answer) == 200, answer[:300]
+    served.still_answers()
