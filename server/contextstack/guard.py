@@ -113,10 +113,9 @@ class RequestGuard:
         try:
             head = _Head(scope)
             refused = self._host_refusal(head)
-            listed = not refused and head.origin is not None and _origin_key(head.origin) in self.allowed_origins
-            if listed:
-                assert head.origin is not None
+            if refused is None and head.origin is not None and _origin_key(head.origin) in self.allowed_origins:
                 cors = _cors_headers(head.origin)
+            listed = bool(cors)
             if refused is None and not listed:
                 refused = self._origin_refusal(head, scope)
             if refused is None and listed and scope["method"] == "OPTIONS" and head.preflight:
