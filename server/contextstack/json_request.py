@@ -12,7 +12,7 @@ from contextstack.errors import BadRequest, FieldError
 def too_deep() -> BadRequest:
     """The error of a JSON body nested deeper than the decoder goes (msgspec stops at about 1,000 levels)."""
     return BadRequest(
-        "The body is nested too deeply to read: JSON here goes at most a few hundred levels deep.",
+        "The body is nested too deeply to read: JSON may nest at most about 1,000 levels.",
         errors=[FieldError("body", "nested too deeply")],
     )
 
