@@ -113,11 +113,13 @@ async def test_loopback_host_header_is_accepted(client: AsyncTestClient[object],
     assert (await client.get("/health", headers={"host": host})).status_code == 200
 
 
-@pytest.mark.parametrize("origin", ["https://evil.example", "null", "http://127.0.0.1.evil.example"])
+@pytest.mark.parametrize(
+    "origin", ["https://evil.example", "null", "http://127.0.0.1.evil.example", "http://localhost:3000"]
+)
 async def test_a_foreign_browser_origin_is_refused(client: AsyncTestClient[object], origin: str) -> None:
     assert_problem(await client.get("/health", headers={"origin": origin}), 403)
 
 
-@pytest.mark.parametrize("origin", ["http://127.0.0.1:8765", "http://localhost:3000", "http://[::1]:8765"])
-async def test_a_loopback_browser_origin_is_accepted(client: AsyncTestClient[object], origin: str) -> None:
+@pytest.mark.parametrize("origin", ["http://127.0.0.1:8765", "http://localhost:8765", "http://[::1]:8765"])
+async def test_the_daemons_own_origin_is_accepted(client: AsyncTestClient[object], origin: str) -> None:
     assert (await client.get("/health", headers={"origin": origin})).status_code == 200

@@ -21,6 +21,7 @@ from contextstack.dependencies import DEPENDENCIES
 from contextstack.events.controller import EventController
 from contextstack.execution.controller import ExecutionController
 from contextstack.guard import RequestGuard
+from contextstack.json_request import JSONBodyRequest
 from contextstack.memory.controller import KnowledgeController
 from contextstack.plan.controller import (
     PhaseController,
@@ -110,6 +111,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         state=State({"runtime": runtime}),
         openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
+        request_class=JSONBodyRequest,
         debug=False,
     )
 
@@ -121,7 +123,7 @@ def end_streams(app: Litestar) -> None:
 
 
 def create_asgi_app(settings: Settings, app: Litestar | None = None) -> RequestGuard:
-    """The app as served: every request, routed or not, passes the guard (log line, Host/Origin check, token)."""
+    """The app as served: every request, routed or not, passes the guard (log line, Host, Origin, CORS, token)."""
     return RequestGuard(
         create_app(settings) if app is None else app,
         allowed_hosts=[*settings.allowed_hosts, settings.host],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -17,6 +18,11 @@ APP_NAME = "contextstack"
 # The largest request body the daemon reads: imports and proxied chats with images fit, runaway uploads do not.
 MAX_BODY_BYTES = 16 * 1024 * 1024
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# What the server reads of a request before any of the app sees it: a request line (method, target, version) and
+# a head of header lines past these are refused (414, 431) before they can grow.
+MAX_REQUEST_LINE_BYTES = 8 * 1024
+MAX_HEADER_BYTES = 64 * 1024
+MAX_HEADERS = 100
 
 Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
 # Where the proxy puts a project's context: a new system message first, the end of the first system message, or nowhere.
@@ -162,5 +168,13 @@ def load_settings(
 
 
 def is_loopback(host: str) -> bool:
-    """Whether a bind address or Host name stays on this machine."""
-    return host in LOOPBACK_HOSTS or host.startswith("127.")
+    """Whether a bind address or Host name stays on this machine: a loopback address (127.0.0.0/8, ::1), or localhost.
+
+    A name is not resolved: `127.0.0.1.attacker.example` is a name like any other, and not loopback.
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.removeprefix("[").removesuffix("]")).is_loopback
+    except ValueError:
+        return False

@@ -19,6 +19,7 @@ from tests.fakes.server import (
     Send,
     bearer,
     end_stream,
+    send_body,
     send_event,
     send_json,
     start_stream,
@@ -73,6 +74,14 @@ class FakeOpenAI(FakeUpstream):
             await send_json(send, 404, error_body(404))
             return
         fault = self.fault
+        if fault is not None and fault.kind == "html":
+            page = b"<!doctype html><title>Sign in</title><p>Please sign in to continue."
+            await send_body(send, 200, b"text/html; charset=utf-8", page)
+            return
+        if fault is not None and fault.kind == "echo_credentials":
+            echoed = f"Rejected Authorization: {request.headers.get('authorization')} (x-api-key {self.api_key})"
+            await send_json(send, fault.status, {"error": {"message": echoed, "type": "invalid_request_error"}})
+            return
         if fault is not None and fault.kind == "status":
             headers = {"retry-after": "7"} if fault.status == 429 else {}
             await send_json(send, fault.status, error_body(fault.status), headers)

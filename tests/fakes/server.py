@@ -36,9 +36,10 @@ class Received:
 @dataclass
 class Fault:
     """How the fake misbehaves: answer an error status, wait before the first byte, drop the connection
-    partway through the answer, or send malformed JSON."""
+    partway through the answer, send malformed JSON, answer a web page (200 text/html), or answer an error
+    that echoes the request's credentials back (as some servers' debug pages do)."""
 
-    kind: Literal["status", "slow_first_byte", "drop_mid_stream", "malformed"]
+    kind: Literal["status", "slow_first_byte", "drop_mid_stream", "malformed", "html", "echo_credentials"]
     status: int = 500
     delay: float = 0.0
     after_events: int = 2
@@ -58,6 +59,14 @@ class Fault:
     @classmethod
     def malformed(cls) -> Fault:
         return cls("malformed")
+
+    @classmethod
+    def html(cls) -> Fault:
+        return cls("html")
+
+    @classmethod
+    def echo_credentials(cls, status: int = 401) -> Fault:
+        return cls("echo_credentials", status=status)
 
 
 class DroppedConnection(Exception):
@@ -178,6 +187,12 @@ class FakeUpstream:
         if message["type"] == "http.disconnect":
             self.disconnected.set()
             raise DroppedConnection("the client went away")
+
+
+async def send_body(send: Send, status: int, media_type: bytes, body: bytes) -> None:
+    headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 async def send_json(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:

@@ -113,6 +113,7 @@ def test_anthropic_errors_map_the_same_way(
 def test_a_provider_without_a_key_is_a_401_that_says_which_variable_to_set(proxy: str) -> None:
     error = assert_openai_error(chat(proxy, model="openai/gpt-4.1-mini"), 401, "missing_api_key")
     assert "OPENAI_API_KEY" in error["message"]
+    assert error["message"].startswith("openai/gpt-4.1-mini: "), "messages start with the provider/model at fault"
 
 
 @pytest.mark.parametrize("stream", [False, True])

@@ -6,6 +6,8 @@ from typing import Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="Health")
 
 
@@ -13,57 +15,87 @@ T = TypeVar("T", bound="Health")
 class Health:
     """
     Attributes:
-        database (str):
-        schema_version (int):
         status (Literal['ok']):
-        version (str):
+        database (str | Unset):
+        schema_version (int | Unset):
+        version (str | Unset):
     """
 
-    database: str
-    schema_version: int
     status: Literal["ok"]
-    version: str
+    database: str | Unset = UNSET
+    schema_version: int | Unset = UNSET
+    version: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        database = self.database
-
-        schema_version = self.schema_version
-
         status = self.status
 
-        version = self.version
+        database: str | Unset
+        if isinstance(self.database, Unset):
+            database = UNSET
+        else:
+            database = self.database
+
+        schema_version: int | Unset
+        if isinstance(self.schema_version, Unset):
+            schema_version = UNSET
+        else:
+            schema_version = self.schema_version
+
+        version: str | Unset
+        if isinstance(self.version, Unset):
+            version = UNSET
+        else:
+            version = self.version
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "database": database,
-                "schema_version": schema_version,
                 "status": status,
-                "version": version,
             }
         )
+        if database is not UNSET:
+            field_dict["database"] = database
+        if schema_version is not UNSET:
+            field_dict["schema_version"] = schema_version
+        if version is not UNSET:
+            field_dict["version"] = version
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        database = d.pop("database")
-
-        schema_version = d.pop("schema_version")
-
         status = cast(Literal["ok"], d.pop("status"))
         if status != "ok":
             raise ValueError(f"status must match const 'ok', got '{status}'")
 
-        version = d.pop("version")
+        def _parse_database(data: object) -> str | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(str | Unset, data)
+
+        database = _parse_database(d.pop("database", UNSET))
+
+        def _parse_schema_version(data: object) -> int | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(int | Unset, data)
+
+        schema_version = _parse_schema_version(d.pop("schema_version", UNSET))
+
+        def _parse_version(data: object) -> str | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(str | Unset, data)
+
+        version = _parse_version(d.pop("version", UNSET))
 
         health = cls(
+            status=status,
             database=database,
             schema_version=schema_version,
-            status=status,
             version=version,
         )
 

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
+from contextstack.api import MARKDOWN, AlsoMarkdown
 from contextstack.assembly.cache import ContextCache
 from contextstack.assembly.models import AssembledContext
 from contextstack.assembly.service import MAX_BUDGET, assemble_context
@@ -30,6 +31,7 @@ MAX_QUERY_CHARS = 4000
         "with its size, its sections' sizes and a manifest of every step and entry considered."
     ),
     tags=["context"],
+    operation_class=AlsoMarkdown,
     responses={
         200: ResponseSpec(
             data_container=AssembledContext,
@@ -70,5 +72,5 @@ async def get_project_context(
         "X-Contextstack-Budget": str(context.budget),
     }
     if format == "markdown":
-        return Response(context.document, media_type="text/markdown; charset=utf-8", headers=headers)
+        return Response(context.document, media_type=MARKDOWN, headers=headers)
     return Response(context, headers=headers)

@@ -10,6 +10,7 @@ from pathlib import Path
 import msgspec
 
 from contextstack.cli.session import Commands, Session
+from contextstack.private_files import write_private
 from contextstack.remote import RemoteError, answer
 from contextstack_client.api.context import get_project_context
 from contextstack_client.api.projects import import_project as import_project_call
@@ -90,7 +91,7 @@ def export_command(session: Session) -> None:
             )
         )
     if args.output:
-        Path(args.output).write_bytes(response.content)
+        write_private(args.output, response.content)
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(response.content)

@@ -43,6 +43,7 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from contextstack.app import create_app, create_asgi_app, end_streams
+    from contextstack.serving import server_config
 
     class Server(uvicorn.Server):
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
@@ -61,19 +62,7 @@ def serve(settings: Settings) -> int:
     asyncio.run(_prepare_store(settings))
     log.info("store %s ready", settings.db)
     app = create_app(settings)
-    config = uvicorn.Config(
-        create_asgi_app(settings, app),
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop" if sys.platform != "win32" else "asyncio",
-        http="httptools",
-        lifespan="on",
-        access_log=False,
-        log_config=None,
-        proxy_headers=False,  # a local daemon has no proxy in front of it to trust X-Forwarded-* headers from
-        timeout_graceful_shutdown=10,
-        server_header=False,
-    )
+    config = server_config(settings, create_asgi_app(settings, app))
     server = Server(config)
     server.run()
     return 0 if server.started else 1

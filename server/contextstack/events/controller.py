@@ -18,6 +18,7 @@ from contextstack.errors import BadRequest, FieldError
 from contextstack.events import service
 from contextstack.events.broadcaster import Broadcaster
 from contextstack.events.models import ActivityPage, Event, Overflow
+from contextstack.numbers import INT64_MAX, parse_count
 from contextstack.pagination import DEFAULT_LIMIT
 from contextstack.problems import problems
 from contextstack.settings import Settings
@@ -87,12 +88,13 @@ async def _messages(events: AsyncGenerator[Event | Overflow | None, None]) -> As
 def _event_id(value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.strip().isdigit():
+    event_id = parse_count(value)
+    if event_id is None:
         raise BadRequest(
             "Last-Event-ID must be the id of an event this stream sent",
             errors=[FieldError(field="header.Last-Event-ID", message=f"not an event id: {value[:40]!r}")],
         )
-    return int(value)
+    return event_id
 
 
 class EventController(Controller):
@@ -157,7 +159,8 @@ class EventController(Controller):
         project: Annotated[str | None, QueryParameter(description="Only this project's events (id or slug).")] = None,
         types: Types = None,
         since: Annotated[
-            int | None, QueryParameter(ge=0, description="Replay the stored events after this event id first.")
+            int | None,
+            QueryParameter(ge=0, le=INT64_MAX, description="Replay the stored events after this event id first."),
         ] = None,
         last_event_id: Annotated[
             str | None,

@@ -10,6 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
+from contextstack.api import MARKDOWN, AlsoMarkdown
 from contextstack.portability.agents_md import agents_md
 from contextstack.portability.models import ImportResult, ProjectExport, ProjectImport
 from contextstack.portability.service import export_project, import_project
@@ -27,6 +28,7 @@ from contextstack.storage import Database
         "(text/markdown): the project, its instructions, where it stands and what is known."
     ),
     tags=["projects"],
+    operation_class=AlsoMarkdown,
     responses={
         200: ResponseSpec(
             data_container=ProjectExport,
@@ -44,7 +46,7 @@ async def export_project_handler(
     if format == "agents-md":
         return Response(
             await agents_md(db, project),
-            media_type="text/markdown; charset=utf-8",
+            media_type=MARKDOWN,
             headers={"Content-Disposition": 'attachment; filename="AGENTS.md"'},
         )
     export = await export_project(db, project)

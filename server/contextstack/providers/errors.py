@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
 
 from contextstack.providers.models import Target
+from contextstack.redaction import redact
 from contextstack.shapes import OpenAIError, error_type
 
 # Statuses an upstream answers that mean "try later or elsewhere": fallbacks move on to the next model.
@@ -19,7 +21,8 @@ class ProviderError(Exception):
     """A chat request that could not be served, with the status and OpenAI error fields the client gets.
 
     `retryable` errors (connection failures, timeouts, 429 and 5xx before any byte was streamed) let a
-    model alias fall back to its next model.
+    model alias fall back to its next model. The message is redacted: it may quote what a provider said, and a
+    provider may echo the key it was sent.
     """
 
     def __init__(
@@ -33,6 +36,7 @@ class ProviderError(Exception):
         retryable: bool = False,
         headers: dict[str, str] | None = None,
     ) -> None:
+        message = redact(message)
         super().__init__(message)
         self.status = status
         self.message = message
@@ -54,11 +58,12 @@ def unknown_provider(name: str) -> ProviderError:
     return ProviderError(404, f"There is no provider {name!r}.", code="provider_not_found")
 
 
-def missing_key(provider: str, key_env: str | None) -> ProviderError:
-    where = f"set {key_env} or `api_key`" if key_env else "set `api_key` or `api_key_env`"
+def missing_key(target: Target, key_env: str | None) -> ProviderError:
+    provider = target.provider
+    where = f"set {key_env}, or `api_key`" if key_env else "set `api_key` or `api_key_env`"
     return ProviderError(
         401,
-        f"Provider {provider!r} has no API key: {where} in its [providers.{provider}] table.",
+        f"{target.name}: the provider {provider!r} has no API key: {where} in its [providers.{provider}] table.",
         code="missing_api_key",
     )
 
@@ -96,12 +101,18 @@ def _upstream_fields(body: bytes) -> tuple[str | None, str | None, str | None, s
     return text("message"), text("type"), text("code"), text("param")
 
 
-def from_upstream(target: Target, status: int, body: bytes, headers: dict[str, str]) -> ProviderError:
-    """The error for an upstream's non-2xx answer: client errors keep their status, server errors become 502/504."""
+def from_upstream(
+    target: Target, status: int, body: bytes, headers: dict[str, str], secrets: Iterable[str | None] = ()
+) -> ProviderError:
+    """The error for an upstream's non-2xx answer: client errors keep their status, server errors become 502/504.
+
+    `secrets` (the key and headers sent to the provider) are cut out of whatever of its answer is relayed.
+    """
     message, upstream_type, code, param = _upstream_fields(body)
     if message is None:
         text = body.decode("utf-8", "replace").strip()[:500]
         message = f"the provider answered HTTP {status}" + (f": {text}" if text else "")
+    message = redact(message, secrets)
     retryable = status >= 500 or status in _RETRYABLE
     client_status = status if status < 500 else (504 if status == 504 else 502)
     if client_status >= 500:
@@ -110,8 +121,8 @@ def from_upstream(target: Target, status: int, body: bytes, headers: dict[str, s
     return ProviderError(
         client_status,
         f"{target.name}: {message}",
-        code=code,
-        param=param,
+        code=code and redact(code, secrets),
+        param=param and redact(param, secrets),
         type=upstream_type if status < 500 else None,
         retryable=retryable,
         headers=headers,

@@ -51,26 +51,26 @@ class Providers:
         """The models to try, in order, for a request's `model`."""
         return self.routes.resolve(model)
 
-    def _adapter(self, name: str) -> Adapter:
-        adapter = self._adapters.get(name)
+    def _adapter(self, target: Target) -> Adapter:
+        adapter = self._adapters.get(target.provider)
         if adapter is not None:
             return adapter
-        provider = self.by_name.get(name)
+        provider = self.by_name.get(target.provider)
         if provider is None:
-            raise unknown_provider(name)
-        raise missing_key(name, provider.key_env)
+            raise unknown_provider(target.provider)
+        raise missing_key(target, provider.key_env)
 
     async def chat(self, request: dict[str, Any], targets: list[Target], *, stream: bool) -> Completion:
         """The first answer among `targets`; a target that fails before any byte hands over to the next."""
         *fallbacks, last = targets
         for target, following in zip(fallbacks, targets[1:], strict=True):
             try:
-                return await self._adapter(target.provider).chat(target, request, stream=stream)
+                return await self._adapter(target).chat(target, request, stream=stream)
             except ProviderError as exc:
                 if not exc.retryable:
                     raise
                 log.warning("%s failed, falling back to %s: %s", target.name, following.name, exc.message)
-        return await self._adapter(last.provider).chat(last, request, stream=stream)
+        return await self._adapter(last).chat(last, request, stream=stream)
 
     async def _listed(self, adapter: Adapter) -> list[str] | None:
         try:

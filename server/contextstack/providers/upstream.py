@@ -65,6 +65,8 @@ class Upstream:
     def __init__(self, provider: Provider, ssl_context: ssl.SSLContext, headers: dict[str, str]) -> None:
         # Created on the running loop (Providers.open), as aiohttp asks.
         self.provider = provider
+        # What a provider might echo back in an error, and must not be relayed or logged.
+        self._secrets = (provider.api_key, *provider.headers.values())
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=60, ssl=ssl_context),
             cookie_jar=aiohttp.DummyCookieJar(),
@@ -103,7 +105,7 @@ class Upstream:
         finally:
             response.close()
         headers = {name: response.headers[name] for name in _ERROR_HEADERS if name in response.headers}
-        raise from_upstream(target, response.status, body, headers)
+        raise from_upstream(target, response.status, body, headers, self._secrets)
 
     async def model_ids(self, url: yarl.URL) -> list[str]:
         """The model names the provider lists at `url` (OpenAI and Anthropic both answer `{"data": [{"id": …}]}`)."""
@@ -170,8 +172,18 @@ async def whole_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
 async def open_stream(target: Target, response: Response, events: AsyncIterator[bytes]) -> AsyncGenerator[bytes, None]:
     """Wait for the first event, then relay the rest; failures before the first byte raise (so fallbacks apply).
 
-    After the first byte, a failure ends the stream with an error event; closing the relay closes upstream.
+    An answer that is not an event stream (a login page, a captive portal's HTML) is a 502 before anything is
+    relayed. After the first byte, a failure ends the stream with an error event; closing the relay closes upstream.
     """
+    if response.content_type != "text/event-stream":
+        response.close()
+        raise ProviderError(
+            502,
+            f"{target.name}: the provider answered a stream request with {response.content_type or 'no content type'}"
+            ", not an event stream.",
+            code="upstream_malformed_response",
+            retryable=True,
+        )
     try:
         first = await anext(events)
     except StopAsyncIteration:

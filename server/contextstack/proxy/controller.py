@@ -18,6 +18,7 @@ from contextstack.asgi import Message, Receive, Scope, Send
 from contextstack.assembly.service import MAX_BUDGET
 from contextstack.dependencies import runtime_of
 from contextstack.errors import BadRequest, FieldError
+from contextstack.numbers import parse_count
 from contextstack.providers.models import OpenAIModel, OpenAIModelList
 from contextstack.providers.service import Providers
 from contextstack.proxy.errors import OPENAI_ERROR_HANDLERS
@@ -44,11 +45,12 @@ _JSON = b"application/json"
 
 
 def _options(headers: dict[bytes, bytes], project: str | None) -> ProxyOptions:
-    budget = _header(headers, BUDGET_HEADER)
-    if budget is not None and not (budget.isascii() and budget.isdigit() and int(budget) <= MAX_BUDGET):
+    raw_budget = _header(headers, BUDGET_HEADER)
+    budget = None if raw_budget is None else parse_count(raw_budget, maximum=MAX_BUDGET)
+    if raw_budget is not None and budget is None:
         raise BadRequest(
             f"X-Contextstack-Budget must be a whole number of tokens, at most {MAX_BUDGET}.",
-            errors=[FieldError("header.X-Contextstack-Budget", f"not a token budget: {budget[:40]!r}")],
+            errors=[FieldError("header.X-Contextstack-Budget", f"not a token budget: {raw_budget[:40]!r}")],
         )
     inject = _header(headers, INJECT_HEADER)
     if inject is not None and inject not in _INJECT_MODES:
@@ -58,7 +60,7 @@ def _options(headers: dict[bytes, bytes], project: str | None) -> ProxyOptions:
         )
     return ProxyOptions(
         project=project or _header(headers, PROJECT_HEADER) or None,
-        budget=int(budget) if budget is not None else None,
+        budget=budget,
         inject=next((mode for mode in _INJECT_MODES if mode == inject), None),
     )
 
@@ -70,7 +72,7 @@ def _header(headers: dict[bytes, bytes], name: bytes) -> str | None:
 
 def _content_length(headers: dict[bytes, bytes]) -> int | None:
     value = headers.get(b"content-length")
-    return int(value) if value is not None and value.isdigit() else None
+    return None if value is None else parse_count(value)
 
 
 async def _read_body(headers: dict[bytes, bytes], receive: Receive) -> bytes | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import msgspec
@@ -9,12 +10,14 @@ import msgspec
 from contextstack.assembly.cache import ContextCache
 from contextstack.assembly.service import assemble_context
 from contextstack.errors import BadRequest, FieldError
+from contextstack.json_request import too_deep
 from contextstack.providers.models import Completion
 from contextstack.providers.service import Providers
 from contextstack.settings import InjectMode, ProjectProxyConfig, Settings
 from contextstack.storage import Database
 
 _decode_request = msgspec.json.Decoder(dict[str, Any]).decode
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 # Roles whose messages instruct the model: where `append` puts the context.
 _SYSTEM_ROLES = ("system", "developer")
@@ -49,14 +52,23 @@ def decode_chat_request(body: bytes) -> dict[str, Any]:
         raise BadRequest(
             "The body must be a JSON object.", errors=[FieldError("body", "expected a JSON object")]
         ) from None
+    except RecursionError:
+        raise too_deep() from None
     messages = request.get("messages")
     if not isinstance(messages, list) or not all(isinstance(message, dict) for message in messages):
         raise BadRequest(
             "`messages` must be a list of message objects.",
             errors=[FieldError("messages", "expected a list of message objects")],
         )
-    if not isinstance(request.get("model", ""), str):
+    model = request.get("model", "")
+    if not isinstance(model, str):
         raise BadRequest("`model` must be a string.", errors=[FieldError("model", "expected a string")])
+    if _CONTROL.search(model):
+        # It goes into the answer's X-Contextstack-Model header, where a line break ends the answer mid-flight.
+        raise BadRequest(
+            "`model` may not contain control characters (CR, LF, NUL, DEL …).",
+            errors=[FieldError("model", "contains a control character")],
+        )
     return request
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
@@ -28,6 +29,7 @@ import msgspec
 
 from contextstack.clock import now
 from contextstack.errors import StoreError
+from contextstack.private_files import PRIVATE_FILE
 from contextstack.storage.migrations import migrate, refuse_newer_schema, schema_version
 
 log = logging.getLogger("contextstack.storage")
@@ -68,6 +70,30 @@ async def _open_writer(path: str) -> aiosqlite.Connection:
     await conn.execute("PRAGMA foreign_keys = ON")
     await conn.execute("PRAGMA synchronous = FULL")
     return conn
+
+
+# The store holds what a person knows and plans: only its owner may read it. SQLite gives the -wal and -shm files
+# the database file's own mode.
+PRIVATE_FOLDER = 0o700
+
+
+def make_private(path: Path) -> None:
+    """Create the store's folder (0700) and file (0600) if they are missing; tighten an existing store's files."""
+    if not path.parent.exists():
+        path.parent.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE))
+    tightened = []
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = file.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if mode & ~PRIVATE_FILE:
+            file.chmod(PRIVATE_FILE)
+            tightened.append(f"{file.name} (was {mode:o})")
+    if tightened:
+        log.warning("the store was readable by other users; now only its owner's (0600): %s", ", ".join(tightened))
 
 
 def first_row(rows: Iterable[sqlite3.Row]) -> sqlite3.Row | None:
@@ -187,9 +213,9 @@ class Database:
         self.schema_version = 0
 
     async def open(self) -> None:
-        """Create the file if needed, migrate it, and open the connections."""
+        """Create the file if needed (private to its user), migrate it, and open the connections."""
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            make_private(Path(self.path))
         writer = await _open_writer(self.path)
         try:
             # Refuse a newer schema before anything else writes to the file (WAL mode included).

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from litestar import get
+from typing import Any
+
+from litestar import Request, get
 from litestar.di import NamedDependency
 
 from contextstack import __version__
+from contextstack.guard import AUTHENTICATED
+from contextstack.settings import Settings
 from contextstack.storage import Database
 from contextstack.system.models import Health
 
@@ -14,5 +18,10 @@ from contextstack.system.models import Health
     summary="Is the daemon up, and which store does it use",
     tags=["system"],
 )
-async def health(db: NamedDependency[Database]) -> Health:
+async def health(
+    request: Request[Any, Any, Any], db: NamedDependency[Database], settings: NamedDependency[Settings]
+) -> Health:
+    """Answers everyone (health checks); with a token configured, only its holder learns the store and version."""
+    if settings.token and not request.scope.get(AUTHENTICATED, False):
+        return Health(status="ok")
     return Health(status="ok", version=__version__, database=db.path, schema_version=db.schema_version)

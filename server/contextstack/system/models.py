@@ -3,12 +3,13 @@ from __future__ import annotations
 from typing import Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 
 class Health(msgspec.Struct, frozen=True):
-    """The daemon is up: what it runs and which store it uses."""
+    """The daemon is up: what it runs and which store it uses (only `status` for a caller without the token)."""
 
     status: Literal["ok"]
-    version: str
-    database: str
-    schema_version: int
+    version: str | UnsetType = UNSET
+    database: str | UnsetType = UNSET
+    schema_version: int | UnsetType = UNSET

@@ -46,6 +46,9 @@ def sync_detailed(
 ) -> Response[Health]:
     """Is the daemon up, and which store does it use
 
+     Answers everyone (health checks); with a token configured, only its holder learns the store and
+    version.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -69,6 +72,9 @@ def sync(
 ) -> Health | None:
     """Is the daemon up, and which store does it use
 
+     Answers everyone (health checks); with a token configured, only its holder learns the store and
+    version.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -87,6 +93,9 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Health]:
     """Is the daemon up, and which store does it use
+
+     Answers everyone (health checks); with a token configured, only its holder learns the store and
+    version.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -108,6 +117,9 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Health | None:
     """Is the daemon up, and which store does it use
+
+     Answers everyone (health checks); with a token configured, only its holder learns the store and
+    version.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -1,0 +1,73 @@
+"""Shared by the front-door tests: the fakes, a fingerprint of the store, and the shapes errors come in."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.fakes.fixtures import (
+    fake_anthropic,
+    fake_anthropic_server,
+    fake_openai,
+    fake_openai_server,
+    no_provider_keys,
+    proxy,
+    proxy_settings,
+)
+
+__all__ = [
+    "fake_anthropic",
+    "fake_anthropic_server",
+    "fake_openai",
+    "fake_openai_server",
+    "no_provider_keys",
+    "proxy",
+    "proxy_settings",
+]
+
+
+def store_state(db_path: Path) -> tuple[Any, ...]:
+    """What the store holds, in a comparable form: every table's rows (a change also writes an event row)."""
+    if not db_path.exists():
+        return ()
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return tuple((table, conn.execute(f'SELECT * FROM "{table}" ORDER BY 1').fetchall()) for table in tables)
+    finally:
+        conn.close()
+
+
+def assert_problem(response: httpx.Response, status: int, slug: str | None = None) -> dict[str, Any]:
+    """An RFC 9457 problem with this status (and type slug)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json", response.headers
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
+    if slug is not None:
+        assert body["type"] == f"https://contextstack.dev/problems/{slug}", body
+    return body
+
+
+def assert_openai_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    """An error in OpenAI's shape, with this status (and code)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json"), response.headers
+    error: dict[str, Any] = response.json()["error"]
+    assert set(error) >= {"message", "type"}
+    assert error["message"]
+    if code is not None:
+        assert error["code"] == code, error
+    return error
+
+
+def assert_in_shape(response: httpx.Response, path: str, status: int) -> dict[str, Any]:
+    """The error in the shape the path's clients read: OpenAI's under /v1, problem+json elsewhere."""
+    if path.startswith(("/v1", "/p/")):
+        return assert_openai_error(response, status)
+    return assert_problem(response, status)
