@@ -35,3 +35,26 @@ def test_no_daemon_is_one_line_that_says_how_to_start_one(cli: Cli, args: list[s
     assert result.out == ""
     assert result.err.startswith(f"contextstack: no daemon answers at {url} (")
     assert result.err.endswith("); start one with `contextstack serve`\n")
+
+
+def test_export_and_import_show_their_progress_on_a_terminal(
+    cli: Cli, launch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    exported = tmp_path / "launch.json"
+    result = cli("export", "-o", str(exported))
+    assert result.status == 0, result.err
+    assert f"exporting {launch}" in result.err
+    assert exported.read_bytes() == httpx.get(f"{cli.url}/api/projects/{launch}/export").content
+    assert exported.stat().st_mode & 0o777 == 0o600
+    result = cli("import", str(exported), "--slug", f"{launch}-progress")
+    assert result.status == 0, result.err
+    assert f"importing {exported.name}" in result.err
+    assert httpx.get(f"{cli.url}/api/projects/{launch}-progress").status_code == 200
+
+
+def test_piped_export_and_import_print_no_progress(cli: Cli, launch: str, tmp_path: Path) -> None:
+    exported = tmp_path / "launch.json"
+    assert cli("export", "-o", str(exported)).err == f"wrote {exported}\n"
+    result = cli("import", str(exported), "--slug", f"{launch}-quiet")
+    assert (result.status, result.err) == (0, "")

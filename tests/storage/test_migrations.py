@@ -41,7 +41,8 @@ async def test_reopening_an_up_to_date_store_changes_nothing(db_path: Path) -> N
     assert user_version(db_path) == latest_version()
 
 
-async def test_an_older_store_is_upgraded_in_order(tmp_path: Path) -> None:
+async def test_an_older_store_is_upgraded_in_order(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="contextstack.storage")
     path = tmp_path / "old.db"
     shipped = available_migrations()
     extra = Migration(len(shipped) + 1, f"{len(shipped) + 1:04d}_notes.sql", "CREATE TABLE notes (body TEXT);")
@@ -52,6 +53,9 @@ async def test_an_older_store_is_upgraded_in_order(tmp_path: Path) -> None:
         assert await migrate(conn, str(path), [*shipped, extra]) == (1, len(shipped) + 1)
     assert user_version(path) == len(shipped) + 1
     assert "notes" in tables(path)
+    steps = [record.getMessage() for record in caplog.records if record.getMessage().startswith("store upgrade")]
+    assert steps[0] == f"store upgrade 1/{len(shipped)}: {shipped[1].name}"
+    assert steps[-1] == f"store upgrade {len(shipped)}/{len(shipped)}: {extra.name}"
 
 
 async def test_a_failing_migration_leaves_the_store_as_it_was(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import msgspec
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress
+from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 from rich.tree import Tree
 
@@ -72,6 +72,17 @@ class Output:
                 yield ProgressLine(description, total, lambda done: bar.update(task, completed=done))
         else:
             yield ProgressLine(description, total, None)
+
+    @contextmanager
+    def transfer(self, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+        """A bar of bytes moved, on a terminal (stderr); nothing otherwise. Yields: advance by so many bytes."""
+        if not self.styled:
+            yield lambda moved: None
+            return
+        columns = (*Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn())
+        with Progress(*columns, console=Console(file=sys.stderr, force_terminal=True), transient=False) as bar:
+            task = bar.add_task(description, total=total)
+            yield lambda moved: bar.advance(task, moved)
 
 
 class ProgressLine:

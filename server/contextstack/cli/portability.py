@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from http import HTTPStatus
 from pathlib import Path
 
+import httpx
 import msgspec
 
 from contextstack.cli.session import Commands, Session
 from contextstack.private_files import write_private
 from contextstack.remote import RemoteError, answer
 from contextstack_client.api.context import get_project_context
-from contextstack_client.api.projects import import_project as import_project_call
 from contextstack_client.models import ImportResult, ProjectImport
 from contextstack_client.types import UNSET, Response
 
@@ -75,26 +76,42 @@ def context_command(session: Session) -> None:
         sys.stdout.write(context.document if context.document.endswith("\n") else context.document + "\n")
 
 
-def export_command(session: Session) -> None:
-    args = session.args
-    # Straight over the client's HTTP connection: the AGENTS.md form is Markdown, which the typed call cannot parse.
-    response = session.daemon.get_httpx_client().get(
-        f"/api/projects/{session.project()}/export", params={"format": args.format}
-    )
+CHUNK = 256 * 1024
+
+
+def _refused(response: httpx.Response) -> None:
+    """A RemoteError with the daemon's explanation when `response` (read) is a refusal."""
     if response.status_code >= 300:
         answer(
             Response(
                 status_code=HTTPStatus(response.status_code),
-                content=response.content,
+                content=response.read(),
                 headers=response.headers,
                 parsed=None,
             )
         )
-    if args.output:
-        write_private(args.output, response.content)
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.buffer.write(response.content)
+
+
+def export_command(session: Session) -> None:
+    args = session.args
+    project = session.project()
+    # Straight over the client's HTTP connection: the AGENTS.md form is Markdown, which the typed call cannot parse;
+    # streamed, so that a large project shows its progress.
+    http = session.daemon.get_httpx_client()
+    with http.stream("GET", f"/api/projects/{project}/export", params={"format": args.format}) as response:
+        _refused(response)
+        if not args.output:
+            for chunk in response.iter_bytes(CHUNK):
+                sys.stdout.buffer.write(chunk)
+            return
+        size = response.headers.get("content-length")
+        chunks: list[bytes] = []
+        with session.out.transfer(f"exporting {project}", int(size) if size and size.isdigit() else None) as moved:
+            for chunk in response.iter_bytes(CHUNK):
+                chunks.append(chunk)
+                moved(len(chunk))
+    write_private(args.output, b"".join(chunks))
+    print(f"wrote {args.output}", file=sys.stderr)
 
 
 def import_command(session: Session) -> None:
@@ -110,10 +127,25 @@ def import_command(session: Session) -> None:
         body["project"] = args.replace
     if args.slug:
         body["slug"] = args.slug
-    session.reply(
-        import_project_call.sync_detailed(client=session.daemon, body=ProjectImport.from_dict(body)),
-        _imported,
-    )
+    # Validated by the client's model first, then sent in pieces so that a large project shows its progress.
+    content = msgspec.json.encode(ProjectImport.from_dict(body).to_dict())
+    with session.out.transfer(f"importing {Path(args.file).name}", len(content)) as moved:
+
+        def pieces() -> Iterator[bytes]:
+            for start in range(0, len(content), CHUNK):
+                moved(min(CHUNK, len(content) - start))
+                yield content[start : start + CHUNK]
+
+        response = session.daemon.get_httpx_client().post(
+            "/api/projects/import",
+            content=pieces(),
+            headers={"content-type": "application/json", "content-length": str(len(content))},
+        )
+    _refused(response)
+    if session.out.as_json:
+        session.out.json(response.content)
+    else:
+        _imported(ImportResult.from_dict(msgspec.json.decode(response.content)))
 
 
 def _imported(result: ImportResult) -> None:

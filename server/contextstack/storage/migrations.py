@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from importlib import resources
 from typing import NamedTuple
@@ -11,6 +12,8 @@ import aiosqlite
 from contextstack.errors import StoreError
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+log = logging.getLogger("contextstack.storage")
 
 
 class Migration(NamedTuple):
@@ -62,7 +65,11 @@ async def migrate(conn: aiosqlite.Connection, path: str, migrations: list[Migrat
     migrations = available_migrations() if migrations is None else migrations
     latest = len(migrations)
     current = await refuse_newer_schema(conn, path, latest)
+    if current and current < latest:
+        log.info("upgrading the store %s from schema %d to %d", path, current, latest)
     for migration in migrations[current:]:
+        if current:  # a new store is made in a blink; an existing one's upgrade says where it is
+            log.info("store upgrade %d/%d: %s", migration.version - current, latest - current, migration.name)
         # executescript commits any open transaction first; BEGIN/COMMIT inside the script make the
         # migration and its version bump one transaction, rolled back together if any statement fails.
         script = f"BEGIN IMMEDIATE;\n{migration.sql}\n;PRAGMA user_version = {migration.version};\nCOMMIT;"
