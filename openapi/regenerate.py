@@ -1,4 +1,5 @@
-"""Regenerate openapi/openapi.json from the app, then client/ from it: `python openapi/regenerate.py`.
+"""Regenerate openapi/openapi.json from the app, then client/ and docs/endpoints.md from it:
+`python openapi/regenerate.py`.
 
 Run it with the Python of an environment that has the `test` extra (openapi-python-client and ruff): the
 generator formats its output with the ruff installed next to that Python, so every machine makes the same files.
@@ -7,6 +8,7 @@ The drift tests (tests/test_openapi_drift.py) use the same two functions.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "openapi" / "openapi.json"
 CONFIG = ROOT / "openapi" / "config.yaml"
 CLIENT = ROOT / "client"
+ENDPOINTS = ROOT / "docs" / "endpoints.md"
 COMMAND = "python openapi/regenerate.py"
 
 
@@ -62,14 +65,37 @@ def generate_client(document: Path = DOCUMENT, output: Path = CLIENT) -> None:
         raise GenerationFailed(f"openapi-python-client failed or warned (exit {result.returncode}):\n{report}")
 
 
+def endpoints_page(document: Path = DOCUMENT) -> str:
+    """docs/endpoints.md: every operation of the API document, by tag, with its summary."""
+    spec = json.loads(document.read_text())
+    by_tag: dict[str, list[tuple[str, str, str]]] = {}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                tag = (operation.get("tags") or ["other"])[0]
+                by_tag.setdefault(tag, []).append((method.upper(), path, operation.get("summary", "")))
+    lines = [
+        "# Endpoints",
+        "",
+        "Every operation of the REST API, from [openapi/openapi.json](../openapi/openapi.json) (written by",
+        f"`{COMMAND}`; a test fails when this page and the document differ). The proxy's `/v1` paths are in",
+        "[proxy.md](proxy.md).",
+    ]
+    for tag in sorted(by_tag):
+        lines += ["", f"## {tag}", "", "| method | path | what it does |", "| --- | --- | --- |"]
+        lines += [f"| {method} | `{path}` | {summary} |" for method, path, summary in by_tag[tag]]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     write_document()
+    ENDPOINTS.write_text(endpoints_page())
     try:
         generate_client()
     except GenerationFailed as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"wrote {DOCUMENT.relative_to(ROOT)} and {CLIENT.relative_to(ROOT)}/")
+    print(f"wrote {DOCUMENT.relative_to(ROOT)}, {ENDPOINTS.relative_to(ROOT)} and {CLIENT.relative_to(ROOT)}/")
     return 0
 
 

@@ -68,3 +68,8 @@ def test_client_is_what_the_generator_makes_of_the_document(tmp_path: Path) -> N
     expected, committed = _files(fresh), _files(regenerate.CLIENT)
     differing = sorted(name for name in expected.keys() | committed.keys() if expected.get(name) != committed.get(name))
     assert not differing, f"client/ differs from what openapi-python-client makes of openapi.json: {differing}; {STALE}"
+
+
+def test_the_endpoints_page_lists_every_operation_of_the_document() -> None:
+    page = regenerate.ENDPOINTS.read_text()
+    assert page == regenerate.endpoints_page(), f"docs/endpoints.md is stale: {STALE}"
