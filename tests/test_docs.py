@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import io
+import re
+import tokenize
 from pathlib import Path
 
 import msgspec
@@ -9,6 +13,7 @@ import msgspec
 from contextstack.settings import ENV_FIELDS, ENV_PREFIX, Settings
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+SERVER = Path(__file__).resolve().parent.parent / "server" / "contextstack"
 
 
 def test_configuration_reference_names_every_setting_and_variable() -> None:
@@ -17,3 +22,31 @@ def test_configuration_reference_names_every_setting_and_variable() -> None:
         assert f"| `{field.name}` |" in page, f"docs/configuration.md does not describe `{field.name}`"
     for name in ENV_FIELDS:
         assert f"`{ENV_PREFIX}{name.upper()}`" in page
+
+
+def _prose(path: Path) -> list[tuple[int, str]]:
+    """The comments and docstrings of a module, with their line numbers."""
+    source = path.read_text()
+    found = [
+        (token.start[0], token.string)
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT
+    ]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            docstring = ast.get_docstring(node, clean=False)
+            if docstring and node.body:
+                found.append((node.body[0].lineno, docstring))
+    return found
+
+
+def test_timings_live_in_the_benchmarks_page_not_in_code_comments() -> None:
+    """A figure in a comment goes stale unseen; docs/benchmarks.md says how, where and when each was measured."""
+    timing = re.compile(r"\b\d+(\.\d+)? ?(ms|µs)\b")
+    found = [
+        f"{path.relative_to(SERVER)}:{line}"
+        for path in sorted(SERVER.rglob("*.py"))
+        for line, text in _prose(path)
+        if timing.search(text)
+    ]
+    assert not found, "move these figures to docs/benchmarks.md: " + ", ".join(found)

@@ -1,8 +1,8 @@
 """BM25 over a few knowledge entries held in memory: what FTS5's bm25() computes, without a statement.
 
 Context assembly meets a new question on nearly every proxied request. When the knowledge a project can see
-(its own entries and the global ones, not superseded) is small, ranking it in memory costs hundredths of a
-millisecond, where the FTS5 query costs ~0.3 ms and a trip to a reader thread (docs/benchmarks.md, Proxy).
+(its own entries and the global ones, not superseded) is small, ranking it in memory costs a fraction of the
+FTS5 query and its trip to a reader thread (figures in docs/benchmarks.md, Proxy).
 
 The formula is FTS5's: k1 1.2, b 0.75, the column weights of search.py, a word's frequency summed over the
 weighted columns, an entry's length over all of them, ties to the newest entry. Its statistics (how many

@@ -56,8 +56,8 @@ def _transport_failure(target: Target, exc: Exception, when: str) -> ProviderErr
 class Upstream:
     """One provider's pool of connections, its timeouts and the headers every request to it carries.
 
-    aiohttp, with its HTTP parser in C, costs ~0.3 ms of CPU a request where httpx's pure-Python transport
-    (h11 and anyio) costs ~0.9 ms: a third of the proxy's 2 ms budget (docs/benchmarks.md, Proxy). Nothing of
+    aiohttp, with its HTTP parser in C, costs a third of the CPU a request of httpx's pure-Python transport
+    (h11 and anyio), measured in docs/benchmarks.md (Proxy). Nothing of
     a browser's client is used: no cookies, no redirects, no proxies from the environment; bodies come back
     as they are unless the provider compresses them unasked.
     """
