@@ -72,6 +72,9 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     aliases: dict[str, str | list[str]] = {}
     inject: InjectMode = "prepend"
     projects: dict[str, ProjectProxyConfig] = {}
+    # Checkpoints: automatic ones kept per project, and the quiet time (seconds) that ends an AI's burst.
+    checkpoint_keep: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 20
+    ai_burst_quiet: Annotated[float, msgspec.Meta(gt=0, le=86_400)] = 300.0
 
 
 # Environment variables that map to settings: CONTEXTSTACK_<FIELD>; lists are comma-separated.
@@ -90,6 +93,8 @@ ENV_FIELDS = (
     "sse_keepalive",
     "sse_queue_size",
     "inject",
+    "checkpoint_keep",
+    "ai_burst_quiet",
 )
 _LIST_FIELDS = {"allowed_hosts", "allowed_origins"}
 

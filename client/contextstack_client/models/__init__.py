@@ -3,8 +3,20 @@
 from .activity_page import ActivityPage
 from .assembled_context import AssembledContext
 from .assembled_context_tokenizer import AssembledContextTokenizer
+from .change_counts import ChangeCounts
+from .changed_entity import ChangedEntity
+from .changed_entity_fields import ChangedEntityFields
+from .changed_entity_kind import ChangedEntityKind
+from .checkpoint import Checkpoint
+from .checkpoint_counts import CheckpointCounts
+from .checkpoint_create import CheckpointCreate
+from .checkpoint_diff import CheckpointDiff
+from .checkpoint_list import CheckpointList
+from .checkpoint_trigger import CheckpointTrigger
 from .deleted import Deleted
 from .deleted_deleted import DeletedDeleted
+from .diff_entity import DiffEntity
+from .diff_entity_kind import DiffEntityKind
 from .event import Event
 from .event_data import EventData
 from .export_project_format import ExportProjectFormat
@@ -16,6 +28,7 @@ from .exported_project_status import ExportedProjectStatus
 from .exported_step import ExportedStep
 from .exported_step_status import ExportedStepStatus
 from .exported_track import ExportedTrack
+from .field_change import FieldChange
 from .field_error import FieldError
 from .get_project_context_format import GetProjectContextFormat
 from .health import Health
@@ -33,6 +46,9 @@ from .knowledge_list import KnowledgeList
 from .knowledge_search_result import KnowledgeSearchResult
 from .knowledge_update import KnowledgeUpdate
 from .knowledge_update_kind_type_0 import KnowledgeUpdateKindType0
+from .list_checkpoints_trigger_type_1 import ListCheckpointsTriggerType1
+from .list_checkpoints_trigger_type_2_type_1 import ListCheckpointsTriggerType2Type1
+from .list_checkpoints_trigger_type_3_type_1 import ListCheckpointsTriggerType3Type1
 from .list_knowledge_kind_type_1 import ListKnowledgeKindType1
 from .list_knowledge_kind_type_2_type_1 import ListKnowledgeKindType2Type1
 from .list_knowledge_kind_type_3_type_1 import ListKnowledgeKindType3Type1
@@ -70,6 +86,8 @@ from .project_update_status_type_0 import ProjectUpdateStatusType0
 from .provider_info import ProviderInfo
 from .provider_info_kind import ProviderInfoKind
 from .provider_list import ProviderList
+from .restore_request import RestoreRequest
+from .restore_result import RestoreResult
 from .search_knowledge_kind_type_1 import SearchKnowledgeKindType1
 from .search_knowledge_kind_type_2_type_1 import SearchKnowledgeKindType2Type1
 from .search_knowledge_kind_type_3_type_1 import SearchKnowledgeKindType3Type1
@@ -88,13 +106,27 @@ from .track_create import TrackCreate
 from .track_list import TrackList
 from .track_progress import TrackProgress
 from .track_update import TrackUpdate
+from .undo_request import UndoRequest
+from .undo_result import UndoResult
 
 __all__ = (
     "ActivityPage",
     "AssembledContext",
     "AssembledContextTokenizer",
+    "ChangeCounts",
+    "ChangedEntity",
+    "ChangedEntityFields",
+    "ChangedEntityKind",
+    "Checkpoint",
+    "CheckpointCounts",
+    "CheckpointCreate",
+    "CheckpointDiff",
+    "CheckpointList",
+    "CheckpointTrigger",
     "Deleted",
     "DeletedDeleted",
+    "DiffEntity",
+    "DiffEntityKind",
     "Event",
     "EventData",
     "ExportedKnowledge",
@@ -106,6 +138,7 @@ __all__ = (
     "ExportedStepStatus",
     "ExportedTrack",
     "ExportProjectFormat",
+    "FieldChange",
     "FieldError",
     "GetProjectContextFormat",
     "Health",
@@ -123,6 +156,9 @@ __all__ = (
     "KnowledgeSearchResult",
     "KnowledgeUpdate",
     "KnowledgeUpdateKindType0",
+    "ListCheckpointsTriggerType1",
+    "ListCheckpointsTriggerType2Type1",
+    "ListCheckpointsTriggerType3Type1",
     "ListKnowledgeKindType1",
     "ListKnowledgeKindType2Type1",
     "ListKnowledgeKindType3Type1",
@@ -160,6 +196,8 @@ __all__ = (
     "ProviderInfo",
     "ProviderInfoKind",
     "ProviderList",
+    "RestoreRequest",
+    "RestoreResult",
     "SearchKnowledgeKindType1",
     "SearchKnowledgeKindType2Type1",
     "SearchKnowledgeKindType3Type1",
@@ -178,4 +216,6 @@ __all__ = (
     "TrackList",
     "TrackProgress",
     "TrackUpdate",
+    "UndoRequest",
+    "UndoResult",
 )
