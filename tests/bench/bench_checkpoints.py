@@ -1,13 +1,13 @@
 """Checkpoints of a project of 500 steps and 10,000 knowledge entries, with 50 entities changed between them.
 
-Times a checkpoint, a diff against now and a restore, and the space of 100 checkpoints against one.
+Times a checkpoint, a diff against now and a restore; then the space of 100 checkpoints with a few entities
+changed between each, against one.
 Run: `PYTHONPATH=server python tests/bench/bench_checkpoints.py` (prints figures; asserts nothing).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import tempfile
 import time
@@ -29,6 +29,7 @@ ACTOR = "api"
 TRACKS, PHASES, STEPS_PER_PHASE = 5, 10, 10  # 500 steps
 ENTRIES = 10_000
 CHANGED = 50  # 25 steps retitled, 25 entries edited
+FEW = 6  # for the space of 100 checkpoints: 3 steps and 3 entries
 ROUNDS = 10
 WORDS = "sqlite wal checkpoint restore diff burst agent model context plan step phase track memory".split()
 
@@ -57,8 +58,8 @@ async def build(db: Database) -> tuple[str, list[str], list[str]]:
     return project, step_ids, entry_ids
 
 
-async def change(db: Database, step_ids: list[str], entry_ids: list[str], round: int) -> None:
-    for n in range(CHANGED // 2):
+async def change(db: Database, step_ids: list[str], entry_ids: list[str], round: int, count: int = CHANGED) -> None:
+    for n in range(count // 2):
         step = step_ids[(round * 37 + n * 11) % len(step_ids)]
         await steps.update_step(db, step, StepUpdate(title=f"changed {round}.{n}"), ACTOR)
         entry = entry_ids[(round * 53 + n * 17) % len(entry_ids)]
@@ -82,8 +83,9 @@ async def main() -> None:
         try:
             project, step_ids, entry_ids = await build(db)
             first = await checkpoints.create_checkpoint(db, project, CheckpointCreate(label="first"), ACTOR)
-            one = await db.read(stored_bytes)
-            print(f"one checkpoint: {first.size / 1e6:.2f} MB of entity JSON, {one / 1e6:.2f} MB stored")
+            print(
+                f"one checkpoint: {first.size / 1e6:.2f} MB of entity JSON, {await db.read(stored_bytes) / 1e6:.2f} MB stored"
+            )
             takes, diffs, restores = [], [], []
             for round in range(ROUNDS):
                 base = await checkpoints.create_checkpoint(db, project, CheckpointCreate(), ACTOR)
@@ -94,15 +96,19 @@ async def main() -> None:
             summary(f"checkpoint ({CHANGED} changed since the last)", takes)
             summary(f"diff against now ({CHANGED} changed)", diffs)
             summary(f"restore ({CHANGED} changed, with its checkpoint)", restores)
-            for round in range(100 - 3 * ROUNDS - 1):
-                await change(db, step_ids, entry_ids, ROUNDS + round)
+            listed = await checkpoints.list_checkpoints(db, project, limit=500)
+            for item in listed.items:
+                await checkpoints.delete_checkpoint(db, item.id, ACTOR)
+            print(f"after deleting every checkpoint: {await db.read(stored_bytes)} bytes stored")
+            await checkpoints.create_checkpoint(db, project, CheckpointCreate(), ACTOR)
+            one = await db.read(stored_bytes)
+            for round in range(99):
+                await change(db, step_ids, entry_ids, 100 + round, FEW)
                 await checkpoints.create_checkpoint(db, project, CheckpointCreate(), ACTOR)
-            count = await db.fetchone("SELECT count(*) AS n FROM checkpoints")
             total = await db.read(stored_bytes)
-            assert count is not None
             print(
-                f"{count['n']} checkpoints: {total / 1e6:.2f} MB stored, {total / one:.2f} times one checkpoint "
-                f"(database file {os.path.getsize(db.path) / 1e6:.1f} MB)"
+                f"100 checkpoints, {FEW} entities changed between each: {total / 1e6:.2f} MB, "
+                f"{total / one:.2f} times one checkpoint ({one / 1e6:.2f} MB)"
             )
         finally:
             await db.close()

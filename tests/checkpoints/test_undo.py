@@ -94,3 +94,29 @@ async def test_a_burst_ends_after_the_quiet_time_and_old_automatic_checkpoints_g
         listed = await ok(await client.get("/api/projects/shop/checkpoints"))
         assert [item["trigger"] for item in listed["items"]] == ["ai_burst", "manual", "ai_burst"]
         assert listed["items"][1]["id"] == labelled["id"]
+
+
+async def test_an_import_replacing_a_project_is_checkpointed_first(client: Client) -> None:
+    _, _, _, step = await small_project(client)
+    exported = await export(client)
+    await ok(await client.patch(f"/api/steps/{step['id']}", json={"title": "Changed before the import"}))
+    await ok(
+        await client.post("/api/projects/import", json={"export": exported, "mode": "replace", "project": "shop"}), 201
+    )
+    listed = await ok(await client.get("/api/projects/shop/checkpoints", params={"trigger": "import"}))
+    assert len(listed["items"]) == 1
+    diff = await ok(await client.get(f"/api/checkpoints/{listed['items'][0]['id']}/diff"))
+    # The import gave the plan new ids: what the checkpoint kept is gone, under its old ids.
+    assert {item["title"] for item in diff["removed"]} == {"Core", "Start", "Changed before the import"}
+    assert {item["title"] for item in diff["added"]} == {"Core", "Start", "Write the schema"}
+
+
+async def test_undo_brings_back_what_an_ai_deleted_with_everything_under_it(client: Client) -> None:
+    _, project, phase, step = await small_project(client)
+    before = without_versions(await export(client))
+    track = (await ok(await client.get(f"/api/phases/{phase['id']}")))["track_id"]
+    await ok(await client.delete(f"/api/tracks/{track}", headers=AI))
+    assert (await client.get(f"/api/steps/{step['id']}")).status_code == 404
+    await ok(await client.post("/api/projects/shop/undo"))
+    assert without_versions(await export(client)) == before
+    assert project["id"] == (await ok(await client.get("/api/projects/shop")))["id"]

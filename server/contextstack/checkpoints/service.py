@@ -7,7 +7,6 @@ so it can itself be undone, then writes only what differs (checkpoints/apply.py)
 from __future__ import annotations
 
 from collections import Counter
-from typing import Literal
 
 import msgspec
 
@@ -46,7 +45,7 @@ from contextstack.storage import Database, Reader, Transaction
 
 _decode_bucket = msgspec.json.Decoder(dict[str, str]).decode
 
-# Automatic checkpoints kept per project unless the caller says otherwise (settings.checkpoint_keep).
+# Automatic checkpoints kept per project when the caller does not say (the daemon passes settings.checkpoint_keep).
 DEFAULT_KEEP = 20
 
 
@@ -151,7 +150,7 @@ async def list_checkpoints(
     """A project's checkpoints, newest first, a page at a time; a deleted project's too, by its id."""
 
     async def read(view: Reader) -> list[Checkpoint]:
-        project_id = await events_project_id(view, project_ref)
+        project_id = await checkpointed_project_id(view, project_ref)
         before = decode_cursor(cursor, str) if cursor else None
         return await store.list_checkpoints(view, project_id, before=before, trigger=trigger, limit=limit + 1)
 
@@ -160,7 +159,7 @@ async def list_checkpoints(
     return CheckpointList(items=items, next_cursor=encode_cursor(items[-1].id) if len(found) > limit else None)
 
 
-async def events_project_id(reader: Reader, project_ref: str) -> str:
+async def checkpointed_project_id(reader: Reader, project_ref: str) -> str:
     """The id of the project with this id or slug, or a deleted project's id if checkpoints of it remain."""
     try:
         return await resolve_project_id(reader, project_ref)
@@ -211,7 +210,7 @@ def _diff(found: Differences) -> CheckpointDiff:
     )
 
 
-async def diff_checkpoint(db: Database, checkpoint_id: str, against: str | Literal["now"] = "now") -> CheckpointDiff:
+async def diff_checkpoint(db: Database, checkpoint_id: str, against: str = "now") -> CheckpointDiff:
     """What changed from the checkpoint to now, or to another checkpoint of the same project (`against`)."""
 
     async def read(view: Reader) -> Differences:

@@ -143,6 +143,9 @@ async def release(tx: Transaction, references: Mapping[str, int]) -> dict[str, b
 
 
 async def stored_bytes(reader: Reader) -> int:
-    """The bytes every checkpoint's blobs take together."""
-    row = await reader.fetchone("SELECT coalesce(sum(length(content)), 0) AS n FROM checkpoint_blobs")
+    """The bytes every checkpoint takes: its blobs, and its rows' lists of buckets."""
+    row = await reader.fetchone(
+        "SELECT (SELECT coalesce(sum(length(content)), 0) FROM checkpoint_blobs)"
+        " + (SELECT coalesce(sum(length(buckets)), 0) FROM checkpoints) AS n"
+    )
     return int(row["n"]) if row else 0

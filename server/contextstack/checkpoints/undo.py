@@ -90,6 +90,11 @@ def _reverted(
     """The state an undo aims at, and the entities in conflict."""
     target = dict(present)
     conflicts: list[Entity] = []
+    touched = set(touched)
+    for kind in _LEVELS:  # what went with a deleted parent was deleted by the burst too
+        for entity in _of(before.values(), kind):
+            if entity["id"] not in present and entity[_PARENT[kind]] in touched:
+                touched.add(entity["id"])
     for entity_id in sorted(touched):
         if present.get(entity_id) == before.get(entity_id):
             continue
