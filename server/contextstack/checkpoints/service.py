@@ -114,11 +114,17 @@ async def _drop(tx: Transaction, checkpoint_id: str) -> None:
     await store.release(tx, entities)
 
 
+async def _committed_state(db: Database, project_id: str) -> dict[str, Entity] | None:
+    """The project's state, read on a reader thread: inside a transaction that has written nothing yet, the
+    committed state is the transaction's (one writer), and a reader thread reads it without a trip per query."""
+    return await db.read(lambda view: read_state(view, project_id))
+
+
 async def create_checkpoint(db: Database, project_ref: str, data: CheckpointCreate, actor: str) -> Checkpoint:
     """Snapshot a project (id or slug) as it is now."""
     async with db.transaction() as tx:
         project_id = await resolve_project_id(tx, project_ref)
-        entities = await read_state(tx, project_id)
+        entities = await _committed_state(db, project_id)
         assert entities is not None
         checkpoint, _ = await take_checkpoint(
             tx, entities, trigger="manual", actor=data.actor or actor, label=data.label, reason=data.reason
@@ -248,7 +254,7 @@ async def restore_checkpoint(
     """Put the checkpoint's project back as it was, in one transaction, after a checkpoint of the present."""
     async with db.transaction() as tx:
         checkpoint = await _checkpoint(tx, checkpoint_id)
-        present = await read_state(tx, checkpoint.project_id)
+        present = await _committed_state(db, checkpoint.project_id)
         before_restore = None
         if present is not None:
             taken, built = await take_checkpoint(
