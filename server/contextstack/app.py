@@ -16,6 +16,7 @@ from litestar.types import ControllerRouterHandler
 
 from contextstack import __version__
 from contextstack.assembly.controller import get_project_context
+from contextstack.checkpoints.controller import CheckpointController, ProjectCheckpointController
 from contextstack.conversations.controller import ConversationController
 from contextstack.dependencies import DEPENDENCIES
 from contextstack.events.controller import EventController
@@ -84,6 +85,8 @@ def route_handlers() -> list[ControllerRouterHandler]:
         export_project_handler,
         import_project_handler,
         ConversationController,
+        ProjectCheckpointController,
+        CheckpointController,
         create_static_files_router(
             path=ASSETS, directories=[swagger_ui_bundle.swagger_ui_path], include_in_schema=False
         ),

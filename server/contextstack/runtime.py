@@ -2,7 +2,8 @@
 providers and the settings.
 
 `create_app` builds one and hands it to the HTTP app; the MCP server gets the same one. Whatever must hear of
-every commit (the live event stream, the context cache) is subscribed to the store here, in plain sight.
+every commit (the live event stream, the context cache) is subscribed to the store here, in plain sight, and so
+is what takes automatic checkpoints before a change.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 from collections.abc import Mapping
 
 from contextstack.assembly.cache import ContextCache
+from contextstack.checkpoints.automatic import AutomaticCheckpoints
 from contextstack.events.broadcaster import Broadcaster
 from contextstack.providers.service import Providers
 from contextstack.settings import Settings
@@ -27,6 +29,8 @@ class Runtime:
         self.contexts = ContextCache()
         self.db.on_commit(self.broadcaster.publish)
         self.db.on_commit(self.contexts.on_commit)
+        self.checkpoints = AutomaticCheckpoints(self.db, quiet=settings.ai_burst_quiet, keep=settings.checkpoint_keep)
+        self.db.before_change(self.checkpoints.before_change)
         self.providers = Providers(settings, environ)
 
     async def open(self) -> None:

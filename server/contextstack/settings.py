@@ -84,6 +84,10 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     context_window: Annotated[int, msgspec.Meta(ge=256)] = DEFAULT_CONTEXT_WINDOW
     context_windows: dict[str, Annotated[int, msgspec.Meta(ge=256)]] = {}
 
+    # Checkpoints: automatic ones kept per project, and the quiet time (seconds) that ends an AI's burst.
+    checkpoint_keep: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 20
+    ai_burst_quiet: Annotated[float, msgspec.Meta(gt=0, le=86_400)] = 300.0
+
 
 def context_window(settings: Settings, provider: str, model: str) -> int:
     """The tokens `provider/model` can take: its `[context_windows]` entry, else its provider's, else the default."""
@@ -112,6 +116,8 @@ ENV_FIELDS = (
     "sse_queue_size",
     "inject",
     "context_window",
+    "checkpoint_keep",
+    "ai_burst_quiet",
 )
 _LIST_FIELDS = {"allowed_hosts", "allowed_origins"}
 

@@ -3,6 +3,16 @@
 from .activity_page import ActivityPage
 from .assembled_context import AssembledContext
 from .assembled_context_tokenizer import AssembledContextTokenizer
+from .change_counts import ChangeCounts
+from .changed_entity import ChangedEntity
+from .changed_entity_fields import ChangedEntityFields
+from .changed_entity_kind import ChangedEntityKind
+from .checkpoint import Checkpoint
+from .checkpoint_counts import CheckpointCounts
+from .checkpoint_create import CheckpointCreate
+from .checkpoint_diff import CheckpointDiff
+from .checkpoint_list import CheckpointList
+from .checkpoint_trigger import CheckpointTrigger
 from .conversation import Conversation
 from .conversation_create import ConversationCreate
 from .conversation_export import ConversationExport
@@ -12,6 +22,8 @@ from .conversation_search_result import ConversationSearchResult
 from .conversation_update import ConversationUpdate
 from .deleted import Deleted
 from .deleted_deleted import DeletedDeleted
+from .diff_entity import DiffEntity
+from .diff_entity_kind import DiffEntityKind
 from .event import Event
 from .event_data import EventData
 from .export_conversation_format import ExportConversationFormat
@@ -24,6 +36,7 @@ from .exported_project_status import ExportedProjectStatus
 from .exported_step import ExportedStep
 from .exported_step_status import ExportedStepStatus
 from .exported_track import ExportedTrack
+from .field_change import FieldChange
 from .field_error import FieldError
 from .fork_create import ForkCreate
 from .get_project_context_format import GetProjectContextFormat
@@ -44,6 +57,9 @@ from .knowledge_list import KnowledgeList
 from .knowledge_search_result import KnowledgeSearchResult
 from .knowledge_update import KnowledgeUpdate
 from .knowledge_update_kind_type_0 import KnowledgeUpdateKindType0
+from .list_checkpoints_trigger_type_1 import ListCheckpointsTriggerType1
+from .list_checkpoints_trigger_type_2_type_1 import ListCheckpointsTriggerType2Type1
+from .list_checkpoints_trigger_type_3_type_1 import ListCheckpointsTriggerType3Type1
 from .list_knowledge_kind_type_1 import ListKnowledgeKindType1
 from .list_knowledge_kind_type_2_type_1 import ListKnowledgeKindType2Type1
 from .list_knowledge_kind_type_3_type_1 import ListKnowledgeKindType3Type1
@@ -88,6 +104,8 @@ from .provider_info import ProviderInfo
 from .provider_info_kind import ProviderInfoKind
 from .provider_list import ProviderList
 from .regenerate import Regenerate
+from .restore_request import RestoreRequest
+from .restore_result import RestoreResult
 from .search_knowledge_kind_type_1 import SearchKnowledgeKindType1
 from .search_knowledge_kind_type_2_type_1 import SearchKnowledgeKindType2Type1
 from .search_knowledge_kind_type_3_type_1 import SearchKnowledgeKindType3Type1
@@ -109,6 +127,8 @@ from .track_update import TrackUpdate
 from .turn import Turn
 from .turn_create import TurnCreate
 from .turn_create_content_type_1_item import TurnCreateContentType1Item
+from .undo_request import UndoRequest
+from .undo_result import UndoResult
 from .upstream_error import UpstreamError
 from .usage import Usage
 from .usage_report import UsageReport
@@ -118,6 +138,16 @@ __all__ = (
     "ActivityPage",
     "AssembledContext",
     "AssembledContextTokenizer",
+    "ChangeCounts",
+    "ChangedEntity",
+    "ChangedEntityFields",
+    "ChangedEntityKind",
+    "Checkpoint",
+    "CheckpointCounts",
+    "CheckpointCreate",
+    "CheckpointDiff",
+    "CheckpointList",
+    "CheckpointTrigger",
     "Conversation",
     "ConversationCreate",
     "ConversationExport",
@@ -127,6 +157,8 @@ __all__ = (
     "ConversationUpdate",
     "Deleted",
     "DeletedDeleted",
+    "DiffEntity",
+    "DiffEntityKind",
     "Event",
     "EventData",
     "ExportConversationFormat",
@@ -139,6 +171,7 @@ __all__ = (
     "ExportedStepStatus",
     "ExportedTrack",
     "ExportProjectFormat",
+    "FieldChange",
     "FieldError",
     "ForkCreate",
     "GetProjectContextFormat",
@@ -159,6 +192,9 @@ __all__ = (
     "KnowledgeSearchResult",
     "KnowledgeUpdate",
     "KnowledgeUpdateKindType0",
+    "ListCheckpointsTriggerType1",
+    "ListCheckpointsTriggerType2Type1",
+    "ListCheckpointsTriggerType3Type1",
     "ListKnowledgeKindType1",
     "ListKnowledgeKindType2Type1",
     "ListKnowledgeKindType3Type1",
@@ -203,6 +239,8 @@ __all__ = (
     "ProviderInfoKind",
     "ProviderList",
     "Regenerate",
+    "RestoreRequest",
+    "RestoreResult",
     "SearchKnowledgeKindType1",
     "SearchKnowledgeKindType2Type1",
     "SearchKnowledgeKindType3Type1",
@@ -224,6 +262,8 @@ __all__ = (
     "Turn",
     "TurnCreate",
     "TurnCreateContentType1Item",
+    "UndoRequest",
+    "UndoResult",
     "UpstreamError",
     "Usage",
     "UsageReport",

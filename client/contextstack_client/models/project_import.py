@@ -22,6 +22,7 @@ class ProjectImport:
     Attributes:
         export (ProjectImportExport): What `GET /api/projects/{project}/export?format=json` answered (a ProjectExport).
         actor (None | str | Unset): Who makes the change: `user`, `api` or `ai:<model>`; overrides X-Contextstack-Actor.
+        keep_ids (bool | Unset):  Default: False.
         mode (ProjectImportMode | Unset):  Default: 'new'.
         name (None | str | Unset):
         project (None | str | Unset): The project to replace (id or slug); only with `replace`.
@@ -30,6 +31,7 @@ class ProjectImport:
 
     export: ProjectImportExport
     actor: None | str | Unset = UNSET
+    keep_ids: bool | Unset = False
     mode: ProjectImportMode | Unset = "new"
     name: None | str | Unset = UNSET
     project: None | str | Unset = UNSET
@@ -44,6 +46,8 @@ class ProjectImport:
             actor = UNSET
         else:
             actor = self.actor
+
+        keep_ids = self.keep_ids
 
         mode: str | Unset = UNSET
         if not isinstance(self.mode, Unset):
@@ -76,6 +80,8 @@ class ProjectImport:
         )
         if actor is not UNSET:
             field_dict["actor"] = actor
+        if keep_ids is not UNSET:
+            field_dict["keep_ids"] = keep_ids
         if mode is not UNSET:
             field_dict["mode"] = mode
         if name is not UNSET:
@@ -102,6 +108,8 @@ class ProjectImport:
             return cast(None | str | Unset, data)
 
         actor = _parse_actor(d.pop("actor", UNSET))
+
+        keep_ids = d.pop("keep_ids", UNSET)
 
         _mode = d.pop("mode", UNSET)
         mode: ProjectImportMode | Unset
@@ -140,6 +148,7 @@ class ProjectImport:
         project_import = cls(
             export=export,
             actor=actor,
+            keep_ids=keep_ids,
             mode=mode,
             name=name,
             project=project,

@@ -112,3 +112,11 @@ async def last_event_id(conn: Reader) -> int:
 async def has_project_events(conn: Reader, project_id: str) -> bool:
     """Whether the log holds an event of the project with this id (a deleted project's, say)."""
     return await conn.fetchone("SELECT 1 FROM events WHERE project_id = ? LIMIT 1", (project_id,)) is not None
+
+
+async def project_events_after(conn: Reader, project_id: str, after: int) -> list[Event]:
+    """Every event of the project with an id greater than `after`, oldest first."""
+    rows = await conn.fetchall(
+        f"SELECT {_COLUMNS} FROM events WHERE project_id = ? AND id > ? ORDER BY id", (project_id, after)
+    )
+    return [_event(row) for row in rows]

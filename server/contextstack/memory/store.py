@@ -388,3 +388,11 @@ async def knowledge_lists(
     lists["recent"].sort(key=lambda e: (e.created_at, e.id), reverse=True)
     lists["superseded"].sort(key=lambda e: (e.updated_at, e.id), reverse=True)
     return KnowledgeLists(**lists)
+
+
+async def taken_entry_ids(conn: Reader, ids: Iterable[str]) -> set[str]:
+    """Which of these ids an entry already has."""
+    rows = await conn.fetchall(
+        "SELECT id FROM knowledge WHERE id IN (SELECT value FROM json_each(?))", (_encode_json(list(ids)).decode(),)
+    )
+    return {str(row["id"]) for row in rows}

@@ -422,3 +422,18 @@ async def _count(reader: Reader, sql: str, params: tuple[str, ...]) -> int:
     """The number `n` a `SELECT count(*) AS n …` answers."""
     row = await reader.fetchone(sql, params)
     return int(row["n"]) if row else 0
+
+
+async def park(tx: Transaction, table: Table, item_ids: Iterable[str]) -> None:
+    """Take items off their positions (to distinct negative ones) before many positions are rewritten at once."""
+    await tx.execute(f"UPDATE {table.name} SET position = -1 - rowid WHERE id {_IN_LIST}", (_list_parameter(item_ids),))
+
+
+async def taken_ids(reader: Reader, ids: Iterable[str]) -> set[str]:
+    """Which of these ids a track, phase or step already has."""
+    wanted = _list_parameter(ids)
+    rows = await reader.fetchall(
+        " UNION ALL ".join(f"SELECT id FROM {table} WHERE id {_IN_LIST}" for table in ("tracks", "phases", "steps")),
+        (wanted, wanted, wanted),
+    )
+    return {str(row["id"]) for row in rows}

@@ -119,7 +119,8 @@ class ProjectImport(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_
     """Bring an export back: as a new project, or replacing the plan and knowledge of an existing one.
 
     `new` gives everything new ids and takes the slug from `slug` (409 if taken) or the export's (made unique).
-    `replace` keeps the project's id and slug and needs `project`.
+    `replace` keeps the project's id and slug and needs `project`. `keep_ids` keeps the export's ids instead
+    of giving new ones (the project's too, with `new`): 409 when one is taken here.
     """
 
     export: Annotated[
@@ -132,6 +133,7 @@ class ProjectImport(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_
     ) = None
     slug: Slug | None = None
     name: Name | None = None
+    keep_ids: bool = False
     actor: Actor | None = None
 
 

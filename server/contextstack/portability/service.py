@@ -1,6 +1,7 @@
 """Export a project as lossless, versioned JSON, and import such an export back.
 
-Import writes the whole project in one transaction, all or nothing. In `new` mode everything gets a new id;
+Import writes the whole project in one transaction, all or nothing. In `new` mode everything gets a new id
+unless `keep_ids`;
 new ids are handed out in the order of the old ones, so whatever the export sorts by id (knowledge, a step's
 dependencies) keeps its order, and export → import → export gives the same document up to ids, the slug and
 the project's own version and times.
@@ -12,10 +13,16 @@ from collections.abc import Iterable
 
 import msgspec
 
-from contextstack.errors import FieldError, Invalid, NotFound
+from contextstack.errors import Conflict, FieldError, Invalid, NotFound
 from contextstack.ids import Prefix, new_id
 from contextstack.memory.models import KnowledgeEntry
-from contextstack.memory.store import delete_project_entries, insert_entries, link_supersedes, project_entries
+from contextstack.memory.store import (
+    delete_project_entries,
+    insert_entries,
+    link_supersedes,
+    project_entries,
+    taken_entry_ids,
+)
 from contextstack.plan import store as plan_store
 from contextstack.plan.models import Phase, Plan, Project, Step, Track
 from contextstack.plan.service import ensure_slug_free, free_slug, read_plan, resolve_project
@@ -115,8 +122,8 @@ async def import_project(db: Database, data: ProjectImport, actor: str) -> Impor
             assert data.project is not None
             project = await _replace_project(tx, data.project, export, data.name)
         else:
-            project = await _new_project(tx, export, data.slug, data.name)
-        counts = await _write_content(tx, project.id, export)
+            project = await _new_project(tx, export, data.slug, data.name, data.keep_ids)
+        counts = await _write_content(tx, project.id, export, data.keep_ids)
         await tx.record_event(
             "project.imported",
             actor=data.actor or actor,
@@ -145,14 +152,18 @@ def _check_request(data: ProjectImport) -> None:
         )
 
 
-async def _new_project(tx: Transaction, export: ProjectExport, slug: str | None, name: str | None) -> Project:
+async def _new_project(
+    tx: Transaction, export: ProjectExport, slug: str | None, name: str | None, keep_ids: bool
+) -> Project:
     if slug is not None:
         await ensure_slug_free(tx, slug, "slug")
     else:
         slug = await free_slug(tx, export.project.slug)
     source = export.project
+    if keep_ids and await plan_store.get_project_id(tx, source.id) is not None:
+        raise _taken([source.id])
     project = Project(
-        id=new_id("prj"),
+        id=source.id if keep_ids else new_id("prj"),
         slug=slug,
         name=name or source.name,
         description=source.description,
@@ -203,7 +214,15 @@ def _new_ids(old_ids: Iterable[str], prefix: Prefix) -> dict[str, str]:
     return {old: new_id(prefix) for old in sorted(old_ids)}
 
 
-async def _write_content(tx: Transaction, project_id: str, export: ProjectExport) -> ImportCounts:
+def _taken(ids: Iterable[str]) -> Conflict:
+    taken = sorted(ids)
+    return Conflict(
+        f"keep_ids: {len(taken)} of the export's ids are taken in this store, e.g. {taken[0]}",
+        errors=[FieldError("keep_ids", f"taken: {', '.join(taken[:10])}")],
+    )
+
+
+async def _write_content(tx: Transaction, project_id: str, export: ProjectExport, keep_ids: bool) -> ImportCounts:
     phases = [(track, phase) for track in export.tracks for phase in track.phases]
     steps = [(phase, step) for _, phase in phases for step in phase.steps]
     ids = {
@@ -212,6 +231,11 @@ async def _write_content(tx: Transaction, project_id: str, export: ProjectExport
         **_new_ids((step.id for _, step in steps), "stp"),
         **_new_ids((entry.id for entry in export.knowledge), "kno"),
     }
+    if keep_ids:
+        ids = {old: old for old in ids}
+        taken = await plan_store.taken_ids(tx, ids) | await taken_entry_ids(tx, ids)
+        if taken:
+            raise _taken(taken)
     await plan_store.insert_tracks(
         tx,
         [

@@ -150,7 +150,8 @@ async def _send_answer(send: Send, answer: ProxyAnswer) -> None:
 
 async def _chat(scope: Scope, receive: Receive, send: Send, project: str | None) -> None:
     # Plain ASGI rather than a Litestar handler with its Request and Response: less work a request on the
-    # proxy's hot path (docs/benchmarks.md, Proxy). Errors raised here still reach the controller's exception handlers (OpenAI's shape).
+    # proxy's hot path (docs/benchmarks.md, Proxy). Errors raised here still reach the controller's exception
+    # handlers (OpenAI's shape).
     if scope["method"] != "POST":
         raise MethodNotAllowedException(headers={"allow": "POST"})
     headers = dict(scope["headers"])

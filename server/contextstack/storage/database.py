@@ -18,7 +18,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -59,6 +59,9 @@ class Event(msgspec.Struct, frozen=True):
 
 
 CommitListener = Callable[[list[Event]], None]
+# Called in the transaction before it records an event: (tx, type, actor, project_id, data). The store's state
+# as committed is still what it was before the transaction, for a hook that wants to keep it (checkpoints).
+BeforeChange = Callable[["Transaction", str, str, str | None, dict[str, Any]], Awaitable[None]]
 
 _encode_json = msgspec.json.Encoder().encode
 
@@ -136,10 +139,22 @@ def _run_to_end(read: Coroutine[Any, Any, T]) -> T:
 class Transaction:
     """The open write transaction of one user action."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, before_change: Sequence[BeforeChange] = ()) -> None:
         self.conn = conn
         self.events: list[Event] = []
         self.created_at = now()
+        self._before_change = before_change
+        self._in_hook = False
+
+    async def _announce(self, type: str, actor: str, project_id: str | None, data: dict[str, Any]) -> None:
+        if self._in_hook:
+            return
+        self._in_hook = True
+        try:
+            for hook in self._before_change:
+                await hook(self, type, actor, project_id, data)
+        finally:
+            self._in_hook = False
 
     async def execute(self, sql: str, params: Params = ()) -> aiosqlite.Cursor:
         return await self.conn.execute(sql, params)
@@ -164,6 +179,7 @@ class Transaction:
     ) -> Event:
         """Write an event row in this transaction; listeners hear of it after COMMIT."""
         data = data or {}
+        await self._announce(type, actor, project_id, data)
         cursor = await self.conn.execute(
             "INSERT INTO events (created_at, project_id, actor, type, entity_id, data) VALUES (?, ?, ?, ?, ?, ?)",
             (self.created_at, project_id, actor, type, entity_id, _encode_json(data).decode()),
@@ -177,6 +193,11 @@ class Transaction:
         self, type: str, *, actor: str, changes: Sequence[tuple[str | None, str | None, dict[str, Any]]]
     ) -> list[Event]:
         """Write one event per (project_id, entity_id, data) in a single statement: for bulk changes."""
+        first_of_project: dict[str | None, dict[str, Any]] = {}
+        for project_id, _, data in changes:
+            first_of_project.setdefault(project_id, data)
+        for project_id, data in first_of_project.items():
+            await self._announce(type, actor, project_id, data)
         rows = [
             (self.created_at, project_id, actor, type, entity_id, _encode_json(data).decode())
             for project_id, entity_id, data in changes
@@ -210,6 +231,7 @@ class Database:
         self._readers_lock = threading.Lock()
         self._write_lock = asyncio.Lock()
         self._listeners: list[CommitListener] = []
+        self._before_change: list[BeforeChange] = []
         self.schema_version = 0
 
     async def open(self) -> None:
@@ -249,13 +271,17 @@ class Database:
         """Call `listener` with the events of every transaction, after it commits."""
         self._listeners.append(listener)
 
+    def before_change(self, hook: BeforeChange) -> None:
+        """Call `hook` in every transaction before it records an event (not for events the hook records)."""
+        self._before_change.append(hook)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """One write transaction: committed when the block ends, rolled back if it raises."""
         if self._writer is None:
             raise StoreError("the database is not open")
         await self._write_lock.acquire()
-        tx = Transaction(self._writer)
+        tx = Transaction(self._writer, self._before_change)
         try:
             await self._writer.execute("BEGIN IMMEDIATE")
             yield tx

@@ -1,0 +1,1 @@
+"""Checkpoints: snapshot a project, see what changed, restore it, undo what an AI did."""
