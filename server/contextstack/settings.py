@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 import platformdirs
+import snowballstemmer
 
 from contextstack.errors import ConfigError
 
@@ -53,6 +54,17 @@ class ProjectProxyConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True
     context_budget: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
 
+class MemoryConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """The `[memory]` table: how knowledge is searched, store-wide."""
+
+    language: str = "english"  # the stemmer's (Snowball's) language for knowledge search and ranking
+
+    def __post_init__(self) -> None:
+        languages = sorted(snowballstemmer.algorithms())
+        if self.language not in languages:
+            raise ValueError(f"memory.language {self.language!r} is not one the stemmer knows: {', '.join(languages)}")
+
+
 class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """Everything the daemon can be told; field names are the config file's keys."""
 
@@ -72,6 +84,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     aliases: dict[str, str | list[str]] = {}
     inject: InjectMode = "prepend"
     projects: dict[str, ProjectProxyConfig] = {}
+    memory: MemoryConfig = msgspec.field(default_factory=MemoryConfig)
 
 
 # Environment variables that map to settings: CONTEXTSTACK_<FIELD>; lists are comma-separated.

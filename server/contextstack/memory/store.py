@@ -22,8 +22,11 @@ from contextstack.memory.search import (
     UNMARK,
     WEIGHTS,
     Term,
+    fold,
     match_expression,
+    tokens,
 )
+from contextstack.memory.stemming import stem, stem_prefix
 from contextstack.storage import Reader, Transaction
 
 Link = Literal["supersedes", "superseded_by"]
@@ -188,6 +191,38 @@ async def current_project_entries(conn: Reader, project_id: str) -> list[Knowled
 async def insert_entries(tx: Transaction, entries: Sequence[KnowledgeEntry]) -> None:
     """Write new entries, in one statement."""
     await tx.executemany(_INSERT, [_row(entry) for entry in entries])
+    await _remember_terms(tx, (text for entry in entries for text in (entry.title, entry.body, *entry.tags)))
+
+
+# Every word the index has held, each once: a whole word of a query is matched by those of the same stem, found
+# by a range of this table's key (migration 0008). A word no entry holds any more only widens a query a little.
+_REMEMBER_TERMS = "INSERT OR IGNORE INTO knowledge_terms (term) VALUES (?)"
+_TERMS_IN_RANGE = "SELECT term FROM knowledge_terms WHERE term >= ? AND term < ?"
+# Stems this short would range over too many words: they match only themselves.
+_SHORTEST_RANGED_STEM = 3
+
+
+async def _remember_terms(tx: Transaction, texts: Iterable[str]) -> None:
+    terms: set[str] = set()
+    for text in texts:
+        terms.update(tokens(text))
+    await tx.executemany(_REMEMBER_TERMS, [(term,) for term in sorted(terms)])
+
+
+async def _variants(view: Reader, terms: Sequence[Term]) -> dict[str, list[str]]:
+    """By word, for each whole word of `terms`: the indexed words of the same stem."""
+    variants: dict[str, list[str]] = {}
+    for term in terms:
+        if term.prefix:
+            continue
+        stemmed = stem(fold(term.word))
+        if len(stemmed) < _SHORTEST_RANGED_STEM:
+            continue
+        low = stem_prefix(stemmed)
+        high = low[:-1] + chr(ord(low[-1]) + 1)
+        rows = await view.fetchall(_TERMS_IN_RANGE, (low, high))
+        variants[term.word] = [row["term"] for row in rows if stem(row["term"]) == stemmed]
+    return variants
 
 
 async def mark_superseded(tx: Transaction, successors: Iterable[KnowledgeEntry], updated_at: str) -> None:
@@ -215,6 +250,8 @@ async def update_entry(
         f"UPDATE knowledge SET {assignments}, version = ?, updated_at = ? WHERE id = ?",
         (*(_stored(field, value) for field, value in changes.items()), version, updated_at, entry_id),
     )
+    texts = [changes[field] for field in ("title", "body") if field in changes]
+    await _remember_terms(tx, [*texts, *changes.get("tags", ())])
 
 
 class LinkedEntry(NamedTuple):
@@ -257,13 +294,14 @@ class _Ranking(NamedTuple):
 
 def _ranking(
     terms: list[Term],
+    variants: dict[str, list[str]],
     project_id: str | None,
     kind: str | None,
     limit: int,
     include_superseded: bool,
     any_term: bool,
 ) -> _Ranking:
-    match = match_expression(terms, any_term=any_term)
+    match = match_expression(terms, variants, any_term=any_term)
     filters: list[str] = []
     params: list[object] = [match]
     if not include_superseded:
@@ -292,7 +330,7 @@ async def search(
 
     Two statements: `view` should be one read, so that the hits are the ranked entries as of one moment.
     """
-    ranking = _ranking(terms, project_id, kind, limit, include_superseded, any_term)
+    ranking = _ranking(terms, await _variants(view, terms), project_id, kind, limit, include_superseded, any_term)
     ranked = {int(row["seq"]): float(row["score"]) for row in await view.fetchall(ranking.sql, ranking.params)}
     if not ranked:
         return []
@@ -312,7 +350,7 @@ async def search(
 
 async def best_matches(view: Reader, terms: list[Term], *, project_id: str, limit: int) -> list[KnowledgeEntry]:
     """The entries `search` finds for any of `terms` (at least one), not superseded, best first: one statement."""
-    ranking = _ranking(terms, project_id, None, limit, False, True)
+    ranking = _ranking(terms, await _variants(view, terms), project_id, None, limit, False, True)
     rows = await view.fetchall(
         f"SELECT {_JOINED_COLUMNS} FROM ({ranking.sql}) AS r JOIN knowledge AS k ON k.seq = r.seq"
         " ORDER BY r.score, r.seq DESC",
