@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
+
+from contextstack.memory.stemming import stem
 
 MAX_TERMS = 32
 RANKED_CANDIDATES = 200
@@ -84,6 +86,17 @@ def tokens(text: str) -> list[str]:
     if text.isascii():
         return text_words(text.lower())
     return [fold(word) for word in text_words(text)]
+
+
+def matched_words(terms: Sequence[Term], texts: Iterable[str]) -> list[str]:
+    """The words of `terms` that `texts` match: a whole word by its stem, the prefix by the start of a word."""
+    folded = {word for text in texts for word in tokens(text)}
+    stems = {stem(word) for word in folded}
+    return [
+        term.word
+        for term in terms
+        if (any(word.startswith(fold(term.word)) for word in folded) if term.prefix else stem(fold(term.word)) in stems)
+    ]
 
 
 def _quoted(word: str) -> str:

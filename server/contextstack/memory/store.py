@@ -24,6 +24,7 @@ from contextstack.memory.search import (
     Term,
     fold,
     match_expression,
+    matched_words,
     tokens,
 )
 from contextstack.memory.stemming import stem, stem_prefix
@@ -336,16 +337,19 @@ async def search(
         return []
     seqs = list(ranked)
     rows = await view.fetchall(_HIGHLIGHTED, (ranking.match, min(seqs), max(seqs), _encode_json(seqs).decode()))
-    hits = {
-        int(row["seq"]): KnowledgeHit(
-            entry=_entry(row),
+    hits = {}
+    for row in rows:
+        entry = _entry(row)
+        hits[int(row["seq"])] = KnowledgeHit(
+            entry=entry,
             score=-ranked[int(row["seq"])],
             title_highlight=row["title_highlight"],
             snippet=row["snippet"],
+            matched=matched_words(terms, (entry.title, entry.body, *entry.tags)),
         )
-        for row in rows
-    }
-    return [hits[seq] for seq in ranked if seq in hits]
+    found = [hits[seq] for seq in ranked if seq in hits]
+    # With any word matching, those matching more words come first (a stable sort keeps BM25's order among them).
+    return sorted(found, key=lambda hit: -len(hit.matched)) if any_term else found
 
 
 async def best_matches(view: Reader, terms: list[Term], *, project_id: str, limit: int) -> list[KnowledgeEntry]:
