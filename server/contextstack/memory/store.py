@@ -301,6 +301,7 @@ def _ranking(
     limit: int,
     include_superseded: bool,
     any_term: bool,
+    candidates: int = RANKED_CANDIDATES,
 ) -> _Ranking:
     match = match_expression(terms, variants, any_term=any_term)
     filters: list[str] = []
@@ -314,7 +315,49 @@ def _ranking(
         filters.append("k.kind = ?")
         params.append(kind)
     condition = "".join(f" AND {f}" for f in filters)
-    return _Ranking(_RANKED.format(condition=condition), [*params, RANKED_CANDIDATES, limit], match)
+    return _Ranking(_RANKED.format(condition=condition), [*params, candidates, limit], match)
+
+
+# A word held by at most this many entries is rare: every entry holding one is ranked, however old.
+RARE_WORD_ENTRIES = 500
+# SQLite FTS5: how many entries match, counted up to a bound, without ranking them.
+_MATCHING_UP_TO = "SELECT count(*) AS n FROM (SELECT 1 FROM knowledge_fts WHERE knowledge_fts MATCH ? LIMIT ?)"
+
+
+async def _ranked_any(
+    view: Reader,
+    terms: list[Term],
+    variants: dict[str, list[str]],
+    project_id: str | None,
+    kind: str | None,
+    limit: int,
+    include_superseded: bool,
+) -> dict[int, float]:
+    """(seq: bm25 score, lower is better) of the best `limit` entries matching any of `terms`, best first.
+
+    BM25 scores every entry it ranks, and a frequent word matches most of a large store, so not every match can
+    be ranked. Every entry holding a rare word (held by at most RARE_WORD_ENTRIES entries) is, whatever its age:
+    those are the words that say what a question is about. Entries matching only frequent words are ranked among
+    the newest RANKED_CANDIDATES matches. An entry found through its rare words alone is scored by them alone:
+    the frequent words, which count least, add what they add only to the newest entries.
+    """
+    rare = []
+    for term in terms:
+        counted = await view.fetchall(_MATCHING_UP_TO, (match_expression([term], variants), RARE_WORD_ENTRIES + 1))
+        if counted[0]["n"] <= RARE_WORD_ENTRIES:
+            rare.append(term)
+    ranked: dict[int, float] = {}
+    if len(rare) < len(terms):
+        newest = _ranking(terms, variants, project_id, kind, limit, include_superseded, True)
+        ranked.update((int(row["seq"]), float(row["score"])) for row in await view.fetchall(newest.sql, newest.params))
+    if rare:
+        every = _ranking(
+            rare, variants, project_id, kind, limit, include_superseded, True, len(rare) * RARE_WORD_ENTRIES
+        )
+        for row in await view.fetchall(every.sql, every.params):
+            ranked.setdefault(int(row["seq"]), float(row["score"]))
+    best = sorted(ranked.items(), key=lambda item: (item[1], -item[0]))[:limit]
+    return dict(best)
 
 
 async def search(
@@ -352,15 +395,19 @@ async def search(
     return sorted(found, key=lambda hit: -len(hit.matched)) if any_term else found
 
 
+# SQLite: the entries of these row keys (a JSON array).
+_BY_SEQ = f"SELECT seq, {_ENTRY_COLUMNS} FROM knowledge WHERE seq IN (SELECT value FROM json_each(?))"
+
+
 async def best_matches(view: Reader, terms: list[Term], *, project_id: str, limit: int) -> list[KnowledgeEntry]:
-    """The entries `search` finds for any of `terms` (at least one), not superseded, best first: one statement."""
-    ranking = _ranking(terms, await _variants(view, terms), project_id, None, limit, False, True)
-    rows = await view.fetchall(
-        f"SELECT {_JOINED_COLUMNS} FROM ({ranking.sql}) AS r JOIN knowledge AS k ON k.seq = r.seq"
-        " ORDER BY r.score, r.seq DESC",
-        ranking.params,
-    )
-    return [_entry(row) for row in rows]
+    """The entries `search` finds for any of `terms` (at least one), not superseded, best first."""
+    ranked = await _ranked_any(view, terms, await _variants(view, terms), project_id, None, limit, False)
+    if not ranked:
+        return []
+    rows = {
+        int(row["seq"]): _entry(row) for row in await view.fetchall(_BY_SEQ, (_encode_json(list(ranked)).decode(),))
+    }
+    return [rows[seq] for seq in ranked if seq in rows]
 
 
 # The entries a project can see in search, scope by scope (each answered by an index).
