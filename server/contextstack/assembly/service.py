@@ -138,7 +138,7 @@ async def _read_all(
         view,
         project_id,
         pinned_limit=PINNED_LIMIT,
-        recent_limit=2 * RECENT_LIMIT,  # enough after the relevant ones are taken (most often)
+        recent_limit=2 * RECENT_LIMIT,  # enough after the relevant ones are taken
         superseded_limit=RECENT_LIMIT,
     )
     searchable = await searchable_entries_if_few(view, project_id, RANKED_IN_MEMORY)

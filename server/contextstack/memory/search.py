@@ -7,7 +7,8 @@ also matches as a prefix (search-as-you-type) unless the text ends in whitespace
 one-character prefix has no index and would scan every term). Text without words finds nothing.
 
 Ranking is BM25 with the title weighted above the tags above the body. BM25 scores every row it ranks, so the
-work is bounded: only the newest `RANKED_CANDIDATES` matching entries (after the filters) are ranked. A query
+work is bounded: the newest `RANKED_CANDIDATES` matching entries (after the filters) are ranked, and, when any
+word may match (search's default, and context assembly), every entry holding a rare word, however old. A query
 that matches fewer entries — any distinctive query — is ranked exactly. The statements are in store.py.
 """
 

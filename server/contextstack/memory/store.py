@@ -374,8 +374,12 @@ async def search(
 
     Two statements: `view` should be one read, so that the hits are the ranked entries as of one moment.
     """
-    ranking = _ranking(terms, await _variants(view, terms), project_id, kind, limit, include_superseded, any_term)
-    ranked = {int(row["seq"]): float(row["score"]) for row in await view.fetchall(ranking.sql, ranking.params)}
+    variants = await _variants(view, terms)
+    ranking = _ranking(terms, variants, project_id, kind, limit, include_superseded, any_term)
+    if any_term:
+        ranked = await _ranked_any(view, terms, variants, project_id, kind, limit, include_superseded)
+    else:
+        ranked = {int(row["seq"]): float(row["score"]) for row in await view.fetchall(ranking.sql, ranking.params)}
     if not ranked:
         return []
     seqs = list(ranked)
