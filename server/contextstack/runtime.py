@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from contextstack.assembly.cache import ContextCache
 from contextstack.checkpoints.automatic import AutomaticCheckpoints
 from contextstack.events.broadcaster import Broadcaster
+from contextstack.memory.stemming import use_language
 from contextstack.providers.service import Providers
 from contextstack.settings import Settings
 from contextstack.storage import Database
@@ -24,6 +25,7 @@ class Runtime:
 
     def __init__(self, settings: Settings, environ: Mapping[str, str] = os.environ) -> None:
         self.settings = settings
+        use_language(settings.memory.language)
         self.db = Database(settings.db, readers=settings.readers)
         self.broadcaster = Broadcaster(capacity=settings.sse_queue_size)
         self.contexts = ContextCache()

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 import platformdirs
+import snowballstemmer
 
 from contextstack.errors import ConfigError
 
@@ -62,6 +63,17 @@ class ProjectProxyConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True
     context_budget: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
 
+class MemoryConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """The `[memory]` table: how knowledge is searched, store-wide."""
+
+    language: str = "english"  # the stemmer's (Snowball's) language for knowledge search and ranking
+
+    def __post_init__(self) -> None:
+        languages = sorted(snowballstemmer.algorithms())
+        if self.language not in languages:
+            raise ValueError(f"memory.language {self.language!r} is not one the stemmer knows: {', '.join(languages)}")
+
+
 class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """Everything the daemon can be told; field names are the config file's keys."""
 
@@ -87,6 +99,8 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     # Checkpoints: automatic ones kept per project, and the quiet time (seconds) that ends an AI's burst.
     checkpoint_keep: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 20
     ai_burst_quiet: Annotated[float, msgspec.Meta(gt=0, le=86_400)] = 300.0
+
+    memory: MemoryConfig = msgspec.field(default_factory=MemoryConfig)
 
 
 def context_window(settings: Settings, provider: str, model: str) -> int:

@@ -264,3 +264,29 @@ async def test_ranking_in_memory_and_in_the_index_pick_the_same_entries(
         indexed = [(await context(other, query=query, budget=800))["document"] for query in queries]
     assert indexed == in_memory
     assert all("## Relevant knowledge" in document for document in in_memory)
+
+
+@pytest.mark.parametrize("budget", [300, 3000])
+async def test_the_relevant_section_takes_as_many_of_the_best_entries_as_the_budget_allows(
+    client: Client, budget: int
+) -> None:
+    await post(client, "/api/projects", {"name": "Memory", "slug": "ctx"})
+    items = [
+        {
+            "kind": "note",
+            "title": f"Turn D1:{n}",
+            "body": f"Melanie talked about painting number {n}.",
+            "project": "ctx",
+        }
+        for n in range(60)
+    ]
+    await post(client, "/api/knowledge/bulk", {"items": items})
+    answer = await context(client, query="What does Melanie paint?", budget=budget)
+    relevant = [item for item in answer["manifest"] if item["section"] == "relevant"]
+    included = [item for item in relevant if item["included"]]
+    assert answer["tokens"] <= budget
+    if budget == 3000:
+        assert len(included) == 60  # no fixed count: the budget decides
+    else:  # the rest did not fit: the best come first, and are what was kept
+        assert 0 < len(included) < len(relevant)
+        assert relevant[: len(included)] == included

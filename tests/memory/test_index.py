@@ -70,6 +70,9 @@ async def assert_index_agrees_with_table(db: Database) -> None:
         for q in (word, word[:3]):
             hits = await search_knowledge(db, q, include_superseded=True, limit=100)
             assert {hit.entry.id for hit in hits} == expected, q
+    # Every word an entry holds is listed, so that a query word finds the words of its stem.
+    terms = {row[0] for row in await db.fetchall("SELECT term FROM knowledge_terms")}
+    assert {word for e in entries for word in [*e.title.split(), *e.body.split(), *e.tags]} <= terms
 
 
 @settings(max_examples=50, deadline=None)

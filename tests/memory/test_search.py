@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 from contextstack.memory.models import KnowledgeBulkCreate, KnowledgeCreate
 from contextstack.memory.search import query_terms
 from contextstack.memory.service import create_knowledge, create_knowledge_bulk, search_knowledge
+from contextstack.memory.stemming import stem
 from contextstack.storage import Database
 
 Client = AsyncTestClient[object]
@@ -53,10 +54,25 @@ async def test_hits_carry_a_highlighted_title_and_body_snippet(client: Client) -
     assert "<mark>WAL</mark> lets them read" in hit["snippet"]
 
 
-async def test_every_word_must_match(client: Client) -> None:
+async def test_with_match_all_every_word_must_match(client: Client) -> None:
     both = await add(client, "Postgres connection pool", "")
     await add(client, "Postgres backups", "")
-    assert await found(client, "postgres pool ") == [both]
+    assert await found(client, "postgres pool ", match="all") == [both]
+
+
+async def test_by_default_any_word_matches_and_more_words_rank_higher(client: Client) -> None:
+    one = await add(client, "Caroline went hiking", "")
+    both = await add(client, "Caroline researched adoption agencies", "")
+    await add(client, "Melanie paints", "")
+    hits = await search(client, "What did Caroline research?")
+    assert [hit["entry"]["id"] for hit in hits] == [both, one]
+    assert [hit["matched"] for hit in hits] == [["Caroline", "research"], ["Caroline"]]
+    assert await found(client, "What did Caroline research?", match="all") == []
+
+
+async def test_an_unknown_match_is_a_400(client: Client) -> None:
+    response = await client.get("/api/knowledge/search", params={"q": "x", "match": "some"})
+    assert response.status_code == 400
 
 
 async def test_the_last_word_is_a_prefix_unless_the_text_ends_in_whitespace(client: Client) -> None:
@@ -64,7 +80,7 @@ async def test_the_last_word_is_a_prefix_unless_the_text_ends_in_whitespace(clie
     assert await found(client, "archi") == [entry]
     assert await found(client, "overview arch") == [entry]
     assert await found(client, "archi ") == []
-    assert await found(client, "arch overview") == []
+    assert await found(client, "arch overview", match="all") == []
 
 
 async def test_case_and_diacritics_do_not_matter(client: Client) -> None:
@@ -119,7 +135,7 @@ async def test_query_syntax_is_searched_as_words_never_an_error(client: Client, 
 async def test_syntax_words_are_plain_words(client: Client) -> None:
     entry = await add(client, "Errors are NOT retried", "")
     await add(client, "Errors are retried", "")
-    assert await found(client, "not retried") == [entry]
+    assert await found(client, "not retried", match="all") == [entry]
     assert await found(client, "NEAR(") == []
 
 
@@ -264,17 +280,22 @@ async def corpus(db: Database) -> Database:
     separators=st.lists(st.sampled_from(SEPARATORS), min_size=5, max_size=5),
     trailing=st.sampled_from(["", " ", ".", "*"]),
 )
-async def test_every_hit_contains_the_searched_words(
+async def test_every_hit_contains_the_searched_words_or_their_stems(
     corpus: Database, parts: list[str], separators: list[str], trailing: str
 ) -> None:
     q = "".join(part + separator for part, separator in zip(parts, separators, strict=False)).rstrip() + trailing
     searched = words(q)
-    hits = await search_knowledge(corpus, q, limit=100)
     last_is_prefix = bool(q) and not q[-1].isspace()
-    for hit in hits:
+
+    def matches(n: int, word: str, text: list[str]) -> bool:
+        if last_is_prefix and n == len(searched) - 1:
+            return any(token.startswith(word) for token in text)
+        return stem(word) in {stem(token) for token in text}  # a whole word matches a word of the same stem
+
+    for hit in await search_knowledge(corpus, q, limit=100, match="all"):
         text = words(" ".join([hit.entry.title, hit.entry.body, *hit.entry.tags]))
-        for n, word in enumerate(searched):
-            if last_is_prefix and n == len(searched) - 1:
-                assert any(token.startswith(word) for token in text), (q, word, hit.entry.title)
-            else:
-                assert word in text, (q, word, hit.entry.title)
+        assert all(matches(n, word, text) for n, word in enumerate(searched)), (q, hit.entry.title)
+    for hit in await search_knowledge(corpus, q, limit=100, match="any"):
+        text = words(" ".join([hit.entry.title, hit.entry.body, *hit.entry.tags]))
+        assert any(matches(n, word, text) for n, word in enumerate(searched)), (q, hit.entry.title)
+        assert hit.matched, (q, hit.entry.title)

@@ -109,6 +109,7 @@ from .restore_result import RestoreResult
 from .search_knowledge_kind_type_1 import SearchKnowledgeKindType1
 from .search_knowledge_kind_type_2_type_1 import SearchKnowledgeKindType2Type1
 from .search_knowledge_kind_type_3_type_1 import SearchKnowledgeKindType3Type1
+from .search_knowledge_match import SearchKnowledgeMatch
 from .section_tokens import SectionTokens
 from .status_change import StatusChange
 from .status_change_status import StatusChangeStatus
@@ -244,6 +245,7 @@ __all__ = (
     "SearchKnowledgeKindType1",
     "SearchKnowledgeKindType2Type1",
     "SearchKnowledgeKindType3Type1",
+    "SearchKnowledgeMatch",
     "SectionTokens",
     "StatusChange",
     "StatusChangeStatus",

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.knowledge_entry import KnowledgeEntry
@@ -21,12 +23,14 @@ class KnowledgeHit:
         score (float):
         snippet (str):
         title_highlight (str):
+        matched (list[str] | Unset):
     """
 
     entry: KnowledgeEntry
     score: float
     snippet: str
     title_highlight: str
+    matched: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,6 +42,10 @@ class KnowledgeHit:
 
         title_highlight = self.title_highlight
 
+        matched: list[str] | Unset = UNSET
+        if not isinstance(self.matched, Unset):
+            matched = self.matched
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -48,6 +56,8 @@ class KnowledgeHit:
                 "title_highlight": title_highlight,
             }
         )
+        if matched is not UNSET:
+            field_dict["matched"] = matched
 
         return field_dict
 
@@ -64,11 +74,14 @@ class KnowledgeHit:
 
         title_highlight = d.pop("title_highlight")
 
+        matched = cast(list[str], d.pop("matched", UNSET))
+
         knowledge_hit = cls(
             entry=entry,
             score=score,
             snippet=snippet,
             title_highlight=title_highlight,
+            matched=matched,
         )
 
         knowledge_hit.additional_properties = d

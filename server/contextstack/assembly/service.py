@@ -4,7 +4,8 @@ What goes in, most important first (the first to be kept when the budget is tigh
 the project's name, description and instructions; the one-line progress summary; the steps in progress (with
 their instructions and acceptance criteria); pinned knowledge; blocked steps and their reasons; the knowledge
 most relevant to the query; the next steps that can start; per-track progress; recent decisions and
-constraints. Superseded knowledge is left out.
+constraints. Superseded knowledge is left out. The relevant knowledge takes what the budget leaves after the
+blocks before it: as many of the best matching entries as fit, best first, each whole or summarised.
 
 Answers are cached per (project, query words, budget) and invalidated when anything of that project, or any
 global knowledge, commits a change: an unchanged project costs no SQL. What does not depend on the question
@@ -32,7 +33,10 @@ from contextstack.storage import Database, Reader
 DEFAULT_BUDGET = 4000
 MAX_BUDGET = 1_000_000
 PINNED_LIMIT = 50
-RELEVANT_LIMIT = 10
+# The relevant section is spent by tokens: as many of the best entries as fit what the blocks before it left.
+# So many candidates are ranked for it that they fill the budget even if each took this few tokens, within bounds.
+RELEVANT_TOKENS_EACH = 40
+RELEVANT_CANDIDATES = (20, 200)
 RECENT_LIMIT = 10
 NEXT_LIMIT = 5
 SUMMARY_WORDS = 40
@@ -42,12 +46,17 @@ RANKED_IN_MEMORY = 500
 # The blocks of relevant entries a project's ground keeps for later questions (it is dropped on any change).
 RELEVANT_BLOCKS_KEPT = 1000
 
-# Words too common to say what a question is about; the rest are searched for (any of them).
+# Words too common to say what a question is about (the English list of NLTK and most search engines, and the
+# modal verbs); the rest are searched for (any of them).
 _STOPWORDS = frozenset(
     (
-        "a an and are as at be but by can could do does for from has have how i if in is it its me my no not of "
-        "on or our should so that the their then there these this to us was we what when where which who why "
-        "will with would you your"
+        "a about above after again against all am an and any are as at be because been before being below between "
+        "both but by can could did do does doing down during each few for from further had has have having he her "
+        "here hers herself him himself his how i if in into is it its itself just me might more most must my "
+        "myself no nor not now of off on once only or other ought our ours ourselves out over own same shall she "
+        "should so some such than that the their theirs them themselves then there these they this those through "
+        "to too under until up us very was we were what when where which while who whom why will with would you "
+        "your yours yourself yourselves"
     ).split()
 )
 
@@ -97,13 +106,14 @@ async def assemble_context(
         return cached
     commits = cache.commits
     known = cache.grounds.get(project)
+    wanted = relevant_candidates(budget)
     if known is None:
-        ground, found = await db.read(lambda view: _read_all(view, project, words))
+        ground, found = await db.read(lambda view: _read_all(view, project, words, wanted))
     elif known.ranking is not None or not words:
-        ground, found = known, _best(known.ranking, words)
+        ground, found = known, _best(known.ranking, words, wanted)
     else:
         ground, project_id = known, known.status.project.id
-        found = await db.read(lambda view: _relevant(view, project_id, words))
+        found = await db.read(lambda view: _relevant(view, project_id, words, wanted))
     context = _compose(ground, found, budget)
     if cache.commits == commits:  # else something committed meanwhile, and what was read may be stale already
         if known is None:
@@ -112,7 +122,15 @@ async def assemble_context(
     return context
 
 
-async def _read_all(view: Reader, project: str, words: tuple[str, ...]) -> tuple[Ground, list[KnowledgeEntry]]:
+def relevant_candidates(budget: int) -> int:
+    """How many of the best matching entries are offered to the relevant section at this budget."""
+    low, high = RELEVANT_CANDIDATES
+    return max(low, min(high, budget // RELEVANT_TOKENS_EACH))
+
+
+async def _read_all(
+    view: Reader, project: str, words: tuple[str, ...], wanted: int
+) -> tuple[Ground, list[KnowledgeEntry]]:
     # On a reader thread, in one read: everything is of one moment.
     status = await status_report(view, project, NEXT_LIMIT, 0)
     project_id = status.project.id
@@ -126,25 +144,25 @@ async def _read_all(view: Reader, project: str, words: tuple[str, ...]) -> tuple
     searchable = await searchable_entries_if_few(view, project_id, RANKED_IN_MEMORY)
     ranking = None if searchable is None else KnowledgeRanking(searchable)
     ground = _ground(status, lists.pinned, lists.recent, lists.superseded, ranking)
-    found = _best(ranking, words) if ranking is not None else await _relevant(view, project_id, words)
+    found = _best(ranking, words, wanted) if ranking is not None else await _relevant(view, project_id, words, wanted)
     return ground, found
 
 
-def _best(ranking: KnowledgeRanking | None, words: tuple[str, ...]) -> list[KnowledgeEntry]:
-    return ranking.best(words, 2 * RELEVANT_LIMIT) if ranking is not None and words else []
+def _best(ranking: KnowledgeRanking | None, words: tuple[str, ...], wanted: int) -> list[KnowledgeEntry]:
+    return ranking.best(words, wanted) if ranking is not None and words else []
 
 
-async def _relevant(view: Reader, project_id: str, words: tuple[str, ...]) -> list[KnowledgeEntry]:
+async def _relevant(view: Reader, project_id: str, words: tuple[str, ...], wanted: int) -> list[KnowledgeEntry]:
     if not words:
         return []
     terms = query_terms(" ".join(words) + " ")
-    return await best_matches(view, terms, project_id=project_id, limit=2 * RELEVANT_LIMIT)
+    return await best_matches(view, terms, project_id=project_id, limit=wanted)
 
 
 def _compose(ground: Ground, found: list[KnowledgeEntry], budget: int) -> AssembledContext:
     status = ground.status
     seen = {entry.id for entry in ground.pinned}
-    relevant = [entry for entry in found if entry.id not in seen and not entry.pinned][:RELEVANT_LIMIT]
+    relevant = [entry for entry in found if entry.id not in seen and not entry.pinned]
     seen.update(entry.id for entry in relevant)
     recent = [entry for entry in ground.recent if entry.id not in seen][:RECENT_LIMIT]
     blocks = [

@@ -21,6 +21,7 @@ from contextstack.memory.models import (
     KnowledgeList,
     KnowledgeSearchResult,
     KnowledgeUpdate,
+    Match,
 )
 from contextstack.pagination import DEFAULT_LIMIT
 from contextstack.plan.models import Deleted
@@ -113,11 +114,17 @@ class KnowledgeController(Controller):
         kind: KindFilter = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100, description="Most hits to answer.")] = 20,
         include_superseded: IncludeSuperseded = False,
+        match: Annotated[
+            Match,
+            QueryParameter(
+                description="`any`: entries matching any of the words, those matching more first; `all`: every word."
+            ),
+        ] = "any",
     ) -> KnowledgeSearchResult:
         """Any text is safe: it is searched as words, never as query syntax; text without words finds nothing."""
         project_id = None if project is None else await service.project_id_of(db, project, "project")
         hits = await service.search_knowledge(
-            db, q, project_id=project_id, kind=kind, limit=limit, include_superseded=include_superseded
+            db, q, project_id=project_id, kind=kind, limit=limit, include_superseded=include_superseded, match=match
         )
         return KnowledgeSearchResult(items=hits)
 

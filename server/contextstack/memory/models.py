@@ -100,6 +100,10 @@ class KnowledgeBulkCreated(msgspec.Struct, frozen=True):
     ids: list[str]
 
 
+# How the words of a search combine: `any` (an entry matching more of them ranks higher) or `all` (every one).
+Match = Literal["any", "all"]
+
+
 class KnowledgeHit(msgspec.Struct, frozen=True, kw_only=True):
     """One search result: the entry, its relevance (`score`, higher is better: BM25 with title weighted above tags
     above body) and where it matched (`title_highlight`, and a `snippet` of the body; matches are wrapped in
@@ -109,6 +113,7 @@ class KnowledgeHit(msgspec.Struct, frozen=True, kw_only=True):
     score: float
     title_highlight: str
     snippet: str
+    matched: list[str] = []  # the searched words this entry matched (itself, a word of its stem, or as a prefix)
 
 
 class KnowledgeSearchResult(msgspec.Struct, frozen=True):

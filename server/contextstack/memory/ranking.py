@@ -7,20 +7,20 @@ FTS5 query and its trip to a reader thread (figures in docs/benchmarks.md, Proxy
 The formula is FTS5's: k1 1.2, b 0.75, the column weights of search.py, a word's frequency summed over the
 weighted columns, an entry's length over all of them, ties to the newest entry. Its statistics (how many
 entries, how many hold a word, their average length) are those of the entries given, not of the whole table.
-Words are cut as search cuts a query and folded as the index's tokenizer folds them (case, diacritics): for
-ASCII text the two agree token for token.
+Words are cut as search cuts a query, folded as the index's tokenizer folds them (case, diacritics: for ASCII
+text the two agree token for token) and compared by their stem, as search matches them.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from contextstack.memory.models import KnowledgeEntry
-from contextstack.memory.search import WEIGHTS, text_words
+from contextstack.memory.search import WEIGHTS, fold, tokens
+from contextstack.memory.stemming import stem
 
 K1 = 1.2
 B = 0.75
@@ -31,19 +31,9 @@ _WHOLE_WEIGHTS = tuple(int(float(weight)) for weight in WEIGHTS.split(","))
 assert all(float(weight) == whole for weight, whole in zip(WEIGHTS.split(","), _WHOLE_WEIGHTS, strict=True))
 
 
-def fold(word: str) -> str:
-    """The word as the index's tokenizer (unicode61, remove_diacritics 2) keeps it: lower case, no diacritics."""
-    if word.isascii():
-        return word.lower()
-    decomposed = unicodedata.normalize("NFD", word)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
-
-
-def tokens(text: str) -> list[str]:
-    """The words of `text`, folded: what the index holds of it."""
-    if text.isascii():
-        return text_words(text.lower())
-    return [fold(word) for word in text_words(text)]
+def stems(text: str) -> list[str]:
+    """The stems of the words of `text`: what the ranking compares."""
+    return [stem(word) for word in tokens(text)]
 
 
 # Words whose part of the scores is remembered; past this many (a long talk about an unchanged project), the
@@ -67,7 +57,7 @@ class KnowledgeRanking:
         lengths: list[int] = []
         title_weight, body_weight, tags_weight = _WHOLE_WEIGHTS
         for _, entry in entries:
-            title, body, tags = tokens(entry.title), tokens(entry.body), tokens(" ".join(entry.tags))
+            title, body, tags = stems(entry.title), stems(entry.body), stems(" ".join(entry.tags))
             self._counts.append(Counter(title * title_weight + body * body_weight + tags * tags_weight))
             lengths.append(len(title) + len(body) + len(tags))
         # Every word some entry holds: a word outside it (a number, a name) costs one look-up.
@@ -90,7 +80,7 @@ class KnowledgeRanking:
     def _scores(self, words: Iterable[str]) -> dict[int, float]:
         scores: dict[int, float] = {}
         get = scores.get
-        for token in dict.fromkeys(fold(word) for word in words):
+        for token in dict.fromkeys(stem(fold(word)) for word in words):
             gains = self._gains.get(token)
             if gains is None:
                 gains = self._gains_of(token)

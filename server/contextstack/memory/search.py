@@ -1,12 +1,14 @@
 """Ranked full-text search over knowledge: from user text to the words searched for, and how hits are ranked.
 
 The query is user text, never FTS5 syntax: it is cut into words (runs of letters, digits and marks, in any
-script), each word is quoted as an FTS5 string, and the words must all match (AND). The last word also matches
-as a prefix (search-as-you-type) unless the text ends in whitespace or the word is a single character (a one-
-character prefix has no index and would scan every term). Text without words finds nothing.
+script), each word is quoted as an FTS5 string, and the words must all match (AND) or any of them (OR). A whole
+word matches every indexed word of the same stem (stemming.py): its variants, found by the store. The last word
+also matches as a prefix (search-as-you-type) unless the text ends in whitespace or the word is one character (a
+one-character prefix has no index and would scan every term). Text without words finds nothing.
 
 Ranking is BM25 with the title weighted above the tags above the body. BM25 scores every row it ranks, so the
-work is bounded: only the newest `RANKED_CANDIDATES` matching entries (after the filters) are ranked. A query
+work is bounded: the newest `RANKED_CANDIDATES` matching entries (after the filters) are ranked, and, when any
+word may match (search's default, and context assembly), every entry holding a rare word, however old. A query
 that matches fewer entries — any distinctive query — is ranked exactly. The statements are in store.py.
 """
 
@@ -14,7 +16,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
+
+from contextstack.memory.stemming import stem
 
 MAX_TERMS = 32
 RANKED_CANDIDATES = 200
@@ -69,8 +74,48 @@ def text_words(text: str) -> list[str]:
     return words
 
 
-def match_expression(terms: list[Term], *, any_term: bool = False) -> str:
-    """The FTS5 query for these terms: each a quoted string (so nothing in it is syntax), all (or any) required."""
-    return (" OR " if any_term else " ").join(
-        '"' + term.word.replace('"', '""') + '"' + ("*" if term.prefix else "") for term in terms
-    )
+def fold(word: str) -> str:
+    """The word as the index's tokenizer (unicode61, remove_diacritics 2) keeps it: lower case, no diacritics."""
+    if word.isascii():
+        return word.lower()
+    decomposed = unicodedata.normalize("NFD", word)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+
+
+def tokens(text: str) -> list[str]:
+    """The words of `text`, folded: what the index holds of it."""
+    if text.isascii():
+        return text_words(text.lower())
+    return [fold(word) for word in text_words(text)]
+
+
+def matched_words(terms: Sequence[Term], texts: Iterable[str]) -> list[str]:
+    """The words of `terms` that `texts` match: a whole word by its stem, the prefix by the start of a word."""
+    folded = {word for text in texts for word in tokens(text)}
+    stems = {stem(word) for word in folded}
+    return [
+        term.word
+        for term in terms
+        if (any(word.startswith(fold(term.word)) for word in folded) if term.prefix else stem(fold(term.word)) in stems)
+    ]
+
+
+def _quoted(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def match_expression(
+    terms: Sequence[Term], variants: Mapping[str, Sequence[str]] | None = None, *, any_term: bool = False
+) -> str:
+    """The FTS5 query for these terms: each a quoted string (so nothing in it is syntax), all (or any) required.
+
+    `variants` gives, by term word, the indexed words a whole word also matches (those of the same stem).
+    """
+    groups = []
+    for term in terms:
+        if term.prefix:
+            groups.append(_quoted(term.word) + "*")
+            continue
+        words = list(dict.fromkeys([term.word, *(variants or {}).get(term.word, ())]))
+        groups.append(" OR ".join(map(_quoted, words)) if len(words) == 1 else f"({' OR '.join(map(_quoted, words))})")
+    return (" OR " if any_term else " AND ").join(groups)

@@ -23,6 +23,7 @@ from contextstack.memory.models import (
     KnowledgeHit,
     KnowledgeList,
     KnowledgeUpdate,
+    Match,
 )
 from contextstack.memory.search import query_terms
 from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
@@ -279,14 +280,14 @@ async def search_knowledge(
     kind: str | None = None,
     limit: int = 20,
     include_superseded: bool = False,
-    any_term: bool = False,
+    match: Match = "any",
 ) -> list[KnowledgeHit]:
     """The entries matching the user text `q`, best first, with highlighted title and body snippet.
 
     With `project_id`, the project's entries and the global ones; without, every entry. Superseded entries
     are left out unless `include_superseded`. At most `limit` hits (and at most `RANKED_CANDIDATES`). With
-    `any_term`, an entry matching any of the words is a hit (BM25 ranks those matching more, rarer words first):
-    what context assembly uses for a whole question.
+    `match="any"` (the default) an entry matching any of the words is a hit, those matching more of them first,
+    then by BM25; with `match="all"` every word must match. Each hit lists the words it matched.
     """
     terms = query_terms(q)
     if not terms or limit < 1:
@@ -299,6 +300,6 @@ async def search_knowledge(
             kind=kind,
             limit=limit,
             include_superseded=include_superseded,
-            any_term=any_term,
+            any_term=match == "any",
         )
     )

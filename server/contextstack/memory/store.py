@@ -22,8 +22,12 @@ from contextstack.memory.search import (
     UNMARK,
     WEIGHTS,
     Term,
+    fold,
     match_expression,
+    matched_words,
+    tokens,
 )
+from contextstack.memory.stemming import stem, stem_prefix
 from contextstack.storage import Reader, Transaction
 
 Link = Literal["supersedes", "superseded_by"]
@@ -188,6 +192,38 @@ async def current_project_entries(conn: Reader, project_id: str) -> list[Knowled
 async def insert_entries(tx: Transaction, entries: Sequence[KnowledgeEntry]) -> None:
     """Write new entries, in one statement."""
     await tx.executemany(_INSERT, [_row(entry) for entry in entries])
+    await _remember_terms(tx, (text for entry in entries for text in (entry.title, entry.body, *entry.tags)))
+
+
+# Every word the index has held, each once: a whole word of a query is matched by those of the same stem, found
+# by a range of this table's key (migration 0008). A word no entry holds any more only widens a query a little.
+_REMEMBER_TERMS = "INSERT OR IGNORE INTO knowledge_terms (term) VALUES (?)"
+_TERMS_IN_RANGE = "SELECT term FROM knowledge_terms WHERE term >= ? AND term < ?"
+# Stems this short would range over too many words: they match only themselves.
+_SHORTEST_RANGED_STEM = 3
+
+
+async def _remember_terms(tx: Transaction, texts: Iterable[str]) -> None:
+    terms: set[str] = set()
+    for text in texts:
+        terms.update(tokens(text))
+    await tx.executemany(_REMEMBER_TERMS, [(term,) for term in sorted(terms)])
+
+
+async def _variants(view: Reader, terms: Sequence[Term]) -> dict[str, list[str]]:
+    """By word, for each whole word of `terms`: the indexed words of the same stem."""
+    variants: dict[str, list[str]] = {}
+    for term in terms:
+        if term.prefix:
+            continue
+        stemmed = stem(fold(term.word))
+        if len(stemmed) < _SHORTEST_RANGED_STEM:
+            continue
+        low = stem_prefix(stemmed)
+        high = low[:-1] + chr(ord(low[-1]) + 1)
+        rows = await view.fetchall(_TERMS_IN_RANGE, (low, high))
+        variants[term.word] = [row["term"] for row in rows if stem(row["term"]) == stemmed]
+    return variants
 
 
 async def mark_superseded(tx: Transaction, successors: Iterable[KnowledgeEntry], updated_at: str) -> None:
@@ -215,6 +251,8 @@ async def update_entry(
         f"UPDATE knowledge SET {assignments}, version = ?, updated_at = ? WHERE id = ?",
         (*(_stored(field, value) for field, value in changes.items()), version, updated_at, entry_id),
     )
+    texts = [changes[field] for field in ("title", "body") if field in changes]
+    await _remember_terms(tx, [*texts, *changes.get("tags", ())])
 
 
 class LinkedEntry(NamedTuple):
@@ -257,13 +295,15 @@ class _Ranking(NamedTuple):
 
 def _ranking(
     terms: list[Term],
+    variants: dict[str, list[str]],
     project_id: str | None,
     kind: str | None,
     limit: int,
     include_superseded: bool,
     any_term: bool,
+    candidates: int = RANKED_CANDIDATES,
 ) -> _Ranking:
-    match = match_expression(terms, any_term=any_term)
+    match = match_expression(terms, variants, any_term=any_term)
     filters: list[str] = []
     params: list[object] = [match]
     if not include_superseded:
@@ -275,7 +315,49 @@ def _ranking(
         filters.append("k.kind = ?")
         params.append(kind)
     condition = "".join(f" AND {f}" for f in filters)
-    return _Ranking(_RANKED.format(condition=condition), [*params, RANKED_CANDIDATES, limit], match)
+    return _Ranking(_RANKED.format(condition=condition), [*params, candidates, limit], match)
+
+
+# A word held by at most this many entries is rare: every entry holding one is ranked, however old.
+RARE_WORD_ENTRIES = 500
+# SQLite FTS5: how many entries match, counted up to a bound, without ranking them.
+_MATCHING_UP_TO = "SELECT count(*) AS n FROM (SELECT 1 FROM knowledge_fts WHERE knowledge_fts MATCH ? LIMIT ?)"
+
+
+async def _ranked_any(
+    view: Reader,
+    terms: list[Term],
+    variants: dict[str, list[str]],
+    project_id: str | None,
+    kind: str | None,
+    limit: int,
+    include_superseded: bool,
+) -> dict[int, float]:
+    """(seq: bm25 score, lower is better) of the best `limit` entries matching any of `terms`, best first.
+
+    BM25 scores every entry it ranks, and a frequent word matches most of a large store, so not every match can
+    be ranked. Every entry holding a rare word (held by at most RARE_WORD_ENTRIES entries) is, whatever its age:
+    those are the words that say what a question is about. Entries matching only frequent words are ranked among
+    the newest RANKED_CANDIDATES matches. An entry found through its rare words alone is scored by them alone:
+    the frequent words, which count least, add what they add only to the newest entries.
+    """
+    rare = []
+    for term in terms:
+        counted = await view.fetchall(_MATCHING_UP_TO, (match_expression([term], variants), RARE_WORD_ENTRIES + 1))
+        if counted[0]["n"] <= RARE_WORD_ENTRIES:
+            rare.append(term)
+    ranked: dict[int, float] = {}
+    if len(rare) < len(terms):
+        newest = _ranking(terms, variants, project_id, kind, limit, include_superseded, True)
+        ranked.update((int(row["seq"]), float(row["score"])) for row in await view.fetchall(newest.sql, newest.params))
+    if rare:
+        every = _ranking(
+            rare, variants, project_id, kind, limit, include_superseded, True, len(rare) * RARE_WORD_ENTRIES
+        )
+        for row in await view.fetchall(every.sql, every.params):
+            ranked.setdefault(int(row["seq"]), float(row["score"]))
+    best = sorted(ranked.items(), key=lambda item: (item[1], -item[0]))[:limit]
+    return dict(best)
 
 
 async def search(
@@ -292,33 +374,44 @@ async def search(
 
     Two statements: `view` should be one read, so that the hits are the ranked entries as of one moment.
     """
-    ranking = _ranking(terms, project_id, kind, limit, include_superseded, any_term)
-    ranked = {int(row["seq"]): float(row["score"]) for row in await view.fetchall(ranking.sql, ranking.params)}
+    variants = await _variants(view, terms)
+    ranking = _ranking(terms, variants, project_id, kind, limit, include_superseded, any_term)
+    if any_term:
+        ranked = await _ranked_any(view, terms, variants, project_id, kind, limit, include_superseded)
+    else:
+        ranked = {int(row["seq"]): float(row["score"]) for row in await view.fetchall(ranking.sql, ranking.params)}
     if not ranked:
         return []
     seqs = list(ranked)
     rows = await view.fetchall(_HIGHLIGHTED, (ranking.match, min(seqs), max(seqs), _encode_json(seqs).decode()))
-    hits = {
-        int(row["seq"]): KnowledgeHit(
-            entry=_entry(row),
+    hits = {}
+    for row in rows:
+        entry = _entry(row)
+        hits[int(row["seq"])] = KnowledgeHit(
+            entry=entry,
             score=-ranked[int(row["seq"])],
             title_highlight=row["title_highlight"],
             snippet=row["snippet"],
+            matched=matched_words(terms, (entry.title, entry.body, *entry.tags)),
         )
-        for row in rows
-    }
-    return [hits[seq] for seq in ranked if seq in hits]
+    found = [hits[seq] for seq in ranked if seq in hits]
+    # With any word matching, those matching more words come first (a stable sort keeps BM25's order among them).
+    return sorted(found, key=lambda hit: -len(hit.matched)) if any_term else found
+
+
+# SQLite: the entries of these row keys (a JSON array).
+_BY_SEQ = f"SELECT seq, {_ENTRY_COLUMNS} FROM knowledge WHERE seq IN (SELECT value FROM json_each(?))"
 
 
 async def best_matches(view: Reader, terms: list[Term], *, project_id: str, limit: int) -> list[KnowledgeEntry]:
-    """The entries `search` finds for any of `terms` (at least one), not superseded, best first: one statement."""
-    ranking = _ranking(terms, project_id, None, limit, False, True)
-    rows = await view.fetchall(
-        f"SELECT {_JOINED_COLUMNS} FROM ({ranking.sql}) AS r JOIN knowledge AS k ON k.seq = r.seq"
-        " ORDER BY r.score, r.seq DESC",
-        ranking.params,
-    )
-    return [_entry(row) for row in rows]
+    """The entries `search` finds for any of `terms` (at least one), not superseded, best first."""
+    ranked = await _ranked_any(view, terms, await _variants(view, terms), project_id, None, limit, False)
+    if not ranked:
+        return []
+    rows = {
+        int(row["seq"]): _entry(row) for row in await view.fetchall(_BY_SEQ, (_encode_json(list(ranked)).decode(),))
+    }
+    return [rows[seq] for seq in ranked if seq in rows]
 
 
 # The entries a project can see in search, scope by scope (each answered by an index).

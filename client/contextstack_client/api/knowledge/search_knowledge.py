@@ -14,6 +14,7 @@ from ...models.search_knowledge_kind_type_2_type_1 import (
 from ...models.search_knowledge_kind_type_3_type_1 import (
     SearchKnowledgeKindType3Type1,
 )
+from ...models.search_knowledge_match import SearchKnowledgeMatch
 from ...types import UNSET, Response, Unset
 
 
@@ -28,6 +29,7 @@ def _get_kwargs(
     | Unset = UNSET,
     limit: int | Unset = 20,
     include_superseded: bool | Unset = False,
+    match: SearchKnowledgeMatch | Unset = "any",
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -57,6 +59,12 @@ def _get_kwargs(
     params["limit"] = limit
 
     params["include_superseded"] = include_superseded
+
+    json_match: str | Unset = UNSET
+    if not isinstance(match, Unset):
+        json_match = match
+
+    params["match"] = json_match
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -116,6 +124,7 @@ def sync_detailed(
     | Unset = UNSET,
     limit: int | Unset = 20,
     include_superseded: bool | Unset = False,
+    match: SearchKnowledgeMatch | Unset = "any",
 ) -> Response[KnowledgeSearchResult | Problem]:
     """Search knowledge, best matches first
 
@@ -129,6 +138,8 @@ def sync_detailed(
             SearchKnowledgeKindType3Type1 | Unset): Only entries of this kind.
         limit (int | Unset): Most hits to answer. Default: 20.
         include_superseded (bool | Unset): Also entries a newer one superseded. Default: False.
+        match (SearchKnowledgeMatch | Unset): `any`: entries matching any of the words, those
+            matching more first; `all`: every word. Default: 'any'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -144,6 +155,7 @@ def sync_detailed(
         kind=kind,
         limit=limit,
         include_superseded=include_superseded,
+        match=match,
     )
 
     response = client.get_httpx_client().request(
@@ -165,6 +177,7 @@ def sync(
     | Unset = UNSET,
     limit: int | Unset = 20,
     include_superseded: bool | Unset = False,
+    match: SearchKnowledgeMatch | Unset = "any",
 ) -> KnowledgeSearchResult | Problem | None:
     """Search knowledge, best matches first
 
@@ -178,6 +191,8 @@ def sync(
             SearchKnowledgeKindType3Type1 | Unset): Only entries of this kind.
         limit (int | Unset): Most hits to answer. Default: 20.
         include_superseded (bool | Unset): Also entries a newer one superseded. Default: False.
+        match (SearchKnowledgeMatch | Unset): `any`: entries matching any of the words, those
+            matching more first; `all`: every word. Default: 'any'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -194,6 +209,7 @@ def sync(
         kind=kind,
         limit=limit,
         include_superseded=include_superseded,
+        match=match,
     ).parsed
 
 
@@ -209,6 +225,7 @@ async def asyncio_detailed(
     | Unset = UNSET,
     limit: int | Unset = 20,
     include_superseded: bool | Unset = False,
+    match: SearchKnowledgeMatch | Unset = "any",
 ) -> Response[KnowledgeSearchResult | Problem]:
     """Search knowledge, best matches first
 
@@ -222,6 +239,8 @@ async def asyncio_detailed(
             SearchKnowledgeKindType3Type1 | Unset): Only entries of this kind.
         limit (int | Unset): Most hits to answer. Default: 20.
         include_superseded (bool | Unset): Also entries a newer one superseded. Default: False.
+        match (SearchKnowledgeMatch | Unset): `any`: entries matching any of the words, those
+            matching more first; `all`: every word. Default: 'any'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -237,6 +256,7 @@ async def asyncio_detailed(
         kind=kind,
         limit=limit,
         include_superseded=include_superseded,
+        match=match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -256,6 +276,7 @@ async def asyncio(
     | Unset = UNSET,
     limit: int | Unset = 20,
     include_superseded: bool | Unset = False,
+    match: SearchKnowledgeMatch | Unset = "any",
 ) -> KnowledgeSearchResult | Problem | None:
     """Search knowledge, best matches first
 
@@ -269,6 +290,8 @@ async def asyncio(
             SearchKnowledgeKindType3Type1 | Unset): Only entries of this kind.
         limit (int | Unset): Most hits to answer. Default: 20.
         include_superseded (bool | Unset): Also entries a newer one superseded. Default: False.
+        match (SearchKnowledgeMatch | Unset): `any`: entries matching any of the words, those
+            matching more first; `all`: every word. Default: 'any'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -286,5 +309,6 @@ async def asyncio(
             kind=kind,
             limit=limit,
             include_superseded=include_superseded,
+            match=match,
         )
     ).parsed
