@@ -11,7 +11,18 @@ from collections.abc import Sequence
 import httpx
 
 from contextstack import __version__
-from contextstack.cli import completion, doctor, execution, initialise, knowledge, plan, portability, projects, serve
+from contextstack.cli import (
+    completion,
+    doctor,
+    execution,
+    initialise,
+    knowledge,
+    mcp,
+    plan,
+    portability,
+    projects,
+    serve,
+)
 from contextstack.cli.serve import openapi_document, write_openapi
 from contextstack.cli.session import Session, UsageError
 from contextstack.errors import ContextstackError
@@ -50,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     knowledge.register(commands, common)
     portability.register(commands, common)
     initialise.register(commands)
+    mcp.register(commands)
     doctor.register(commands, common)
     completion.register(commands, parser)
     return parser

@@ -43,6 +43,7 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from contextstack.app import create_app, create_asgi_app, end_streams
+    from contextstack.storage.lock import StoreInUse, lock_store, release_store
 
     class Server(uvicorn.Server):
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
@@ -57,6 +58,11 @@ def serve(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    try:
+        lock = lock_store(settings.db)
+    except StoreInUse as exc:
+        print(f"contextstack: {exc}", file=sys.stderr)
+        return 1
     _configure_logging(settings.log_level)
     asyncio.run(_prepare_store(settings))
     log.info("store %s ready", settings.db)
@@ -75,7 +81,11 @@ def serve(settings: Settings) -> int:
         server_header=False,
     )
     server = Server(config)
-    server.run()
+    try:
+        server.run()
+    finally:
+        if lock is not None:
+            release_store(lock)
     return 0 if server.started else 1
 
 
