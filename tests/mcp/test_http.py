@@ -91,6 +91,15 @@ async def test_tools_are_listed_with_self_contained_schemas_named_as_the_rest_bo
     assert "actor" not in step["properties"]
     assert set(step["required"]) == {"phase_id", "title"}
     assert "supersedes" in tools["supersede_knowledge"].input_schema["required"]
+    read_only = {name for name, tool in tools.items() if tool.annotations and tool.annotations.read_only_hint}
+    assert read_only == {
+        "get_context",
+        "where_am_i",
+        "search_knowledge",
+        "list_projects",
+        "list_conversations",
+        "read_conversation",
+    }
 
 
 async def test_each_projects_context_plan_and_status_are_listed_and_read(shared_daemon: Daemon) -> None:

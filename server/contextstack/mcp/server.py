@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any
 
@@ -20,8 +19,6 @@ from contextstack.mcp import resources
 from contextstack.mcp.schemas import SERVER_SET
 from contextstack.mcp.tools import TOOLS, TOOLS_BY_NAME, Call
 from contextstack.runtime import Runtime
-
-log = logging.getLogger("contextstack.mcp")
 
 INSTRUCTIONS = (
     "Contextstack keeps this project's plan, knowledge and progress. Start with `get_context` (or the "
@@ -86,7 +83,16 @@ def build_server(runtime: Runtime) -> Server[Any]:
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
         return types.ListToolsResult(
-            tools=[types.Tool(name=tool.name, description=tool.description, input_schema=tool.schema) for tool in TOOLS]
+            tools=[
+                types.Tool(
+                    name=tool.name,
+                    description=tool.description,
+                    input_schema=tool.schema,
+                    # A change adds (an entry, a step …) or moves a status: nothing is deleted or overwritten.
+                    annotations=types.ToolAnnotations(read_only_hint=not tool.changes, destructive_hint=False),
+                )
+                for tool in TOOLS
+            ]
         )
 
     async def call_tool(
