@@ -1,4 +1,4 @@
-"""The MCP server over the daemon's Runtime, and the Streamable HTTP endpoint the daemon mounts at `/mcp`."""
+"""The MCP server over the daemon's Runtime (the SDK's low-level server), and its Streamable HTTP sessions."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def invalid_arguments_text(error: msgspec.ValidationError) -> str:
     found = _PATH.fullmatch(where) if sep else None
     if found is None:
         return f"invalid arguments: {message}"
-    return f"invalid arguments\n- {found[1].removeprefix('.') or '(arguments)'}: {head}"
+    return f"invalid arguments\n- {found[1] or '(arguments)'}: {head}"
 
 
 def _error(text: str) -> types.CallToolResult:
