@@ -101,11 +101,17 @@ def test_two_clients_starting_at_once_end_with_one_daemon_and_stdout_carries_onl
         for bridge in bridges:
             assert bridge.stdin is not None
             bridge.stdin.close()
-    leftovers = []
-    for bridge in bridges:
-        assert bridge.stdout is not None
-        leftovers.append(bridge.stdout.read())
-        assert bridge.wait(timeout=30) == 0
+    try:
+        leftovers = []
+        for bridge in bridges:
+            assert bridge.stdout is not None
+            leftovers.append(bridge.stdout.read())
+            assert bridge.wait(timeout=30) == 0  # the client closed stdin: the bridge ends
+    finally:
+        for bridge in bridges:
+            if bridge.poll() is None:
+                bridge.kill()
+                bridge.wait()
     assert leftovers == [b"", b""]  # nothing but the protocol's own lines, ever
     log = (setup.db.parent / "contextstack-daemon.log").read_text()
     assert log.count("Application startup complete") == 1, log
