@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import swagger_ui_bundle
-from litestar import Litestar
+from litestar import Litestar, asgi
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -15,6 +15,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from contextstack import __version__
+from contextstack.asgi import Receive, Scope, Send
 from contextstack.assembly.controller import get_project_context
 from contextstack.checkpoints.controller import CheckpointController, ProjectCheckpointController
 from contextstack.conversations.controller import ConversationController
@@ -23,6 +24,7 @@ from contextstack.events.controller import EventController
 from contextstack.execution.controller import ExecutionController
 from contextstack.guard import RequestGuard
 from contextstack.json_request import JSONBodyRequest
+from contextstack.mcp.endpoint import McpEndpoint
 from contextstack.memory.controller import KnowledgeController
 from contextstack.plan.controller import (
     PhaseController,
@@ -66,9 +68,17 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
+@asgi("/mcp", name="mcp", copy_scope=False)
+async def mcp_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+    """The MCP server's Streamable HTTP transport (the SDK's), behind the same guard as every route."""
+    endpoint: McpEndpoint = scope["litestar_app"].state.mcp
+    await endpoint(scope, receive, send)
+
+
 def route_handlers() -> list[ControllerRouterHandler]:
     return [
         health,
+        mcp_endpoint,
         ProjectController,
         get_project_context,
         TrackController,
@@ -96,12 +106,14 @@ def route_handlers() -> list[ControllerRouterHandler]:
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
     """The daemon's ASGI app over the store named in `settings` (or over `runtime`, shared with another front end)."""
     runtime = Runtime(settings) if runtime is None else runtime
+    mcp = McpEndpoint(runtime)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await runtime.open()
         try:
-            yield
+            async with mcp.run():
+                yield
         finally:
             await runtime.close()
 
@@ -111,7 +123,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
         exception_handlers=on_openai_paths(EXCEPTION_HANDLERS),
         logging_config=None,
         lifespan=[lifespan],
-        state=State({"runtime": runtime}),
+        state=State({"runtime": runtime, "mcp": mcp}),
         openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
         request_class=JSONBodyRequest,

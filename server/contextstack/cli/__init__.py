@@ -18,6 +18,7 @@ from contextstack.cli import (
     execution,
     initialise,
     knowledge,
+    mcp,
     plan,
     portability,
     projects,
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     portability.register(commands, common)
     conversations.register(commands, common)
     initialise.register(commands)
+    mcp.register(commands)
     doctor.register(commands, common)
     completion.register(commands, parser)
     return parser

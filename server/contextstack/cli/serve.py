@@ -44,6 +44,7 @@ def serve(settings: Settings) -> int:
 
     from contextstack.app import create_app, create_asgi_app, end_streams
     from contextstack.serving import server_config
+    from contextstack.storage.lock import StoreInUse, lock_store, release_store
 
     class Server(uvicorn.Server):
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
@@ -58,13 +59,22 @@ def serve(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    try:
+        lock = lock_store(settings.db)
+    except StoreInUse as exc:
+        print(f"contextstack: {exc}", file=sys.stderr)
+        return 1
     _configure_logging(settings.log_level)
     asyncio.run(_prepare_store(settings))
     log.info("store %s ready", settings.db)
     app = create_app(settings)
     config = server_config(settings, create_asgi_app(settings, app))
     server = Server(config)
-    server.run()
+    try:
+        server.run()
+    finally:
+        if lock is not None:
+            release_store(lock)
     return 0 if server.started else 1
 
 
