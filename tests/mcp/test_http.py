@@ -32,6 +32,10 @@ TOOLS = {
     "list_projects",
     "list_conversations",
     "read_conversation",
+    "create_checkpoint",
+    "list_checkpoints",
+    "restore_checkpoint",
+    "undo_ai_changes",
 }
 INITIALIZE = {
     "jsonrpc": "2.0",
@@ -99,6 +103,7 @@ async def test_tools_are_listed_with_self_contained_schemas_named_as_the_rest_bo
         "list_projects",
         "list_conversations",
         "read_conversation",
+        "list_checkpoints",
     }
 
 
@@ -214,3 +219,32 @@ async def test_with_a_token_mcp_needs_it(tmp_path: Path) -> None:
             assert answer_of(await client.call_tool("list_projects", {}))["items"] == []
     finally:
         stop_daemon(daemon)
+
+
+async def test_an_agents_changes_are_undone_and_a_checkpoint_puts_the_project_back(shared_daemon: Daemon) -> None:
+    await new_project(shared_daemon, "undoable")
+    async with rest(shared_daemon) as api:
+        kept = (await api.post("/api/projects/undoable/tracks", json={"name": "A person's track"})).json()
+    async with connect(shared_daemon, project="undoable") as client:
+        labelled = answer_of(await client.call_tool("create_checkpoint", {"label": "before the agent"}))
+        answer_of(await client.call_tool("create_track", {"name": "The agent's track"}))
+        answer_of(
+            await client.call_tool("record_knowledge", {"kind": "decision", "title": "Agent's call", "body": "b"})
+        )
+        listed = answer_of(await client.call_tool("list_checkpoints", {}))
+        undone = answer_of(await client.call_tool("undo_ai_changes", {}))
+        async with rest(shared_daemon) as api:
+            tracks = (await api.get("/api/projects/undoable/tracks")).json()["items"]
+            knowledge = (await api.get("/api/knowledge", params={"project": "undoable", "scope": "project"})).json()
+        assert [track["id"] for track in tracks] == [kept["id"]]  # the agent's track went, the person's stayed
+        assert knowledge["items"] == []
+        assert labelled["id"] in [checkpoint["id"] for checkpoint in listed["items"]]
+        assert undone["project"]["slug"] == "undoable"
+
+        async with rest(shared_daemon) as api:
+            await api.post("/api/projects/undoable/tracks", json={"name": "Another"})
+        restored = answer_of(await client.call_tool("restore_checkpoint", {"checkpoint_id": labelled["id"]}))
+    assert restored["checkpoint_before_restore"]
+    async with rest(shared_daemon) as api:
+        tracks = (await api.get("/api/projects/undoable/tracks")).json()["items"]
+    assert [track["id"] for track in tracks] == [kept["id"]]

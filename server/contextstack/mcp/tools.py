@@ -9,6 +9,9 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 
 from contextstack.assembly.service import MAX_BUDGET, assemble_context
+from contextstack.checkpoints import service as checkpoints
+from contextstack.checkpoints import undo
+from contextstack.checkpoints.models import CheckpointCreate
 from contextstack.conversations import service as conversations
 from contextstack.conversations.models import Conversation, MessageList
 from contextstack.errors import FieldError, Invalid
@@ -107,6 +110,30 @@ class ReadConversation(Arguments, frozen=True, kw_only=True):
     conversation_id: ConversationRef
     cursor: Cursor | None = None
     limit: Limit = DEFAULT_LIMIT
+
+
+CheckpointRef = Annotated[str, msgspec.Meta(min_length=1, max_length=100, description="A checkpoint's id (`chk_…`).")]
+
+
+class CreateCheckpoint(CheckpointCreate, frozen=True, kw_only=True):
+    project: ProjectArg | None = None
+
+
+class ListCheckpoints(Arguments, frozen=True, kw_only=True):
+    project: ProjectArg | None = None
+    cursor: Cursor | None = None
+    limit: Limit = DEFAULT_LIMIT
+
+
+class RestoreCheckpoint(Arguments, frozen=True, kw_only=True):
+    checkpoint_id: CheckpointRef
+
+
+class UndoAiChanges(Arguments, frozen=True, kw_only=True):
+    project: ProjectArg | None = None
+    force: Annotated[
+        bool, msgspec.Meta(description="Also revert what a person changed since on the same entities.")
+    ] = False
 
 
 class ConversationRead(msgspec.Struct, frozen=True):
@@ -226,6 +253,28 @@ async def read_conversation(call: Call, args: ReadConversation) -> msgspec.Struc
     return ConversationRead(conversation=conversation, messages=messages)
 
 
+async def create_checkpoint(call: Call, args: CreateCheckpoint) -> msgspec.Struct:
+    body = _body(CheckpointCreate, args)
+    return await checkpoints.create_checkpoint(call.runtime.db, call.project(args.project), body, call.actor)
+
+
+async def list_checkpoints(call: Call, args: ListCheckpoints) -> msgspec.Struct:
+    return await checkpoints.list_checkpoints(
+        call.runtime.db, call.project(args.project), cursor=args.cursor, limit=args.limit
+    )
+
+
+async def restore_checkpoint(call: Call, args: RestoreCheckpoint) -> msgspec.Struct:
+    keep = call.runtime.settings.checkpoint_keep
+    return await checkpoints.restore_checkpoint(call.runtime.db, args.checkpoint_id, call.actor, keep=keep)
+
+
+async def undo_ai_changes(call: Call, args: UndoAiChanges) -> msgspec.Struct:
+    keep = call.runtime.settings.checkpoint_keep
+    project = call.project(args.project)
+    return await undo.undo_ai_burst(call.runtime.db, project, call.actor, force=args.force, keep=keep)
+
+
 @dataclass(frozen=True)
 class Tool:
     """A tool as listed (name, description, input schema) and what calling it runs."""
@@ -242,7 +291,7 @@ class Tool:
         return input_schema(self.arguments, required=self.required)
 
 
-TOOLS = (
+TOOLS: tuple[Tool, ...] = (
     Tool(
         "get_context",
         "The project's context document (Markdown): its plan, where it stands and the knowledge that matters, "
@@ -306,6 +355,31 @@ TOOLS = (
         "Read a stored conversation and the messages of its current branch.",
         ReadConversation,
         read_conversation,
+    ),
+)
+TOOLS += (
+    Tool(
+        "create_checkpoint",
+        "Snapshot the project (plan, statuses, knowledge) to put it back later; a `label` keeps it until deleted.",
+        CreateCheckpoint,
+        create_checkpoint,
+        changes=True,
+    ),
+    Tool("list_checkpoints", "List the project's checkpoints, newest first.", ListCheckpoints, list_checkpoints),
+    Tool(
+        "restore_checkpoint",
+        "Put the project back as the checkpoint holds it; the present is checkpointed first, so this can be undone.",
+        RestoreCheckpoint,
+        restore_checkpoint,
+        changes=True,
+    ),
+    Tool(
+        "undo_ai_changes",
+        "Revert what the last burst of AI changes did to the project, and only that; a person's later change to the "
+        "same entity stops it (unless `force`).",
+        UndoAiChanges,
+        undo_ai_changes,
+        changes=True,
     ),
 )
 TOOLS_BY_NAME = {tool.name: tool for tool in TOOLS}
