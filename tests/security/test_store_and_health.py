@@ -135,3 +135,18 @@ def test_an_export_the_cli_writes_is_its_owners_alone(tmp_path: Path, existing: 
     write_private(path, b"{}")
     assert path.read_bytes() == b"{}"
     assert _mode(path) == 0o600
+
+
+@pytest.mark.usefixtures("loose_umask")
+def test_a_daemon_started_on_a_new_folder_keeps_it_private(tmp_path: Path) -> None:
+    """`serve` takes the store's lock before it opens the store: the lock must not make the folder first, open."""
+    from contextstack.storage.lock import lock_store, release_store
+
+    path = tmp_path / "fresh" / "contextstack.db"
+    held = lock_store(str(path))
+    try:
+        assert _mode(path.parent) == 0o700
+        assert _mode(path.with_name("contextstack.db.lock")) == 0o600
+    finally:
+        if held is not None:
+            release_store(held)
