@@ -6,6 +6,14 @@ import os
 from pathlib import Path
 
 PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+
+
+def make_private_folder(folder: Path) -> None:
+    """Create `folder` readable by its owner only (0700), if it is missing; its parents as usual."""
+    if not folder.exists():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
 
 
 def write_private(path: str | os.PathLike[str], data: bytes) -> None:

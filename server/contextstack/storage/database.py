@@ -29,7 +29,7 @@ import msgspec
 
 from contextstack.clock import now
 from contextstack.errors import StoreError
-from contextstack.private_files import PRIVATE_FILE
+from contextstack.private_files import PRIVATE_FILE, make_private_folder
 from contextstack.storage.migrations import migrate, refuse_newer_schema, schema_version
 
 log = logging.getLogger("contextstack.storage")
@@ -77,14 +77,9 @@ async def _open_writer(path: str) -> aiosqlite.Connection:
 
 # The store holds what a person knows and plans: only its owner may read it. SQLite gives the -wal and -shm files
 # the database file's own mode.
-PRIVATE_FOLDER = 0o700
-
-
 def make_private(path: Path) -> None:
     """Create the store's folder (0700) and file (0600) if they are missing; tighten an existing store's files."""
-    if not path.parent.exists():
-        path.parent.parent.mkdir(parents=True, exist_ok=True)
-        path.parent.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
+    make_private_folder(path.parent)
     os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE))
     tightened = []
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):

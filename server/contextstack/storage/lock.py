@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from contextstack.private_files import PRIVATE_FILE, make_private_folder
+
 LOCK_SUFFIX = ".lock"
 
 
@@ -32,10 +34,8 @@ def lock_store(db: str) -> IO[str] | None:
         return None
     import fcntl
 
-    if not path.parent.exists():  # the store's folder, made as the store makes it: its owner's alone
-        path.parent.parent.mkdir(parents=True, exist_ok=True)
-        path.parent.mkdir(mode=0o700, exist_ok=True)
-    held = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600), "a+", encoding="utf-8")
+    make_private_folder(path.parent)  # the store's folder, made as the store makes it: its owner's alone
+    held = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, PRIVATE_FILE), "a+", encoding="utf-8")
     try:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
