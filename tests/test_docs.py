@@ -9,11 +9,21 @@ import tokenize
 from pathlib import Path
 
 import msgspec
+import pytest
+from cogapp import Cog
 
 from contextstack.settings import ENV_FIELDS, ENV_PREFIX, Settings
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 SERVER = Path(__file__).resolve().parent.parent / "server" / "contextstack"
+
+
+def test_generated_tables_are_current(capsys: pytest.CaptureFixture[str]) -> None:
+    """The settings and MCP tool tables are made from the code by cog; `cog --check` fails when one is stale."""
+    pages = sorted(str(page) for page in DOCS.glob("*.md") if "[[[cog" in page.read_text())
+    assert {Path(page).name for page in pages} >= {"configuration.md", "mcp.md"}
+    status = Cog().main(["cog", "--check", "--diff", *pages])
+    assert status == 0, f"generated docs are out of date: run `.venv/bin/cog -r docs/*.md`\n{capsys.readouterr().out}"
 
 
 def test_configuration_reference_names_every_setting_and_variable() -> None:

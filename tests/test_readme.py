@@ -35,7 +35,9 @@ def test_install_commands_install_from_the_hash_locks() -> None:
     assert "--no-deps" in daemon
     assert "--require-hashes -r requirements/test.lock" in tests
     assert "--no-deps" in tests
-    assert daemon.strip().endswith("contextstack serve")
+    # The command goes where pipx and uv tool put theirs, so a new shell finds it without activating the venv.
+    assert 'ln -sf "$PWD/.venv/bin/contextstack" ~/.local/bin/contextstack' in daemon
+    assert daemon.strip().endswith("~/.local/bin/contextstack serve")
     assert tests.strip().endswith(".venv/bin/pytest")
     ci = (ROOT / ".ci" / "run").read_text()
     assert tests.strip() in ci, "CI runs README's test command exactly"

@@ -42,31 +42,62 @@ def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
 
 
+def _doc(description: str, default: str | None = None) -> msgspec.Meta:
+    """A setting's meaning (and, where the value itself would not say it, its default) for docs/configuration.md."""
+    return msgspec.Meta(description=description, extra={"default": default} if default is not None else {})
+
+
 class ProviderConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """One `[providers.NAME]` table: an upstream model provider; unset fields take the built-in preset's."""
 
-    kind: Literal["openai", "anthropic"] | None = None
-    base_url: str | None = None
-    api_key: str | None = None
-    api_key_env: str | None = None
-    headers: dict[str, str] = {}
-    models: list[str] = []
-    connect_timeout: float = 5.0
-    read_timeout: float = 600.0
-    context_window: Annotated[int, msgspec.Meta(ge=256)] | None = None
+    kind: Annotated[
+        Literal["openai", "anthropic"] | None,
+        _doc("The adapter: `openai` (any OpenAI-compatible server) or `anthropic` (the Messages API).", "the preset's"),
+    ] = None
+    base_url: Annotated[
+        str | None, _doc("The provider's API root, e.g. `http://127.0.0.1:11434/v1`.", "the preset's")
+    ] = None
+    api_key: Annotated[str | None, _doc("The key itself; prefer `api_key_env`, which keeps it out of the file.")] = None
+    api_key_env: Annotated[str | None, _doc("The environment variable that holds the key.", "the preset's")] = None
+    headers: Annotated[dict[str, str], _doc("Extra headers sent with every request to this provider.")] = {}
+    models: Annotated[
+        list[str], _doc("Models `GET /v1/models` lists for this provider, even when the server cannot list its own.")
+    ] = []
+    connect_timeout: Annotated[
+        float, _doc("Seconds to wait for a connection to the provider; past it, the next model of an alias is tried.")
+    ] = 5.0
+    read_timeout: Annotated[
+        float, _doc("Seconds without a byte from the provider, at any point of the answer, before it is a 504.")
+    ] = 600.0
+    context_window: Annotated[
+        Annotated[int, msgspec.Meta(ge=256)] | None,
+        _doc("Tokens every model of this provider can take; a `[context_windows]` entry for one model wins."),
+    ] = None
 
 
 class ProjectProxyConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     """One `[projects.SLUG]` table: how the proxy treats that project."""
 
-    inject: InjectMode | None = None
-    context_budget: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    inject: Annotated[
+        InjectMode | None, _doc("Where the proxy puts this project's context.", "the top-level `inject`")
+    ] = None
+    context_budget: Annotated[
+        Annotated[int, msgspec.Meta(ge=0)] | None,
+        _doc("Token budget of this project's context.", "the top-level `context_budget`"),
+    ] = None
 
 
 class MemoryConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """The `[memory]` table: how knowledge is searched, store-wide."""
 
-    language: str = "english"  # the stemmer's (Snowball's) language for knowledge search and ranking
+    language: Annotated[
+        str,
+        _doc(
+            "The stemmer's language for knowledge search and ranking (Snowball: `english`, `french`, `german`, "
+            "`spanish` … 30-odd); an unknown one stops start-up with the list. The index keeps words as written, so "
+            "changing it needs no rebuild (see [knowledge.md](knowledge.md#search))."
+        ),
+    ] = "english"
 
     def __post_init__(self) -> None:
         languages = sorted(snowballstemmer.algorithms())
@@ -75,32 +106,111 @@ class MemoryConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_o
 
 
 class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
-    """Everything the daemon can be told; field names are the config file's keys."""
+    """Everything the daemon can be told; field names are the config file's keys.
 
-    host: str = "127.0.0.1"
-    port: Port = 8765
-    db: str = msgspec.field(default_factory=default_db_path)
-    token: str | None = None
-    allowed_hosts: list[str] = []
-    allowed_origins: list[str] = []
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
-    readers: Annotated[int, msgspec.Meta(ge=1, le=32)] = 4
-    default_model: str | None = None
-    context_budget: Annotated[int, msgspec.Meta(ge=0)] = 4000
-    sse_keepalive: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 15.0
-    sse_queue_size: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] = 1000
-    providers: dict[str, ProviderConfig] = {}
-    aliases: dict[str, str | list[str]] = {}
-    inject: InjectMode = "prepend"
-    projects: dict[str, ProjectProxyConfig] = {}
-    context_window: Annotated[int, msgspec.Meta(ge=256)] = DEFAULT_CONTEXT_WINDOW
-    context_windows: dict[str, Annotated[int, msgspec.Meta(ge=256)]] = {}
+    Each field's description is its row in docs/configuration.md, which is generated from them.
+    """
 
-    # Checkpoints: automatic ones kept per project, and the quiet time (seconds) that ends an AI's burst.
-    checkpoint_keep: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 20
-    ai_burst_quiet: Annotated[float, msgspec.Meta(gt=0, le=86_400)] = 300.0
-
-    memory: MemoryConfig = msgspec.field(default_factory=MemoryConfig)
+    host: Annotated[str, _doc("Address to bind. A non-loopback address is refused unless `token` is set.")] = (
+        "127.0.0.1"
+    )
+    port: Annotated[Port, _doc("Port to listen on.")] = 8765
+    db: Annotated[
+        str,
+        _doc("The SQLite file; created, with its folder, on first start.", "`contextstack.db` in the user data dir"),
+    ] = msgspec.field(default_factory=default_db_path)
+    token: Annotated[
+        str | None,
+        _doc("Access token; when set, every request but `/health` needs `Authorization: Bearer <token>`."),
+    ] = None
+    allowed_hosts: Annotated[
+        list[str],
+        _doc("Host names accepted in the `Host` header besides the loopback names (DNS-rebinding guard)."),
+    ] = []
+    allowed_origins: Annotated[
+        list[str],
+        _doc(
+            "Browser origins (`https://app.example`) allowed to call the API and the proxy, with CORS; besides them "
+            "only the daemon's own pages may (docs/security.md)."
+        ),
+    ] = []
+    log_level: Annotated[
+        Literal["debug", "info", "warning", "error"],
+        _doc(
+            "`debug`, `info`, `warning` or `error`. At `info`, one line per request: method, path, status, "
+            "milliseconds."
+        ),
+    ] = "info"
+    readers: Annotated[int, msgspec.Meta(ge=1, le=32), _doc("Read-only SQLite connections in the pool.")] = 4
+    default_model: Annotated[str | None, _doc("Model used by the proxy when a request names none it can route.")] = None
+    context_budget: Annotated[
+        int, msgspec.Meta(ge=0), _doc("Default token budget of the context the proxy injects.")
+    ] = 4000
+    sse_keepalive: Annotated[
+        float,
+        msgspec.Meta(gt=0, le=3600),
+        _doc("Seconds between keep-alive comments on an idle `/api/events` stream (see [events.md](events.md))."),
+    ] = 15.0
+    sse_queue_size: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=1_000_000),
+        _doc("Events a live `/api/events` subscriber may fall behind before it is told to reconnect and disconnected."),
+    ] = 1000
+    providers: Annotated[
+        dict[str, ProviderConfig],
+        _doc(
+            "`[providers.NAME]` tables: upstream model providers (below, and [proxy.md](proxy.md)).", "built-in presets"
+        ),
+    ] = {}
+    aliases: Annotated[
+        dict[str, str | list[str]], _doc("`[aliases]`: short model names, each a model or a list tried in order.")
+    ] = {}
+    inject: Annotated[
+        InjectMode,
+        _doc(
+            "Where the proxy puts a project's context: `prepend` (a system message before the client's own), "
+            "`append` (the end of the first system message) or `off`."
+        ),
+    ] = "prepend"
+    projects: Annotated[
+        dict[str, ProjectProxyConfig],
+        _doc("`[projects.SLUG]` tables: a project's own proxy settings (below, and [proxy.md](proxy.md))."),
+    ] = {}
+    context_window: Annotated[
+        int,
+        msgspec.Meta(ge=256),
+        _doc(
+            "Tokens a model can take, for models no `[context_windows]` entry or provider's `context_window` "
+            "describes: a conversation's stored history is trimmed, oldest turns first, to fit (see "
+            "[conversations.md](conversations.md))."
+        ),
+    ] = DEFAULT_CONTEXT_WINDOW
+    context_windows: Annotated[
+        dict[str, Annotated[int, msgspec.Meta(ge=256)]],
+        _doc(
+            '`[context_windows]`: the window of individual models, `"provider/model" = tokens`; a '
+            "`[providers.NAME]` table's own `context_window` covers all of its models."
+        ),
+    ] = {}
+    checkpoint_keep: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=10_000),
+        _doc(
+            "Automatic checkpoints kept per project; older ones go, labelled ones stay until deleted (see "
+            "[checkpoints.md](checkpoints.md))."
+        ),
+    ] = 20
+    ai_burst_quiet: Annotated[
+        float,
+        msgspec.Meta(gt=0, le=86_400),
+        _doc(
+            "Seconds without a change by an `ai:*` actor that end its burst: the next change takes a new automatic "
+            "checkpoint first."
+        ),
+    ] = 300.0
+    memory: Annotated[MemoryConfig, _doc("`[memory]`: how knowledge is searched (below).", "below")] = msgspec.field(
+        default_factory=MemoryConfig
+    )
 
 
 def context_window(settings: Settings, provider: str, model: str) -> int:

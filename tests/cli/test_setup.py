@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
 import pytest
 
-from contextstack.cli.doctor import provider_check
+from contextstack.cli.doctor import command_check, provider_check
 from contextstack.providers.presets import PRESETS
 from contextstack.settings import load_settings
 from contextstack_client.models import ProviderInfo
@@ -21,7 +22,8 @@ from tests.fakes.openai_upstream import FakeOpenAI
 
 @pytest.fixture
 def bare_machine(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No provider key in the environment, and no Ollama where OLLAMA_HOST points."""
+    """No provider key in the environment, no Ollama where OLLAMA_HOST points, and `contextstack` on the PATH."""
+    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
     for preset in PRESETS.values():
         if preset.api_key_env:
             monkeypatch.delenv(preset.api_key_env, raising=False)
@@ -75,8 +77,9 @@ def test_doctor_with_a_daemon_and_a_config_finds_nothing_to_fix(cli: Cli, bare_m
     path = tmp_path / "config.toml"
     cli.ok("init", "--config", str(path))
     rows = [line.split(None, 2) for line in cli.ok("doctor", "--config", str(path)).splitlines()]
-    assert rows[0] == ["ok", "config", str(path)]
-    assert [row[:2] for row in rows[1:3]] == [["ok", "daemon"], ["ok", "store"]]
+    assert rows[0][:2] == ["ok", "command"]
+    assert rows[1] == ["ok", "config", str(path)]
+    assert [row[:2] for row in rows[2:4]] == [["ok", "daemon"], ["ok", "store"]]
     assert all(row[0] == "ok" for row in rows)
     checks = cli.json("doctor", "--config", str(path))
     assert {check["subject"] for check in checks} >= {"config", "daemon", "store"}
@@ -94,6 +97,28 @@ def test_doctor_says_what_to_fix_one_line_each(cli: Cli, bare_machine: None, tmp
     assert "start one with `contextstack serve`" in fixes[1][2]
     answered = msgspec.json.decode(cli("doctor", "--config", str(path), "--url", "http://127.0.0.1:1", "--json").out)
     assert [check["subject"] for check in answered if check["fix"]] == ["config", "daemon"]
+
+
+def test_doctor_says_how_to_put_the_command_on_the_path(tmp_path: Path) -> None:
+    ours = Path(sys.executable).parent / "contextstack"
+    found = command_check(str(ours.parent))
+    assert (found.finding, found.fix) == (str(ours), "")
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    missing = command_check(str(empty))
+    assert (
+        missing.fix
+        == f"`contextstack` is not on your PATH: ln -sf {ours} ~/.local/bin/contextstack, with ~/.local/bin on PATH"
+    )
+    # A link made as README makes it is this installation; a command of another one is named as such.
+    (empty / "contextstack").symlink_to(ours)
+    assert command_check(str(empty)).fix == ""
+    other = tmp_path / "other"
+    other.mkdir()
+    stale = other / "contextstack"
+    stale.write_text("#!/bin/sh\n")
+    stale.chmod(0o755)
+    assert command_check(str(other)).fix.startswith(f"{stale} is another installation than this one ({ours})")
 
 
 def provider(**fields: object) -> ProviderInfo:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import msgspec
@@ -42,7 +45,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser], comm
 
 
 def doctor_command(args: argparse.Namespace) -> int:
-    checks = [config_check(args.config), *daemon_checks(daemon_url(args.url))]
+    checks = [command_check(), config_check(args.config), *daemon_checks(daemon_url(args.url))]
     out = Output(as_json=args.json)
     if out.as_json:
         out.json(
@@ -55,6 +58,18 @@ def doctor_command(args: argparse.Namespace) -> int:
             styles=["red" if check.fix else "green" for check in checks],
         )
     return 1 if any(check.fix for check in checks) else 0
+
+
+def command_check(search: str | None = None) -> Check:
+    """Whether a new shell finds this installation's `contextstack` on its PATH (`search`: a PATH of its own)."""
+    ours = Path(sys.executable).parent / "contextstack"
+    found = shutil.which("contextstack", path=search)
+    link = f"ln -sf {ours} ~/.local/bin/contextstack"
+    if found is None:
+        return Check("command", "not on PATH", f"`contextstack` is not on your PATH: {link}, with ~/.local/bin on PATH")
+    if ours.exists() and Path(found).resolve() != ours.resolve():
+        return Check("command", found, f"{found} is another installation than this one ({ours}): {link}")
+    return Check("command", found)
 
 
 def config_check(explicit: str | None) -> Check:

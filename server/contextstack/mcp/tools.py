@@ -283,6 +283,7 @@ class Tool:
     description: str
     arguments: type[msgspec.Struct]
     run: Callable[[Call, Any], Awaitable[msgspec.Struct | str]]
+    rest: str  # what the same call is on the REST API, for docs/mcp.md's table
     changes: bool = False
     required: tuple[str, ...] = ()
 
@@ -298,18 +299,21 @@ TOOLS: tuple[Tool, ...] = (
         "within a token budget. Read it before you start; `query` pulls in the knowledge relevant to your task.",
         GetContext,
         get_context,
+        rest="GET /api/projects/{project}/context?format=markdown",
     ),
     Tool(
         "where_am_i",
         "Where the project stands: progress per track and phase, steps in progress, blocked, next and recently done.",
         WhereAmI,
         where_am_i,
+        rest="GET /api/projects/{project}/status",
     ),
     Tool(
         "search_knowledge",
         "Search the knowledge (decisions, constraints, conventions …) of the project and the global ones, best first.",
         SearchKnowledge,
         search_knowledge,
+        rest="GET /api/knowledge/search",
     ),
     Tool(
         "record_knowledge",
@@ -318,6 +322,7 @@ TOOLS: tuple[Tool, ...] = (
         KnowledgeCreate,
         record_knowledge,
         changes=True,
+        rest="POST /api/knowledge",
     ),
     Tool(
         "supersede_knowledge",
@@ -326,15 +331,31 @@ TOOLS: tuple[Tool, ...] = (
         supersede_knowledge,
         changes=True,
         required=("supersedes",),
+        rest="`POST /api/knowledge` with `supersedes`",
     ),
-    Tool("create_track", "Add a track (a line of work) to a project.", CreateTrack, create_track, changes=True),
-    Tool("create_phase", "Add a phase to a track.", CreatePhase, create_phase, changes=True),
+    Tool(
+        "create_track",
+        "Add a track (a line of work) to a project.",
+        CreateTrack,
+        create_track,
+        changes=True,
+        rest="POST /api/projects/{project}/tracks",
+    ),
+    Tool(
+        "create_phase",
+        "Add a phase to a track.",
+        CreatePhase,
+        create_phase,
+        changes=True,
+        rest="POST /api/tracks/{id}/phases",
+    ),
     Tool(
         "create_step",
         "Add a step (a unit of work, with instructions and acceptance criteria) to a phase.",
         CreateStep,
         create_step,
         changes=True,
+        rest="POST /api/phases/{id}/steps",
     ),
     Tool(
         "set_step_status",
@@ -342,19 +363,22 @@ TOOLS: tuple[Tool, ...] = (
         SetStepStatus,
         set_step_status,
         changes=True,
+        rest="POST /api/steps/{id}/status",
     ),
-    Tool("list_projects", "List the projects, oldest first.", ListProjects, list_projects),
+    Tool("list_projects", "List the projects, oldest first.", ListProjects, list_projects, rest="GET /api/projects"),
     Tool(
         "list_conversations",
         "List stored conversations, most recently active first; of the default project unless `project` says.",
         ListConversations,
         list_conversations,
+        rest="GET /api/conversations",
     ),
     Tool(
         "read_conversation",
         "Read a stored conversation and the messages of its current branch.",
         ReadConversation,
         read_conversation,
+        rest="`GET /api/conversations/{id}` and `…/messages`",
     ),
 )
 TOOLS += (
@@ -364,14 +388,22 @@ TOOLS += (
         CreateCheckpoint,
         create_checkpoint,
         changes=True,
+        rest="POST /api/projects/{project}/checkpoints",
     ),
-    Tool("list_checkpoints", "List the project's checkpoints, newest first.", ListCheckpoints, list_checkpoints),
+    Tool(
+        "list_checkpoints",
+        "List the project's checkpoints, newest first.",
+        ListCheckpoints,
+        list_checkpoints,
+        rest="GET /api/projects/{project}/checkpoints",
+    ),
     Tool(
         "restore_checkpoint",
         "Put the project back as the checkpoint holds it; the present is checkpointed first, so this can be undone.",
         RestoreCheckpoint,
         restore_checkpoint,
         changes=True,
+        rest="POST /api/checkpoints/{id}/restore",
     ),
     Tool(
         "undo_ai_changes",
@@ -380,6 +412,7 @@ TOOLS += (
         UndoAiChanges,
         undo_ai_changes,
         changes=True,
+        rest="POST /api/projects/{project}/undo",
     ),
 )
 TOOLS_BY_NAME = {tool.name: tool for tool in TOOLS}
