@@ -54,6 +54,15 @@ class ProviderConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     connect_timeout: float = 5.0
     read_timeout: float = 600.0
     context_window: Annotated[int, msgspec.Meta(ge=256)] | None = None
+    # Send the client's own credential (x-api-key or Authorization) to this provider instead of `api_key`: for
+    # a Claude Code on a subscription, or a tool that keeps its own key. The daemon's token is never sent.
+    forward_client_key: bool = False
+
+
+class ModelProxyConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """One `[models."NAME"]` table: how the proxy treats requests for the models NAME matches (a glob)."""
+
+    inject: InjectMode | None = None
 
 
 class ProjectProxyConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -93,6 +102,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     aliases: dict[str, str | list[str]] = {}
     inject: InjectMode = "prepend"
     projects: dict[str, ProjectProxyConfig] = {}
+    models: dict[str, ModelProxyConfig] = {}
     context_window: Annotated[int, msgspec.Meta(ge=256)] = DEFAULT_CONTEXT_WINDOW
     context_windows: dict[str, Annotated[int, msgspec.Meta(ge=256)]] = {}
 

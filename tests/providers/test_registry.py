@@ -115,5 +115,6 @@ def test_the_api_lists_providers_and_whether_each_has_a_key_but_never_the_key(pr
         "key_set": False,
         "key_env": "OPENAI_API_KEY",
         "models": [],
+        "forward_client_key": False,
     }
     assert response.json()["next_cursor"] is None
