@@ -148,4 +148,7 @@ def create_asgi_app(settings: Settings, app: Litestar | None = None) -> RequestG
         allowed_hosts=[*settings.allowed_hosts, settings.host],
         allowed_origins=settings.allowed_origins,
         token=settings.token,
+        # `HEAD /` is Claude Code's probe of its base URL, sent without its key: it learns nothing but that the
+        # daemon is up, as /health tells anyone.
+        open_paths=("/health", "/"),
     )

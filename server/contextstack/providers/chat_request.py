@@ -1,10 +1,12 @@
 """Anthropic Messages requests as OpenAI chat completion requests, for OpenAI-compatible providers.
 
-`system` becomes one system message; text, images, tool use and tool results become OpenAI's messages, parts,
-tool calls and tool messages; tools and tool choice are translated. `cache_control` is a hint to Anthropic's
-cache and is left out (OpenAI-compatible servers cache prefixes by themselves), as are thinking blocks in the
-history (Anthropic ignores earlier turns' thinking too). A field, block or beta with no counterpart is a 400
-that names it, rather than a request quietly changed.
+`system` (and a system message mid-conversation) becomes a system message; text, images, tool use and tool
+results become OpenAI's messages, parts, tool calls and tool messages; tools and tool choice are translated, and
+`output_config.effort` becomes `reasoning_effort`. `cache_control` is a hint to Anthropic's cache and is left
+out (OpenAI-compatible servers cache prefixes by themselves), as are thinking blocks in the history (Anthropic
+ignores earlier turns' thinking too) and, so, `context_management`'s clearing of them; `thinking` that leaves
+the choice to the model (`adaptive`) or turns it off is left to the model. A field, block or beta with no
+counterpart is a 400 that names it, rather than a request quietly changed.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ _encode = msgspec.json.Encoder().encode
 # Fields of a Messages request this translation carries over; any other is refused by name.
 _TRANSLATED = frozenset(
     {"model", "messages", "system", "max_tokens", "metadata", "stop_sequences", "stream", "temperature", "top_p"}
-    | {"tools", "tool_choice", "thinking"}
+    | {"tools", "tool_choice", "thinking", "output_config", "context_management"}
 )
+# Thinking the translation can leave to the model; a thinking budget it cannot honour.
+_THINKING_LEFT_TO_THE_MODEL = ("adaptive", "disabled")
+_EFFORTS = {"low": "low", "medium": "medium", "high": "high", "max": "high"}
 # Betas that change nothing a translated request relies on: Claude Code's own, its OAuth login, finer tool input
 # streaming, prompt caching and token counting (both of which the translation already accounts for).
 _HARMLESS_BETAS = (
@@ -34,6 +39,14 @@ _HARMLESS_BETAS = (
     "token-counting-",
     "interleaved-thinking-",
     "token-efficient-tools-",
+    # Betas of features whose fields the translation checks one by one (thinking, context management, effort,
+    # mid-conversation system messages), or that only widen what Anthropic accepts (the 1M context window).
+    "context-1m-",
+    "context-management-",
+    "effort-",
+    "thinking-token-count-",
+    "prompt-caching-scope-",
+    "mid-conversation-system-",
 )
 
 
@@ -88,14 +101,14 @@ def _blocks(content: Any, at: str) -> list[dict[str, Any]]:
     return content
 
 
-def _system_text(system: Any) -> str:
+def _system_text(system: Any, at: str = "system") -> str:
     if system is None:
         return ""
     texts = []
-    for index, block in enumerate(_blocks(system, "system")):
+    for index, block in enumerate(_blocks(system, at)):
         if block.get("type") != "text":
-            raise untranslatable(f"system[{index}] of type {block.get('type')!r}", f"system[{index}]")
-        texts.append(_text(block, f"system[{index}]"))
+            raise untranslatable(f"{at}[{index}] of type {block.get('type')!r}", f"{at}[{index}]")
+        texts.append(_text(block, f"{at}[{index}]"))
     return "\n\n".join(text for text in texts if text)
 
 
@@ -172,10 +185,12 @@ def _messages(messages: Any) -> list[Part]:
         role = message.get("role") if isinstance(message, dict) else None
         if role == "user":
             translated.extend(_user(message.get("content"), at))
+        elif role == "system":
+            translated.append({"role": "system", "content": _system_text(message.get("content"), f"{at}.content")})
         elif role == "assistant":
             translated.append(_assistant(message.get("content"), at))
         else:
-            raise _invalid(f"{at}.role must be user or assistant", f"{at}.role")
+            raise _invalid(f"{at}.role must be user, assistant or system", f"{at}.role")
     return translated
 
 
@@ -214,6 +229,37 @@ def _tool_choice(choice: Any) -> tuple[Any, bool | None]:
     return translated, parallel
 
 
+def _check_context_management(management: Any) -> None:
+    """Clearing thinking from the history is what the translation does anyway; other edits are refused."""
+    if management is None:
+        return
+    edits = management.get("edits") if isinstance(management, dict) else None
+    if not isinstance(edits, list):
+        raise _invalid("context_management.edits must be a list", "context_management.edits")
+    for index, edit in enumerate(edits):
+        kind = edit.get("type") if isinstance(edit, dict) else None
+        if not (isinstance(kind, str) and kind.startswith("clear_thinking_")):
+            raise untranslatable(
+                f"context_management.edits[{index}] of type {kind!r}", f"context_management.edits[{index}]"
+            )
+
+
+def _effort(config: Any) -> str | None:
+    if config is None:
+        return None
+    if not isinstance(config, dict):
+        raise _invalid("output_config must be an object", "output_config")
+    for name in config:
+        if name != "effort":
+            raise untranslatable(f"output_config.{name}", f"output_config.{name}")
+    effort = config.get("effort")
+    if effort is None:
+        return None
+    if effort not in _EFFORTS:
+        raise _invalid(f"output_config.effort {effort!r} is not one of {', '.join(_EFFORTS)}", "output_config.effort")
+    return _EFFORTS[effort]
+
+
 def to_chat_request(request: dict[str, Any], model: str, betas: str | None) -> dict[str, Any]:
     """An OpenAI chat completion request for an Anthropic Messages request."""
     check_betas(betas)
@@ -221,8 +267,11 @@ def to_chat_request(request: dict[str, Any], model: str, betas: str | None) -> d
         if name not in _TRANSLATED:
             raise untranslatable(f"The field {name!r}", name)
     thinking = request.get("thinking")
-    if thinking is not None and not (isinstance(thinking, dict) and thinking.get("type") == "disabled"):
-        raise untranslatable("`thinking` (extended thinking)", "thinking")
+    if thinking is not None and not (
+        isinstance(thinking, dict) and thinking.get("type") in _THINKING_LEFT_TO_THE_MODEL
+    ):
+        raise untranslatable("`thinking` with a budget (extended thinking)", "thinking")
+    _check_context_management(request.get("context_management"))
     messages = _messages(request.get("messages"))
     system = _system_text(request.get("system"))
     translated: dict[str, Any] = {
@@ -247,6 +296,9 @@ def to_chat_request(request: dict[str, Any], model: str, betas: str | None) -> d
             translated["tool_choice"] = choice
             if parallel is not None:
                 translated["parallel_tool_calls"] = parallel
+    effort = _effort(request.get("output_config"))
+    if effort is not None:
+        translated["reasoning_effort"] = effort
     if request.get("stream") is True:
         translated["stream"] = True
         translated["stream_options"] = {"include_usage": True}
