@@ -539,3 +539,36 @@ def test_inject_off_for_a_model_leaves_its_requests_alone(forwarding: str, fake_
     assert fake_anthropic.last.json()["system"] == "Title this."
     client.messages.create(model="claude-sonnet-fake", max_tokens=10, system="Title this.", messages=HELLO)
     assert "Website" in fake_anthropic.last.json()["system"][1]["text"]
+
+
+# The client going away
+
+
+@pytest.mark.parametrize(
+    ("model", "path"),
+    [
+        ("claude-fake-1", "/v1/messages"),
+        ("fake/fake-small", "/v1/messages"),
+        ("claude-fake-1", "/p/launch/v1/messages"),
+    ],
+)
+def test_a_client_that_goes_away_mid_stream_cancels_the_upstream_request(
+    proxy: str, fake_anthropic: FakeAnthropic, fake_openai: FakeOpenAI, model: str, path: str
+) -> None:
+    assert httpx.post(proxy + "/api/projects", json={"name": "Launch", "slug": "launch"}).status_code == 201
+    fake = fake_anthropic if model.startswith("claude") else fake_openai
+    fake.event_delay = 0.3
+    body = {"model": model, "max_tokens": 10, "messages": HELLO, "stream": True}
+    with httpx.stream("POST", proxy + path, json=body, timeout=10) as response:
+        assert next(response.iter_bytes()).startswith(b"event: message_start")
+    assert fake.disconnected.wait(timeout=5), "upstream never saw the client go"
+
+
+def test_a_client_that_goes_away_before_the_answer_cancels_the_upstream_request(
+    proxy: str, fake_anthropic: FakeAnthropic
+) -> None:
+    fake_anthropic.fault = Fault.slow_first_byte(5)
+    body = {"model": "claude-fake-1", "max_tokens": 10, "messages": HELLO}
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(proxy + "/v1/messages", json=body, timeout=httpx.Timeout(10, read=0.5))
+    assert fake_anthropic.disconnected.wait(timeout=3), "the upstream request went on after its client went away"
