@@ -438,6 +438,7 @@ def test_the_model_list_is_in_anthropics_shape_for_an_anthropic_client(
 # Credentials, the daemon's token, per-model injection
 
 TOKEN = "daemon-token-not-for-providers"
+
 SUBSCRIPTION = "sk-ant-oat01-subscription-token"
 
 
@@ -447,7 +448,9 @@ def forwarding(
 ) -> Iterator[str]:
     """A daemon with a token, whose Anthropic and OpenAI-compatible providers take the client's key."""
     providers = dict(proxy_settings.providers)
-    providers["claude"] = ProviderConfig(kind="anthropic", base_url=fake_anthropic.url, forward_client_key=True)
+    # Written as ANTHROPIC_BASE_URL is, without /v1.
+    root = fake_anthropic.url.removesuffix("/v1")
+    providers["claude"] = ProviderConfig(kind="anthropic", base_url=root, forward_client_key=True)
     providers["fake"] = ProviderConfig(base_url=fake_openai.url, forward_client_key=True)
     settings = msgspec.structs.replace(
         proxy_settings, token=TOKEN, providers=providers, models={"claude-*haiku*": ModelProxyConfig(inject="off")}
@@ -572,3 +575,21 @@ def test_a_client_that_goes_away_before_the_answer_cancels_the_upstream_request(
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(proxy + "/v1/messages", json=body, timeout=httpx.Timeout(10, read=0.5))
     assert fake_anthropic.disconnected.wait(timeout=3), "the upstream request went on after its client went away"
+
+
+def test_a_forwarded_key_reaches_the_provider_on_chat_completions_too(forwarding: str, fake_openai: FakeOpenAI) -> None:
+    fake_openai.api_key = "sk-the-clients-openai-key"
+    body = {"model": "fake/fake-small", "messages": HELLO}
+    headers = {"Authorization": "Bearer sk-the-clients-openai-key", "X-Contextstack-Token": TOKEN}
+    assert httpx.post(forwarding + "/v1/chat/completions", json=body, headers=headers).status_code == 200
+    assert fake_openai.last.headers["authorization"] == "Bearer sk-the-clients-openai-key"
+
+
+def test_the_token_as_x_api_key_opens_the_api_and_a_refusal_speaks_the_clients_dialect(forwarding: str) -> None:
+    assert httpx.get(forwarding + "/api/projects", headers={"x-api-key": TOKEN}).status_code == 200
+    refused = httpx.get(forwarding + "/v1/models", headers={"anthropic-version": "2023-06-01"})
+    assert refused.status_code == 401
+    assert refused.json()["type"] == "error"
+    assert refused.json()["error"]["type"] == "authentication_error"
+    assert "X-Contextstack-Token" in refused.json()["error"]["message"]
+    assert httpx.get(forwarding + "/v1/models").json()["error"]["code"] == "unauthorized"
