@@ -66,7 +66,7 @@ class Anthropic:
                 headers["authorization"] = f"Bearer {secret}"
             else:
                 headers.update(self._auth)
-        if forwarded.anthropic_version is not None:
+        if forwarded.anthropic_version not in (None, ANTHROPIC_VERSION):  # the session sends that one already
             headers["anthropic-version"] = forwarded.anthropic_version
         if forwarded.anthropic_beta is not None:
             headers["anthropic-beta"] = forwarded.anthropic_beta
