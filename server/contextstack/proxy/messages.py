@@ -89,8 +89,8 @@ async def create_message(
     forwarded: Forwarded,
 ) -> ProxyAnswer:
     """Route the request's model, put the project's context in, and send it to the first target that answers."""
-    request, targets, project, tokens = await _with_context(providers, db, contexts, settings, body, options)
     try:
+        request, targets, project, tokens = await _with_context(providers, db, contexts, settings, body, options)
         completion = await providers.messages(
             request, targets, stream=request.get("stream") is True, forwarded=forwarded
         )
@@ -131,9 +131,9 @@ async def count_message_tokens(
 ) -> ProxyAnswer:
     """The input tokens of the request as it would be sent, the project's context included: Anthropic's own
     count for an Anthropic provider's model, the daemon's count of the translated request otherwise."""
-    request, targets, project, tokens = await _with_context(providers, db, contexts, settings, body, options)
-    target = targets[0]
     try:
+        request, targets, project, tokens = await _with_context(providers, db, contexts, settings, body, options)
+        target = targets[0]
         if providers.kind_of(target) == "anthropic":
             answer = await providers.count_tokens(request, target, forwarded)
         else:
