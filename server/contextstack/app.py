@@ -37,7 +37,8 @@ from contextstack.portability.controller import export_project_handler, import_p
 from contextstack.problems import EXCEPTION_HANDLERS
 from contextstack.providers.controller import list_models, list_providers
 from contextstack.proxy.controller import OpenAIProxy, ProjectOpenAIProxy
-from contextstack.proxy.errors import on_openai_paths
+from contextstack.proxy.errors import on_proxy_paths
+from contextstack.proxy.messages_controller import AnthropicProxy, ProjectAnthropicProxy, probe_root
 from contextstack.runtime import Runtime
 from contextstack.settings import MAX_BODY_BYTES, Settings
 from contextstack.system.controller import health
@@ -92,6 +93,9 @@ def route_handlers() -> list[ControllerRouterHandler]:
         list_models,
         OpenAIProxy,
         ProjectOpenAIProxy,
+        AnthropicProxy,
+        ProjectAnthropicProxy,
+        probe_root,
         export_project_handler,
         import_project_handler,
         ConversationController,
@@ -120,7 +124,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
     return Litestar(
         route_handlers=route_handlers(),
         dependencies=DEPENDENCIES,
-        exception_handlers=on_openai_paths(EXCEPTION_HANDLERS),
+        exception_handlers=on_proxy_paths(EXCEPTION_HANDLERS),
         logging_config=None,
         lifespan=[lifespan],
         state=State({"runtime": runtime, "mcp": mcp}),
@@ -144,4 +148,7 @@ def create_asgi_app(settings: Settings, app: Litestar | None = None) -> RequestG
         allowed_hosts=[*settings.allowed_hosts, settings.host],
         allowed_origins=settings.allowed_origins,
         token=settings.token,
+        # `HEAD /` is Claude Code's probe of its base URL, sent without its key: it learns nothing but that the
+        # daemon is up, as /health tells anyone.
+        open_paths=("/health", "/"),
     )

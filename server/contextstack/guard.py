@@ -21,6 +21,8 @@ access_log = logging.getLogger("contextstack.access")
 # Set in the scope of every request the guard lets through: whether it carried the access token (False when
 # none is configured), for the routes that answer everyone but say more to the user (`/health`).
 AUTHENTICATED = "contextstack.authenticated"
+# The header the access token can travel in when the request's own credential is meant for a provider.
+TOKEN_HEADER = b"x-contextstack-token"
 
 # Methods whose body the daemon reads, and the media types a body may say it is: JSON, or a JSON-based type.
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -47,8 +49,8 @@ def printable(text: str, limit: int = 2000) -> str:
 Refusal = tuple[int, str, str, str]
 
 
-async def _refuse(send: Send, path: str, status: int, title: str, detail: str, slug: str) -> None:
-    body, media_type = refusal(path, status, title, detail, slug)
+async def _refuse(send: Send, path: str, anthropic: bool, status: int, title: str, detail: str, slug: str) -> None:
+    body, media_type = refusal(path, status, title, detail, slug, anthropic=anthropic)
     headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode())]
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="contextstack"'))
@@ -131,13 +133,14 @@ class RequestGuard:
                     refused = (
                         401,
                         "Unauthorized",
-                        "This daemon needs its access token: Authorization: Bearer <token>.",
+                        "This daemon needs its access token: Authorization: Bearer <token>, or the token as "
+                        "x-api-key or X-Contextstack-Token.",
                         "unauthorized",
                     )
             if refused is None:
                 refused = _media_type_refusal(head, scope)
             if refused:
-                await _refuse(send_and_note, scope["path"], *refused)
+                await _refuse(send_and_note, scope["path"], head.anthropic_version, *refused)
             else:
                 scope[AUTHENTICATED] = authenticated
                 await self.app(scope, receive, send_and_note)
@@ -188,19 +191,37 @@ class RequestGuard:
         return name in self.allowed_hosts and (port or "80") == str(server[1])
 
     def _token_given(self, head: _Head) -> bool:
+        # As a bearer token (OpenAI clients), as the key (Anthropic clients send theirs as x-api-key), or in a
+        # header of its own (a client whose own key goes on to its provider: forward_client_key).
         assert self.token is not None
         scheme, _, credential = head.authorization.partition(b" ")
-        return scheme.lower() == b"bearer" and hmac.compare_digest(credential.strip(), self.token)
+        if scheme.lower() == b"bearer" and hmac.compare_digest(credential.strip(), self.token):
+            return True
+        return any(hmac.compare_digest(given.strip(), self.token) for given in (head.api_key, head.own_token) if given)
 
 
 class _Head:
     """The headers the guard decides on, read in one pass."""
 
-    __slots__ = ("authorization", "content_type", "has_body", "hosts", "origin", "preflight", "requested_headers")
+    __slots__ = (
+        "anthropic_version",
+        "api_key",
+        "authorization",
+        "content_type",
+        "has_body",
+        "hosts",
+        "origin",
+        "own_token",
+        "preflight",
+        "requested_headers",
+    )
 
     def __init__(self, scope: Scope) -> None:
         self.hosts: list[bytes] = []
         self.authorization = b""
+        self.api_key = b""
+        self.own_token = b""
+        self.anthropic_version = False
         self.origin: str | None = None
         self.content_type: bytes | None = None
         self.has_body = False
@@ -211,6 +232,12 @@ class _Head:
                 self.hosts.append(value)
             elif name == b"authorization":
                 self.authorization = value
+            elif name == b"x-api-key":
+                self.api_key = value
+            elif name == TOKEN_HEADER:
+                self.own_token = value
+            elif name == b"anthropic-version":
+                self.anthropic_version = True
             elif name == b"origin":
                 self.origin = value.decode("latin-1")
             elif name == b"content-type":

@@ -73,6 +73,26 @@ class ProviderConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
         Annotated[int, msgspec.Meta(ge=256)] | None,
         _doc("Tokens every model of this provider can take; a `[context_windows]` entry for one model wins."),
     ] = None
+    forward_client_key: Annotated[
+        bool,
+        _doc(
+            "Send the client's own credential (`x-api-key` or `Authorization`) to this provider instead of `api_key`: "
+            "for a Claude Code on a subscription, or a tool that keeps its own key. The daemon's token is never sent "
+            "(see [proxy.md](proxy.md#credentials))."
+        ),
+    ] = False
+
+
+class ModelProxyConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """One `[models."PATTERN"]` table: how the proxy treats requests for the models PATTERN (a glob) matches."""
+
+    inject: Annotated[
+        InjectMode | None,
+        _doc(
+            "Where the proxy puts the context for these models; wins over the project's and the global `inject`.",
+            "the project's or the top-level `inject`",
+        ),
+    ] = None
 
 
 class ProjectProxyConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -175,6 +195,13 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     projects: Annotated[
         dict[str, ProjectProxyConfig],
         _doc("`[projects.SLUG]` tables: a project's own proxy settings (below, and [proxy.md](proxy.md))."),
+    ] = {}
+    models: Annotated[
+        dict[str, ModelProxyConfig],
+        _doc(
+            '`[models."PATTERN"]` tables: `inject` for the models a glob matches, as the request names them '
+            "(`claude-*haiku*`) or as `provider/model` (below, and [proxy.md](proxy.md#per-model-injection))."
+        ),
     ] = {}
     context_window: Annotated[
         int,

@@ -11,12 +11,21 @@ from typing import Any
 import msgspec
 import msgspec.inspect
 
-from contextstack.settings import ENV_FIELDS, ENV_PREFIX, MemoryConfig, ProjectProxyConfig, ProviderConfig, Settings
+from contextstack.settings import (
+    ENV_FIELDS,
+    ENV_PREFIX,
+    MemoryConfig,
+    ModelProxyConfig,
+    ProjectProxyConfig,
+    ProviderConfig,
+    Settings,
+)
 
 TABLES: dict[str, type[msgspec.Struct]] = {
     "settings": Settings,
     "providers": ProviderConfig,
     "projects": ProjectProxyConfig,
+    "models": ModelProxyConfig,
     "memory": MemoryConfig,
 }
 

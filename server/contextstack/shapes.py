@@ -1,4 +1,5 @@
-"""The shapes errors are answered in: RFC 9457 problem+json on /api, OpenAI's error object on /v1.
+"""The shapes errors are answered in: RFC 9457 problem+json on /api, OpenAI's error object on /v1, Anthropic's on
+/v1/messages (and on /v1 for a request that says `anthropic-version`).
 
 Neutral ground: the request guard (which answers before any route) and the dialects' handlers both speak
 these, and neither imports the other.
@@ -16,6 +17,9 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 # The proxy's paths: OpenAI clients talk to them, and read errors in OpenAI's shape only.
 OPENAI_PATH = re.compile(r"^(/p/[^/]+)?/v1(/|$)")
+
+# Anthropic's Messages paths: Anthropic clients (the anthropic SDK, Claude Code) read errors in Anthropic's shape.
+ANTHROPIC_PATH = re.compile(r"^(/p/[^/]+)?/v1/messages(/|$)")
 
 _encode = msgspec.json.Encoder().encode
 
@@ -101,8 +105,55 @@ def openai_error_json(status: int, message: str, code: str) -> bytes:
     return _encode(OpenAIErrorBody(error=OpenAIError(message=message, type=error_type(status), code=code)))
 
 
-def refusal(path: str, status: int, title: str, detail: str, slug: str) -> tuple[bytes, bytes]:
+class AnthropicError(msgspec.Struct, frozen=True):
+    type: str
+    message: str
+
+
+class AnthropicErrorBody(msgspec.Struct, frozen=True, tag_field="type", tag="error"):
+    """The error shape of Anthropic's API: `{"type": "error", "error": {"type": …, "message": …}}`."""
+
+    error: AnthropicError
+
+
+ANTHROPIC_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    504: "timeout_error",
+    529: "overloaded_error",
+}
+_ANTHROPIC_TYPES = frozenset(ANTHROPIC_ERROR_TYPES.values())
+
+
+def anthropic_error_type(status: int, known: str | None = None) -> str:
+    """Anthropic's `type` for an error: `known` when it is one of Anthropic's own, else the status's."""
+    if known in _ANTHROPIC_TYPES:
+        return known
+    return ANTHROPIC_ERROR_TYPES.get(status, "invalid_request_error" if status < 500 else "api_error")
+
+
+def anthropic_error_json(status: int, message: str, known: str | None = None) -> bytes:
+    """An error in Anthropic's shape, encoded."""
+    return _encode(AnthropicErrorBody(AnthropicError(type=anthropic_error_type(status, known), message=message)))
+
+
+def speaks_anthropic(path: str, anthropic_version: bool) -> bool:
+    """Whether a request's errors go in Anthropic's shape: on the Messages paths, or on /v1 when it says
+    `anthropic-version` (the anthropic SDK and Claude Code send it on every request)."""
+    return ANTHROPIC_PATH.match(path) is not None or (anthropic_version and OPENAI_PATH.match(path) is not None)
+
+
+def refusal(
+    path: str, status: int, title: str, detail: str, slug: str, *, anthropic: bool = False
+) -> tuple[bytes, bytes]:
     """The body and media type of an error answered before routing, in the shape the path's clients read."""
+    if speaks_anthropic(path, anthropic):
+        return anthropic_error_json(status, detail), b"application/json"
     if OPENAI_PATH.match(path):
         return openai_error_json(status, detail, slug.replace("-", "_")), b"application/json"
     return _encode(problem(status, title, detail, slug=slug)), PROBLEM_MEDIA_TYPE.encode()

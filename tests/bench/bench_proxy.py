@@ -1,8 +1,10 @@
 """What the proxy costs: latency added over calling the fake upstream directly, time to first streamed byte
-added, and 200 concurrent streams with the daemon's resident memory.
+added, and 200 concurrent streams with the daemon's resident memory; for chat completions and, beside them in
+the same run, Anthropic Messages (passed through to an Anthropic-kind fake, with the context injected, and
+translated for the OpenAI-compatible fake).
 
-The daemon runs as a real `contextstack serve` process (uvloop + httptools), the fake OpenAI-compatible
-upstream as another process; requests to the two alternate so that drift on the machine hits both alike.
+The daemon runs as a real `contextstack serve` process (uvloop + httptools), the fake upstreams as other
+processes; requests to the upstream and to the proxy alternate so that drift on the machine hits both alike.
 
     python tests/bench/bench_proxy.py [--requests 3000]
     pytest tests/bench/bench_proxy.py -s
@@ -23,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 if __name__ == "__main__":
@@ -38,12 +41,15 @@ MESSAGES = [
 ]
 
 
+ANTHROPIC = {"anthropic-version": "2023-06-01"}
+
+
 @contextmanager
-def fake_upstream() -> Iterator[tuple[str, int]]:
-    """The fake OpenAI-compatible upstream in its own process; its API base URL and process id."""
+def fake_upstream(module: str = "tests.fakes.openai_upstream") -> Iterator[tuple[str, int]]:
+    """A fake upstream in its own process; its API base URL and process id."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.openai_upstream", "--port", str(port)],
+        [sys.executable, "-m", module, "--port", str(port)],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "server")])},
     )
@@ -52,7 +58,7 @@ def fake_upstream() -> Iterator[tuple[str, int]]:
         deadline = time.monotonic() + 20
         while True:
             try:
-                httpx.get(url + "/models", timeout=1)
+                httpx.get(url + "/models", timeout=1, headers=ANTHROPIC)
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline or process.poll() is not None:
@@ -65,9 +71,12 @@ def fake_upstream() -> Iterator[tuple[str, int]]:
 
 
 @contextmanager
-def proxy_daemon(upstream: str, workdir: Path, log_level: str) -> Iterator[Daemon]:
+def proxy_daemon(upstream: str, anthropic: str, workdir: Path, log_level: str) -> Iterator[Daemon]:
     config = workdir / "config.toml"
-    config.write_text(f'default_model = "fake/fake-small"\n[providers.fake]\nbase_url = "{upstream}"\n')
+    config.write_text(
+        f'default_model = "fake/fake-small"\n[providers.fake]\nbase_url = "{upstream}"\n'
+        f'[providers.claude]\nkind = "anthropic"\nbase_url = "{anthropic}"\n'
+    )
     daemon = start_daemon(workdir, env={"CONTEXTSTACK_CONFIG": str(config)}, args=("--log-level", log_level))
     try:
         yield daemon
@@ -133,6 +142,31 @@ def completion_latency(
             lambda: call(upstream + "/chat/completions", "fake-small", {}),
             lambda: call(proxy + "/v1/chat/completions", "fake/fake-small", headers),
         )
+
+
+def messages_latency(
+    direct_url: str, direct_body: dict[str, Any], proxy: str, model: str, headers: dict[str, str]
+) -> Callable[[int], tuple[list[float], list[float]]]:
+    """Anthropic Messages through the proxy against the same answer straight from an upstream."""
+    body = {"model": model, "max_tokens": 256, "system": MESSAGES[0]["content"], "messages": MESSAGES[1:]}
+
+    def run(requests: int) -> tuple[list[float], list[float]]:
+        with httpx.Client() as client:
+
+            def call(url: str, payload: dict[str, Any], extra: dict[str, str]) -> float:
+                started = time.perf_counter()
+                response = client.post(url, json=payload, headers=extra)
+                elapsed = time.perf_counter() - started
+                assert response.status_code == 200, response.text
+                return elapsed
+
+            return measure(
+                requests,
+                lambda: call(direct_url, direct_body, ANTHROPIC),
+                lambda: call(proxy + "/v1/messages", body, {**ANTHROPIC, **headers}),
+            )
+
+    return run
 
 
 def first_byte_latency(
@@ -246,19 +280,28 @@ def fresh_questions() -> Iterator[str]:
         yield f"How should {TOPICS[n % 10]} handle case {n}?"
 
 
-def run(requests: int, streams: int, log_level: str = "info") -> dict[str, float]:
+def run(requests: int, streams: int, log_level: str = "info", *, reverse: bool = False) -> dict[str, float]:
     print(f"machine: {machine()}; daemon log level {log_level}; load average before: {os.getloadavg()[0]:.2f}")
     print(f"{requests} sequential requests per path (after warm-up), alternating direct and proxied")
     figures: dict[str, float] = {}
     with (
         tempfile.TemporaryDirectory() as workdir,
         fake_upstream() as (upstream, _),
-        proxy_daemon(upstream, Path(workdir), log_level) as daemon,
+        fake_upstream("tests.fakes.anthropic_upstream") as (anthropic, _),
+        proxy_daemon(upstream, anthropic, Path(workdir), log_level) as daemon,
     ):
         pid = daemon.process.pid
         idle_rss, _ = resident_mb(pid)
         create_project(daemon.url)
         same, fresh = context_tokens(daemon.url, SAME_QUESTION), context_tokens(daemon.url, "How is tax handled?")
+        # What the upstream gets straight from the client, the same request as the proxy sends on.
+        claude_body = {
+            "model": "claude-fake-1",
+            "max_tokens": 256,
+            "system": MESSAGES[0]["content"],
+            "messages": MESSAGES[1:],
+        }
+        chat_body = {"model": "fake-small", "max_tokens": 256, "messages": MESSAGES}
         scenarios: list[tuple[str, str, Callable[[], tuple[list[float], list[float]]]]] = [
             (
                 "completion",
@@ -275,6 +318,27 @@ def run(requests: int, streams: int, log_level: str = "info") -> dict[str, float
                 f"~{fresh} tokens, new question",
                 lambda: completion_latency(upstream, daemon.url, requests, PROJECT, fresh_questions()),
             ),
+            (
+                "messages",
+                "messages, passed through",
+                lambda: messages_latency(anthropic + "/messages", claude_body, daemon.url, "claude/claude-fake-1", {})(
+                    requests
+                ),
+            ),
+            (
+                "messages_injected",
+                f"messages, {same} tokens injected",
+                lambda: messages_latency(
+                    anthropic + "/messages", claude_body, daemon.url, "claude/claude-fake-1", PROJECT
+                )(requests),
+            ),
+            (
+                "messages_translated",
+                "messages, translated",
+                lambda: messages_latency(upstream + "/chat/completions", chat_body, daemon.url, "fake/fake-small", {})(
+                    requests
+                ),
+            ),
             ("ttfb", "stream TTFB, no project", lambda: first_byte_latency(upstream, daemon.url, requests, {})),
             (
                 "ttfb_injected",
@@ -282,7 +346,7 @@ def run(requests: int, streams: int, log_level: str = "info") -> dict[str, float
                 lambda: first_byte_latency(upstream, daemon.url, requests, PROJECT),
             ),
         ]
-        for key, name, scenario in scenarios:
+        for key, name, scenario in reversed(scenarios) if reverse else scenarios:
             cpu = cpu_seconds(pid)
             result = report(name, *scenario())
             result["daemon_cpu"] = (cpu_seconds(pid) - cpu) / (requests + max(200, requests // 10)) * 1000
@@ -295,6 +359,16 @@ def run(requests: int, streams: int, log_level: str = "info") -> dict[str, float
             f"{seconds:.2f} s; daemon RSS idle {idle_rss:.0f} MB, after {rss:.0f} MB, peak {peak:.0f} MB"
         )
         figures.update(streams_completed=completed, streams_failed=failed, rss_idle_mb=idle_rss, rss_peak_mb=peak)
+        for key, against in (("messages", "completion"), ("messages_injected", "injected")):
+            print(
+                f"{key}: added p50 {figures[key + '_added_p50'] - figures[against + '_added_p50']:+.2f} ms "
+                f"beside {against}'s (target within 0.3 ms)"
+            )
+        print(
+            "messages_translated: added p50 "
+            f"{figures['messages_translated_added_p50'] - figures['completion_added_p50']:+.2f} ms beside "
+            "completion's (target within 0.6 ms)"
+        )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return figures
 
@@ -308,5 +382,6 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--streams", type=int, default=200)
     parser.add_argument("--log-level", default="info", help="the daemon's; info logs one line per request")
+    parser.add_argument("--reverse", action="store_true", help="run the scenarios last to first (order effects)")
     arguments = parser.parse_args()
-    run(arguments.requests, arguments.streams, arguments.log_level)
+    run(arguments.requests, arguments.streams, arguments.log_level, reverse=arguments.reverse)

@@ -12,6 +12,7 @@ from tests.fakes.server import (
     Receive,
     Received,
     Send,
+    bearer,
     end_stream,
     send_event,
     send_json,
@@ -38,6 +39,11 @@ def error_body(status: int) -> dict[str, Any]:
     return {"type": "error", "error": {"type": kind, "message": f"fake {kind}"}}
 
 
+def count_tokens(body: dict[str, Any]) -> int:
+    """The fake's token count: one per four characters of the request's system, messages and tools."""
+    return len(json.dumps([body.get("system"), body.get("messages"), body.get("tools")])) // 4
+
+
 def event(name: str, data: dict[str, Any]) -> bytes:
     return f"event: {name}\ndata: {json.dumps({'type': name, **data})}\n\n".encode()
 
@@ -52,7 +58,8 @@ class FakeAnthropic(FakeUpstream):
     stream_error: bool = False
 
     async def handle(self, request: Received, receive: Receive, send: Send) -> None:
-        if self.api_key is not None and request.headers.get("x-api-key") != self.api_key:
+        # An API key as x-api-key, or (a Claude subscription's OAuth token) as a bearer token.
+        if self.api_key is not None and self.api_key not in (request.headers.get("x-api-key"), bearer(request)):
             await send_json(send, 401, error_body(401))
             return
         if request.method == "GET" and request.path == "/v1/models":
@@ -61,6 +68,9 @@ class FakeAnthropic(FakeUpstream):
                 for name in MODELS
             ]
             await send_json(send, 200, {"data": data, "has_more": False, "first_id": MODELS[0], "last_id": MODELS[-1]})
+            return
+        if request.method == "POST" and request.path == "/v1/messages/count_tokens":
+            await send_json(send, 200, {"input_tokens": count_tokens(request.json())})
             return
         if request.method != "POST" or request.path != "/v1/messages":
             await send_json(send, 404, error_body(404))
@@ -146,3 +156,28 @@ class FakeAnthropic(FakeUpstream):
                 return
             await self.pause(receive, self.event_delay)
         await end_stream(send)
+
+
+def main() -> None:
+    import argparse
+
+    import uvicorn
+
+    parser = argparse.ArgumentParser(description="Serve the fake Anthropic upstream.")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    uvicorn.run(
+        FakeAnthropic(record=False).app,
+        host="127.0.0.1",
+        port=args.port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="off",
+        interface="asgi3",
+        log_level="warning",
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -27,6 +27,7 @@ from tests.fakes.server import (
 
 REPLY = "Hello from the fake upstream."
 MODELS = ["fake-small", "fake-large"]
+TOOL_ARGUMENTS = '{"location": "Paris", "unit": "celsius"}'
 
 _ERRORS = {
     400: ("invalid_request_error", "bad_request", "The request is not valid."),
@@ -57,7 +58,8 @@ def chunk(model: str, delta: dict[str, Any], finish_reason: str | None = None) -
 
 @dataclass
 class FakeOpenAI(FakeUpstream):
-    """Answers every chat completion with REPLY; as a stream, one word per event.
+    """Answers every chat completion with REPLY; as a stream, one word per event. When the request offers
+    tools, it also calls the first one with TOOL_ARGUMENTS.
 
     A request's own `fake_event_delay` (seconds) sets the pause between its stream events.
     """
@@ -95,6 +97,16 @@ class FakeOpenAI(FakeUpstream):
             await send_json(send, 200, self.completion(body))
 
     def completion(self, body: dict[str, Any]) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant", "content": REPLY, "refusal": None}
+        tools = body.get("tools")
+        if tools:
+            message["tool_calls"] = [
+                {
+                    "id": "call_fake1",
+                    "type": "function",
+                    "function": {"name": tools[0]["function"]["name"], "arguments": TOOL_ARGUMENTS},
+                }
+            ]
         return {
             "id": "chatcmpl-fake",
             "object": "chat.completion",
@@ -104,8 +116,8 @@ class FakeOpenAI(FakeUpstream):
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": REPLY, "refusal": None},
-                    "finish_reason": "stop",
+                    "message": message,
+                    "finish_reason": "tool_calls" if tools else "stop",
                     "logprobs": None,
                 }
             ],
@@ -117,7 +129,14 @@ class FakeOpenAI(FakeUpstream):
         words = REPLY.split(" ")
         events = [chunk(model, {"role": "assistant", "content": ""})]
         events += [chunk(model, {"content": word if i == 0 else " " + word}) for i, word in enumerate(words)]
-        events.append(chunk(model, {}, "stop"))
+        tools = body.get("tools")
+        if tools:
+            call = {"index": 0, "id": "call_fake1", "type": "function"}
+            name = tools[0]["function"]["name"]
+            events.append(chunk(model, {"tool_calls": [{**call, "function": {"name": name, "arguments": ""}}]}))
+            for part in (TOOL_ARGUMENTS[:10], TOOL_ARGUMENTS[10:]):
+                events.append(chunk(model, {"tool_calls": [{"index": 0, "function": {"arguments": part}}]}))
+        events.append(chunk(model, {}, "tool_calls" if tools else "stop"))
         if (body.get("stream_options") or {}).get("include_usage"):
             usage = {"prompt_tokens": 11, "completion_tokens": 6, "total_tokens": 17}
             events.append(

@@ -28,6 +28,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     port: int  # the client's side of the connection: the same port means a connection kept alive
+    query: str = ""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -162,7 +163,14 @@ class FakeUpstream:
             if not message.get("more_body"):
                 break
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
-        received = Received(scope["method"], scope["path"], headers, b"".join(chunks), scope["client"][1])
+        received = Received(
+            scope["method"],
+            scope["path"],
+            headers,
+            b"".join(chunks),
+            scope["client"][1],
+            scope.get("query_string", b"").decode("latin-1"),
+        )
         if self.record:
             self.requests.append(received)
         fault = self.fault

@@ -115,5 +115,26 @@ def test_the_api_lists_providers_and_whether_each_has_a_key_but_never_the_key(pr
         "key_set": False,
         "key_env": "OPENAI_API_KEY",
         "models": [],
+        "forward_client_key": False,
     }
     assert response.json()["next_cursor"] is None
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://gateway.example",
+        "https://gateway.example/",
+        "https://gateway.example/v1",
+        "https://gateway.example/v1/",
+    ],
+)
+def test_an_anthropic_base_url_works_with_or_without_its_v1(base_url: str) -> None:
+    provider = providers(gateway=ProviderConfig(kind="anthropic", base_url=base_url))["gateway"]
+    assert provider.base_url == "https://gateway.example/v1"
+
+
+def test_a_provider_that_forwards_the_clients_key_is_usable_without_one() -> None:
+    provider = providers(anthropic=ProviderConfig(forward_client_key=True))["anthropic"]
+    assert provider.api_key is None
+    assert provider.usable

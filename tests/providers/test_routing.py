@@ -84,3 +84,20 @@ def test_a_route_to_no_provider_stops_the_daemon_at_start(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         routes(default_model=default_model, aliases=aliases)
+
+
+def test_a_plain_claude_name_goes_to_the_anthropic_provider() -> None:
+    assert routes().resolve("claude-sonnet-4-5") == [Target("anthropic", "claude-sonnet-4-5")]
+
+
+def test_a_plain_claude_name_prefers_a_configured_usable_anthropic_provider() -> None:
+    settings = Settings(
+        providers={
+            "claude": ProviderConfig(kind="anthropic", base_url="http://127.0.0.1:9001", api_key="k"),
+            "zeta": ProviderConfig(kind="anthropic", base_url="http://127.0.0.1:9002"),
+        }
+    )
+    ranked = ModelRoutes(configured_providers(settings, {}), {}, "openai/gpt-4.1-mini")
+    assert ranked.resolve("claude-haiku-4-5") == [Target("claude", "claude-haiku-4-5")]
+    aliased = ModelRoutes(configured_providers(settings, {}), {"claude-haiku-4-5": "ollama/llama3.2"}, None)
+    assert aliased.resolve("claude-haiku-4-5") == [Target("ollama", "llama3.2")]

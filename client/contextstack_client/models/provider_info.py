@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.provider_info_kind import ProviderInfoKind, check_provider_info_kind
+from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ProviderInfo")
 
@@ -23,6 +24,7 @@ class ProviderInfo:
         models (list[str]):
         name (str):
         needs_key (bool):
+        forward_client_key (bool | Unset):  Default: False.
     """
 
     base_url: str
@@ -33,6 +35,7 @@ class ProviderInfo:
     models: list[str]
     name: str
     needs_key: bool
+    forward_client_key: bool | Unset = False
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -53,6 +56,8 @@ class ProviderInfo:
 
         needs_key = self.needs_key
 
+        forward_client_key = self.forward_client_key
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -67,6 +72,8 @@ class ProviderInfo:
                 "needs_key": needs_key,
             }
         )
+        if forward_client_key is not UNSET:
+            field_dict["forward_client_key"] = forward_client_key
 
         return field_dict
 
@@ -94,6 +101,8 @@ class ProviderInfo:
 
         needs_key = d.pop("needs_key")
 
+        forward_client_key = d.pop("forward_client_key", UNSET)
+
         provider_info = cls(
             base_url=base_url,
             builtin=builtin,
@@ -103,6 +112,7 @@ class ProviderInfo:
             models=models,
             name=name,
             needs_key=needs_key,
+            forward_client_key=forward_client_key,
         )
 
         provider_info.additional_properties = d

@@ -22,6 +22,23 @@ class Target(msgspec.Struct, frozen=True):
         return f"{self.provider}/{self.model}"
 
 
+class Forwarded(msgspec.Struct, frozen=True):
+    """What of a client's request goes on to the provider: its own key, for a provider with
+    `forward_client_key` (never the daemon's token), and, to an Anthropic provider, Anthropic's headers."""
+
+    api_key: str | None = None
+    """The client's x-api-key."""
+    bearer: str | None = None
+    """The client's bearer token (Authorization), when it sent no x-api-key."""
+    anthropic_version: str | None = None
+    anthropic_beta: str | None = None
+    beta: bool = False
+    """The request said `?beta=true` (the anthropic SDK's beta client, Claude Code)."""
+
+
+NOTHING_FORWARDED = Forwarded()
+
+
 class ProviderInfo(msgspec.Struct, frozen=True):
     """A provider as the API shows it: never its key, only whether one is set and where it comes from."""
 
@@ -33,6 +50,7 @@ class ProviderInfo(msgspec.Struct, frozen=True):
     key_set: bool
     key_env: str | None
     models: list[str]
+    forward_client_key: bool = False
 
 
 class ProviderList(msgspec.Struct, frozen=True):
@@ -67,8 +85,24 @@ class OpenAIModelList(msgspec.Struct, frozen=True):
     object: str = "list"
 
 
+class AnthropicModel(msgspec.Struct, frozen=True):
+    id: str
+    display_name: str
+    type: str = "model"
+    created_at: str = "1970-01-01T00:00:00Z"
+
+
+class AnthropicModelList(msgspec.Struct, frozen=True):
+    """A model list in the shape of Anthropic's `GET /v1/models`."""
+
+    data: list[AnthropicModel]
+    first_id: str | None
+    last_id: str | None
+    has_more: bool = False
+
+
 class Completion(msgspec.Struct, frozen=True):
-    """A chat completion from upstream, already in OpenAI's shape: a whole JSON body, or SSE bytes as they come."""
+    """An answer from upstream, already in the client's dialect: a whole JSON body, or SSE bytes as they come."""
 
     target: Target
     body: bytes | None = None

@@ -7,10 +7,20 @@ from typing import Any
 
 import msgspec
 
+from contextstack.providers.chat_request import to_chat_request
+from contextstack.providers.chat_response import EventTranslation, to_message
 from contextstack.providers.errors import malformed
-from contextstack.providers.models import Completion, Target
+from contextstack.providers.models import Completion, Forwarded, Target
 from contextstack.providers.registry import Provider
-from contextstack.providers.upstream import Upstream, chunks, open_stream, read_body, upstream_url, whole_events
+from contextstack.providers.upstream import (
+    Upstream,
+    anthropic_error_event,
+    chunks,
+    open_stream,
+    read_body,
+    upstream_url,
+    whole_events,
+)
 
 _encode = msgspec.json.Encoder().encode
 
@@ -27,15 +37,32 @@ class OpenAICompatible:
 
     def __init__(self, provider: Provider, ssl_context: ssl.SSLContext) -> None:
         self.provider = provider
-        auth = {"authorization": f"Bearer {provider.api_key}"} if provider.api_key else {}
-        self.upstream = Upstream(provider, ssl_context, {**auth, **provider.headers})
+        self._auth = {"authorization": f"Bearer {provider.api_key}"} if provider.api_key else {}
+        # A provider that takes the client's key gets a key with each request instead of one for all.
+        shared = {} if provider.forward_client_key else self._auth
+        self.upstream = Upstream(provider, ssl_context, {**shared, **provider.headers})
         self._chat_url = upstream_url(provider.base_url + "/chat/completions")
         self._models_url = upstream_url(provider.base_url + "/models")
 
-    async def chat(self, target: Target, request: dict[str, Any], *, stream: bool) -> Completion:
+    def _headers(self, forwarded: Forwarded) -> tuple[dict[str, str] | None, str | None]:
+        """The headers of one request, and the key among them that is the client's."""
+        if not self.provider.forward_client_key:
+            return None, None
+        key = forwarded.bearer or forwarded.api_key
+        if key is None:
+            return self._auth or None, None
+        return {"authorization": f"Bearer {key}"}, key
+
+    async def _send(self, target: Target, request: dict[str, Any], forwarded: Forwarded) -> Any:
+        headers, secret = self._headers(forwarded)
+        return await self.upstream.send(
+            target, "POST", self._chat_url, _encode(request), headers=headers, secret=secret
+        )
+
+    async def chat(self, target: Target, request: dict[str, Any], *, stream: bool, forwarded: Forwarded) -> Completion:
         """Send the request as it came, with only `model` replaced by the provider's name for it."""
         request["model"] = target.model
-        response = await self.upstream.send(target, "POST", self._chat_url, _encode(request))
+        response = await self._send(target, request, forwarded)
         if stream:
             return Completion(target, stream=await open_stream(target, response, whole_events(chunks(response))))
         body = await read_body(target, response)
@@ -44,6 +71,18 @@ class OpenAICompatible:
         except (msgspec.DecodeError, msgspec.ValidationError):
             raise malformed(target, "an answer that is not JSON") from None
         return Completion(target, body=body)
+
+    async def messages(
+        self, target: Target, request: dict[str, Any], *, stream: bool, forwarded: Forwarded
+    ) -> Completion:
+        """An Anthropic Messages request translated to a chat completion, and the answer translated back."""
+        model = request.get("model") or target.name
+        translated = to_chat_request(request, target.model, forwarded.anthropic_beta)
+        response = await self._send(target, translated, forwarded)
+        if stream:
+            events = EventTranslation(target, model).translate(chunks(response))
+            return Completion(target, stream=await open_stream(target, response, events, anthropic_error_event))
+        return Completion(target, body=to_message(target, model, await read_body(target, response)))
 
     async def models(self) -> list[str]:
         """The model names the server lists."""

@@ -26,11 +26,14 @@ class Provider:
     models: list[str]
     connect_timeout: float
     read_timeout: float
+    forward_client_key: bool = False
+    configured: bool = False
+    """Whether the config file has a `[providers.NAME]` table for it."""
 
     @property
     def usable(self) -> bool:
-        """Whether requests can go to it: it has a key, or needs none (a local server)."""
-        return self.api_key is not None or not self.needs_key
+        """Whether requests can go to it: it has a key, needs none (a local server), or takes the client's."""
+        return self.api_key is not None or not self.needs_key or self.forward_client_key
 
     def info(self) -> ProviderInfo:
         return ProviderInfo(
@@ -42,10 +45,19 @@ class Provider:
             key_set=self.api_key is not None,
             key_env=self.key_env,
             models=self.models,
+            forward_client_key=self.forward_client_key,
         )
 
 
-def _provider(name: str, config: ProviderConfig, environ: Mapping[str, str]) -> Provider:
+def _api_base(kind: Kind, base_url: str) -> str:
+    """The URL the API's paths follow: Anthropic's is written with or without its `/v1` (as ANTHROPIC_BASE_URL is)."""
+    base_url = base_url.rstrip("/")
+    if kind == "anthropic" and not base_url.endswith("/v1"):
+        return base_url + "/v1"
+    return base_url
+
+
+def _provider(name: str, config: ProviderConfig, environ: Mapping[str, str], *, configured: bool) -> Provider:
     preset = PRESETS.get(name)
     key_env = config.api_key_env or (preset.api_key_env if preset else None)
     api_key = config.api_key or (environ.get(key_env) or None if key_env else None)
@@ -59,10 +71,11 @@ def _provider(name: str, config: ProviderConfig, environ: Mapping[str, str]) -> 
         raise ConfigError(f"[providers.{name}]: a provider's name cannot be empty or contain '/'")
     if base_url is None:
         raise ConfigError(f"[providers.{name}] needs a base_url (it is not a built-in provider)")
+    kind = config.kind or (preset.kind if preset else "openai")
     return Provider(
         name=name,
-        kind=config.kind or (preset.kind if preset else "openai"),
-        base_url=base_url.rstrip("/"),
+        kind=kind,
+        base_url=_api_base(kind, base_url),
         builtin=preset is not None,
         needs_key=needs_key,
         key_env=key_env,
@@ -71,10 +84,15 @@ def _provider(name: str, config: ProviderConfig, environ: Mapping[str, str]) -> 
         models=list(config.models),
         connect_timeout=config.connect_timeout,
         read_timeout=config.read_timeout,
+        forward_client_key=config.forward_client_key,
+        configured=configured,
     )
 
 
 def configured_providers(settings: Settings, environ: Mapping[str, str]) -> dict[str, Provider]:
     """Every provider by name: the presets, overridden or extended by the config file's tables."""
     tables = {name: ProviderConfig() for name in PRESETS} | settings.providers
-    return {name: _provider(name, config, environ) for name, config in sorted(tables.items())}
+    return {
+        name: _provider(name, config, environ, configured=name in settings.providers)
+        for name, config in sorted(tables.items())
+    }

@@ -29,6 +29,8 @@ class ModelRoutes:
         self.default = self._default_targets(default_model)
         # Plain model names go to the provider of the default model (the first, for an alias).
         self._default_provider = self.default[0].provider if self.default else None
+        # Plain `claude-…` names (what Claude Code and the anthropic SDK send) go to an Anthropic-kind provider.
+        self._anthropic_provider = _anthropic_provider(providers)
 
     def _default_targets(self, default_model: str | None) -> list[Target]:
         if not default_model:
@@ -66,6 +68,8 @@ class ModelRoutes:
         target = self._explicit(model)
         if target is not None:
             return [target]
+        if model.startswith("claude-") and self._anthropic_provider is not None:
+            return [Target(self._anthropic_provider, model)]
         if self._default_provider is not None:
             return [Target(self._default_provider, model)]
         raise unknown_model(
@@ -74,3 +78,11 @@ class ModelRoutes:
             + ", ".join(sorted(self._providers))
             + "), or configure an alias or a default_model.",
         )
+
+
+def _anthropic_provider(providers: Mapping[str, Provider]) -> str | None:
+    """The Anthropic-kind provider plain `claude-…` names go to: a usable one the config file sets up, else a
+    usable preset, else the `anthropic` preset (whose error then says which key to set)."""
+    anthropic = [provider for provider in providers.values() if provider.kind == "anthropic"]
+    ranked = sorted(anthropic, key=lambda p: (not p.usable, not p.configured, p.name != "anthropic", p.name))
+    return ranked[0].name if ranked else None

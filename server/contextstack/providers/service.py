@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Literal, TypeVar
 
 import httpx
 
 from contextstack.providers.anthropic import Anthropic
 from contextstack.providers.errors import ProviderError, missing_key, unknown_provider
-from contextstack.providers.models import Completion, ModelInfo, ProviderInfo, Target
+from contextstack.providers.models import NOTHING_FORWARDED, Completion, Forwarded, ModelInfo, ProviderInfo, Target
 from contextstack.providers.openai_compatible import OpenAICompatible
 from contextstack.providers.registry import Provider, configured_providers
 from contextstack.providers.routing import ModelRoutes
@@ -20,6 +20,7 @@ from contextstack.settings import Settings
 log = logging.getLogger("contextstack.providers")
 
 Adapter = OpenAICompatible | Anthropic
+T = TypeVar("T")
 
 
 class Providers:
@@ -60,17 +61,52 @@ class Providers:
             raise unknown_provider(target.provider)
         raise missing_key(target, provider.key_env)
 
-    async def chat(self, request: dict[str, Any], targets: list[Target], *, stream: bool) -> Completion:
+    def kind_of(self, target: Target) -> str | None:
+        """The adapter kind (`openai`, `anthropic`) of a target's provider; None for an unknown provider."""
+        provider = self.by_name.get(target.provider)
+        return None if provider is None else provider.kind
+
+    async def _first_answer(self, targets: list[Target], call: Callable[[Adapter, Target], Awaitable[T]]) -> T:
         """The first answer among `targets`; a target that fails before any byte hands over to the next."""
         *fallbacks, last = targets
         for target, following in zip(fallbacks, targets[1:], strict=True):
             try:
-                return await self._adapter(target).chat(target, request, stream=stream)
+                return await call(self._adapter(target), target)
             except ProviderError as exc:
                 if not exc.retryable:
                     raise
                 log.warning("%s failed, falling back to %s: %s", target.name, following.name, exc.message)
-        return await self._adapter(last).chat(last, request, stream=stream)
+        return await call(self._adapter(last), last)
+
+    async def chat(
+        self,
+        request: dict[str, Any],
+        targets: list[Target],
+        *,
+        stream: bool,
+        forwarded: Forwarded = NOTHING_FORWARDED,
+    ) -> Completion:
+        """An OpenAI chat completion from the first of `targets` that answers."""
+        return await self._first_answer(
+            targets, lambda adapter, target: adapter.chat(target, dict(request), stream=stream, forwarded=forwarded)
+        )
+
+    async def messages(
+        self, request: dict[str, Any], targets: list[Target], *, stream: bool, forwarded: Forwarded
+    ) -> Completion:
+        """An Anthropic message from the first of `targets` that answers: passed through to an Anthropic
+        provider, translated for an OpenAI-compatible one."""
+        return await self._first_answer(
+            targets,
+            lambda adapter, target: adapter.messages(target, dict(request), stream=stream, forwarded=forwarded),
+        )
+
+    async def count_tokens(self, request: dict[str, Any], target: Target, forwarded: Forwarded) -> bytes:
+        """An Anthropic provider's count of a Messages request's input tokens (`{"input_tokens": n}`)."""
+        adapter = self._adapter(target)
+        if not isinstance(adapter, Anthropic):
+            raise ProviderError(400, f"{target.name} is not an Anthropic provider's model.", code="not_anthropic")
+        return await adapter.count_tokens(target, dict(request), forwarded)
 
     async def _listed(self, adapter: Adapter) -> list[str] | None:
         try:

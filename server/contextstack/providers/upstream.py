@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 
 import aiohttp
 import httpx
@@ -15,7 +15,7 @@ from contextstack import __version__
 from contextstack.providers.errors import ProviderError, from_upstream, malformed, timed_out, unreachable
 from contextstack.providers.models import Target
 from contextstack.providers.registry import Provider
-from contextstack.shapes import OpenAIErrorBody
+from contextstack.shapes import OpenAIErrorBody, anthropic_error_json
 
 log = logging.getLogger("contextstack.providers")
 
@@ -85,14 +85,17 @@ class Upstream:
         content: bytes | None = None,
         *,
         timeouts: aiohttp.ClientTimeout | None = None,
+        headers: dict[str, str] | None = None,
+        secret: str | None = None,
     ) -> Response:
         """Send and wait for the status line; a transport failure or a non-2xx answer raises ProviderError.
 
-        The body is left unread: the caller reads it, or relays it, and closes the response.
+        `headers` go with this request only; `secret` (a key among them) is cut out of any error, as the
+        provider's own key is. The body is left unread: the caller reads it, or relays it, and closes the response.
         """
         try:
             response = await self._session.request(
-                method, url, data=content, timeout=timeouts or self._timeout, allow_redirects=False
+                method, url, data=content, timeout=timeouts or self._timeout, allow_redirects=False, headers=headers
             )
         except TRANSPORT_ERRORS as exc:
             raise _transport_failure(target, exc, "before answering") from None
@@ -104,8 +107,9 @@ class Upstream:
             body = b""
         finally:
             response.close()
-        headers = {name: response.headers[name] for name in _ERROR_HEADERS if name in response.headers}
-        raise from_upstream(target, response.status, body, headers, self._secrets)
+        relayed = {name: response.headers[name] for name in _ERROR_HEADERS if name in response.headers}
+        secrets = self._secrets if secret is None else (*self._secrets, secret)
+        raise from_upstream(target, response.status, body, relayed, secrets)
 
     async def model_ids(self, url: yarl.URL) -> list[str]:
         """The model names the provider lists at `url` (OpenAI and Anthropic both answer `{"data": [{"id": …}]}`)."""
@@ -147,6 +151,11 @@ def error_event(error: ProviderError) -> bytes:
     return b"data: " + _encode(OpenAIErrorBody(error=error.body())) + b"\n\n"
 
 
+def anthropic_error_event(error: ProviderError) -> bytes:
+    """An SSE `error` event as Anthropic sends one mid-stream (the anthropic SDK raises APIError on it)."""
+    return b"event: error\ndata: " + anthropic_error_json(error.status, error.message, error.type) + b"\n\n"
+
+
 def _last_event_end(data: bytes) -> int:
     """Where the last complete SSE event in `data` ends (0 when none is complete)."""
     lf = data.rfind(b"\n\n")
@@ -169,11 +178,17 @@ async def whole_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         yield tail
 
 
-async def open_stream(target: Target, response: Response, events: AsyncIterator[bytes]) -> AsyncGenerator[bytes, None]:
+ErrorEvent = Callable[[ProviderError], bytes]
+
+
+async def open_stream(
+    target: Target, response: Response, events: AsyncIterator[bytes], on_error: ErrorEvent = error_event
+) -> AsyncGenerator[bytes, None]:
     """Wait for the first event, then relay the rest; failures before the first byte raise (so fallbacks apply).
 
     An answer that is not an event stream (a login page, a captive portal's HTML) is a 502 before anything is
-    relayed. After the first byte, a failure ends the stream with an error event; closing the relay closes upstream.
+    relayed. After the first byte, a failure ends the stream with an error event (`on_error`: in the client's
+    dialect); closing the relay closes upstream.
     """
     if response.content_type != "text/event-stream":
         response.close()
@@ -195,11 +210,11 @@ async def open_stream(target: Target, response: Response, events: AsyncIterator[
     except BaseException:
         response.close()
         raise
-    return _relay(target, response, first, events)
+    return _relay(target, response, first, events, on_error)
 
 
 async def _relay(
-    target: Target, response: Response, first: bytes, events: AsyncIterator[bytes]
+    target: Target, response: Response, first: bytes, events: AsyncIterator[bytes], on_error: ErrorEvent
 ) -> AsyncGenerator[bytes, None]:
     try:
         yield first
@@ -209,9 +224,9 @@ async def _relay(
         except TRANSPORT_ERRORS as exc:
             failure = _transport_failure(target, exc, "mid-stream")
             log.warning("%s: stream failed: %s", target.name, failure.message)
-            yield error_event(failure)
+            yield on_error(failure)
         except ProviderError as exc:
             log.warning("%s: stream failed: %s", target.name, exc.message)
-            yield error_event(exc)
+            yield on_error(exc)
     finally:
         response.close()

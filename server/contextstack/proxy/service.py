@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from fnmatch import fnmatchcase
 from typing import Any, Literal
 
 import msgspec
 
 from contextstack.assembly.cache import ContextCache
+from contextstack.assembly.models import AssembledContext
 from contextstack.assembly.service import assemble_context
 from contextstack.errors import BadRequest, FieldError
 from contextstack.json_request import too_deep
-from contextstack.providers.models import Completion
+from contextstack.providers.models import NOTHING_FORWARDED, Completion, Forwarded, Target
 from contextstack.providers.service import Providers
 from contextstack.settings import InjectMode, ProjectProxyConfig, Settings
 from contextstack.storage import Database
@@ -103,27 +105,63 @@ def inject_context(messages: list[dict[str, Any]], document: str, mode: Literal[
     messages.insert(0, {"role": "system", "content": document})
 
 
+def model_inject(settings: Settings, model: str | None, targets: list[Target]) -> InjectMode | None:
+    """The `inject` of the first `[models."PATTERN"]` table whose glob matches the model as the request names
+    it, or a model it routes to as `provider/model`."""
+    if not settings.models:
+        return None
+    names = [model or "", *(target.name for target in targets)]
+    for pattern, config in settings.models.items():
+        if config.inject is not None and any(fnmatchcase(name, pattern) for name in names):
+            return config.inject
+    return None
+
+
+async def project_context(
+    db: Database,
+    contexts: ContextCache,
+    settings: Settings,
+    options: ProxyOptions,
+    model: str | None,
+    targets: list[Target],
+    query: str | None,
+) -> tuple[InjectMode, AssembledContext] | None:
+    """Where the project's context goes (prepend or append), and the context itself; None when nothing goes in.
+
+    The request's X-Contextstack-Inject wins, then the model's `[models]` table, the project's, and the global
+    `inject`.
+    """
+    if options.project is None:
+        return None
+    configured = settings.projects.get(options.project, _UNCONFIGURED)
+    mode = options.inject or model_inject(settings, model, targets) or configured.inject or settings.inject
+    if mode == "off":
+        return None
+    budget = next(b for b in (options.budget, configured.context_budget, settings.context_budget) if b is not None)
+    return mode, await assemble_context(db, contexts, options.project, query=query, budget=budget)
+
+
 async def chat_completion(
-    providers: Providers, db: Database, contexts: ContextCache, settings: Settings, body: bytes, options: ProxyOptions
+    providers: Providers,
+    db: Database,
+    contexts: ContextCache,
+    settings: Settings,
+    body: bytes,
+    options: ProxyOptions,
+    forwarded: Forwarded = NOTHING_FORWARDED,
 ) -> ProxyAnswer:
     """Route the request's model, inject the project's context, and send it to the first target that answers."""
     request = decode_chat_request(body)
-    targets = providers.resolve(request.get("model"))
+    model = request.get("model")
+    targets = providers.resolve(model)
+    messages: list[dict[str, Any]] = request["messages"]
     project, tokens = options.project, 0
-    if options.project is not None:
-        configured = settings.projects.get(options.project, _UNCONFIGURED)
-        mode = options.inject or configured.inject or settings.inject
-        if mode != "off":
-            budget = next(
-                b for b in (options.budget, configured.context_budget, settings.context_budget) if b is not None
-            )
-            messages: list[dict[str, Any]] = request["messages"]
-            context = await assemble_context(
-                db, contexts, options.project, query=last_user_text(messages), budget=budget
-            )
-            project = context.project_slug
-            if context.document:
-                inject_context(messages, context.document, mode)
-                tokens = context.tokens
-    completion = await providers.chat(request, targets, stream=request.get("stream") is True)
+    found = await project_context(db, contexts, settings, options, model, targets, last_user_text(messages))
+    if found is not None:
+        mode, context = found
+        project = context.project_slug
+        if context.document and mode != "off":
+            inject_context(messages, context.document, mode)
+            tokens = context.tokens
+    completion = await providers.chat(request, targets, stream=request.get("stream") is True, forwarded=forwarded)
     return ProxyAnswer(completion=completion, project=project, context_tokens=tokens)

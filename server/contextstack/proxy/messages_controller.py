@@ -1,0 +1,78 @@
+"""HTTP for Anthropic's Messages API: /v1/messages and its count_tokens, and the same under /p/{project}/v1."""
+
+from __future__ import annotations
+
+import functools
+
+from litestar import Controller, asgi, head, post
+from litestar.params import FromPath
+from litestar.types import ASGIApp
+
+from contextstack.asgi import Receive, Scope, Send
+from contextstack.proxy.errors import ANTHROPIC_ERROR_HANDLERS
+from contextstack.proxy.exchange import forwarded_credentials, serve
+from contextstack.proxy.messages import count_message_tokens, create_message
+from contextstack.proxy.service import ProxyAnswer, ProxyOptions
+from contextstack.runtime import Runtime
+
+
+async def _message(runtime: Runtime, options: ProxyOptions, scope: Scope, body: bytes) -> ProxyAnswer:
+    forwarded = forwarded_credentials(scope, runtime.settings.token, anthropic=True)
+    return await create_message(
+        runtime.providers, runtime.db, runtime.contexts, runtime.settings, body, options, forwarded
+    )
+
+
+async def _count(runtime: Runtime, options: ProxyOptions, scope: Scope, body: bytes) -> ProxyAnswer:
+    forwarded = forwarded_credentials(scope, runtime.settings.token, anthropic=True)
+    return await count_message_tokens(
+        runtime.providers, runtime.db, runtime.contexts, runtime.settings, body, options, forwarded
+    )
+
+
+async def _messages(scope: Scope, receive: Receive, send: Send, project: str | None) -> None:
+    await serve(scope, receive, send, project, _message)
+
+
+async def _count_tokens(scope: Scope, receive: Receive, send: Send, project: str | None) -> None:
+    await serve(scope, receive, send, project, _count)
+
+
+class AnthropicProxy(Controller):
+    """Anthropic's Messages API, served by whichever provider the model names."""
+
+    path = "/v1/messages"
+    tags = ["proxy"]
+    exception_handlers = ANTHROPIC_ERROR_HANDLERS
+    include_in_schema = False
+
+    @asgi("/", name="create_message", copy_scope=False)
+    async def messages(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _messages(scope, receive, send, None)
+
+    @asgi("/count_tokens", name="count_message_tokens", copy_scope=False)
+    async def count_tokens(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _count_tokens(scope, receive, send, None)
+
+
+class ProjectAnthropicProxy(Controller):
+    """The same endpoints with the project in the base URL (`ANTHROPIC_BASE_URL=http://…/p/{project}`)."""
+
+    path = "/p/{project:str}/v1/messages"
+    tags = ["proxy"]
+    exception_handlers = ANTHROPIC_ERROR_HANDLERS
+    include_in_schema = False
+
+    # Litestar 2 routes an `asgi` handler with a path parameter by the wrong key (see the OpenAI proxy's).
+    @post("/", operation_id="create_project_message", status_code=200)
+    async def messages(self, project: FromPath[str]) -> ASGIApp:
+        return functools.partial(_messages, project=project)
+
+    @post("/count_tokens", operation_id="count_project_message_tokens", status_code=200)
+    async def count_tokens(self, project: FromPath[str]) -> ASGIApp:
+        return functools.partial(_count_tokens, project=project)
+
+
+@head("/", operation_id="probe_root", include_in_schema=False)
+async def probe_root() -> None:
+    """Answers Claude Code's probe of its base URL (`HEAD /`) before it sends anything."""
