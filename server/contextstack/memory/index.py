@@ -41,7 +41,7 @@ import numpy.typing as npt
 
 from contextstack.memory.ranking import K1, MIN_IDF, WHOLE_WEIGHTS, B, Ranked, neighbour_scores
 from contextstack.memory.search import Term, fold, tokens
-from contextstack.memory.stemming import stem
+from contextstack.memory.stemming import stem, stem_prefix
 from contextstack.storage import Database, Reader
 
 log = logging.getLogger("contextstack.memory")
@@ -56,6 +56,8 @@ _LAST_CHANGE = "SELECT coalesce(max(change), 0) AS change FROM knowledge_changes
 _INDEXED_COLUMNS = "seq, project_id, kind, title, body, tags, superseded_by, created_at"
 _NEW_ROWS = f"SELECT {_INDEXED_COLUMNS} FROM knowledge WHERE seq > ? ORDER BY seq LIMIT ?"
 _ROWS = f"SELECT {_INDEXED_COLUMNS} FROM knowledge WHERE seq IN (SELECT value FROM json_each(?))"
+# Stems this short would range over too many words: they match only themselves (as search.py's FTS5 path does).
+_SHORTEST_RANGED_STEM = 3
 _KINDS = ("decision", "constraint", "architecture", "convention", "reference", "note")
 
 FloatArray = npt.NDArray[np.float64]
@@ -75,7 +77,6 @@ class KnowledgeIndex:
         self._last_seq = 0
         self._last_change = 0
         self._postings: dict[str, tuple[array[int], array[int]]] = {}  # word: (docs, weighted frequencies)
-        self._stems: dict[str, set[str]] = {}  # stem: the indexed words of that stem
         self._sorted_words: list[str] = []  # for prefixes
         self._new_words: list[str] = []  # not yet in _sorted_words
         self._doc_of_seq: dict[int, int] = {}
@@ -153,7 +154,6 @@ class KnowledgeIndex:
             found = postings.get(word)
             if found is None:
                 found = postings[word] = (array("q"), array("q"))
-                self._stems.setdefault(stem(word), set()).add(word)
                 self._new_words.append(word)
             found[0].append(doc)
             found[1].append(frequency)
@@ -190,12 +190,19 @@ class KnowledgeIndex:
     def words_of(self, term: Term) -> list[str]:
         """The indexed words `term` matches: those of its stem, or (a prefix) those it begins."""
         folded = fold(term.word)
-        if not term.prefix:
-            return sorted(self._stems.get(stem(folded), ()))
+        if term.prefix:
+            return self._beginning(folded)
+        stemmed = stem(folded)
+        if len(stemmed) < _SHORTEST_RANGED_STEM:
+            return [word for word in dict.fromkeys((folded, stemmed)) if word in self._postings]
+        # Stemming is done here, for the few words that could be of this stem, not for every word indexed.
+        return [word for word in self._beginning(stem_prefix(stemmed)) if stem(word) == stemmed]
+
+    def _beginning(self, prefix: str) -> list[str]:
         words = self._sorted_words
-        start = bisect.bisect_left(words, folded)
+        start = bisect.bisect_left(words, prefix)
         end = start
-        while end < len(words) and words[end].startswith(folded):
+        while end < len(words) and words[end].startswith(prefix):
             end += 1
         return words[start:end]
 

@@ -19,8 +19,6 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from contextstack.memory.stemming import stem
-
 MAX_TERMS = 32
 RANKED_CANDIDATES = 200
 # bm25() weights, in the order of the index's columns: title, body, tags.
@@ -89,15 +87,22 @@ def tokens(text: str) -> list[str]:
     return [fold(word) for word in text_words(text)]
 
 
-def matched_words(terms: Sequence[Term], texts: Iterable[str]) -> list[str]:
-    """The words of `terms` that `texts` match: a whole word by its stem, the prefix by the start of a word."""
+def matched_words(
+    terms: Sequence[Term], texts: Iterable[str], variants: Mapping[str, Sequence[str]] | None = None
+) -> list[str]:
+    """The words of `terms` that `texts` match: a whole word as itself or one of its `variants` (the indexed words
+    of its stem, as the search matched them), the prefix by the start of a word."""
     folded = {word for text in texts for word in tokens(text)}
-    stems = {stem(word) for word in folded}
-    return [
-        term.word
-        for term in terms
-        if (any(word.startswith(fold(term.word)) for word in folded) if term.prefix else stem(fold(term.word)) in stems)
-    ]
+    matched = []
+    for term in terms:
+        word = fold(term.word)
+        if term.prefix:
+            found = any(held.startswith(word) for held in folded)
+        else:
+            found = word in folded or not folded.isdisjoint((variants or {}).get(term.word, ()))
+        if found:
+            matched.append(term.word)
+    return matched
 
 
 def _quoted(word: str) -> str:

@@ -418,7 +418,7 @@ async def search(
             score=-ranked[int(row["seq"])],
             title_highlight=row["title_highlight"],
             snippet=row["snippet"],
-            matched=matched_words(terms, (entry.title, entry.body, *entry.tags)),
+            matched=matched_words(terms, (entry.title, entry.body, *entry.tags), variants),
         )
     found_hits = [hits[seq] for seq in ranked if seq in hits]
     # With any word matching, those matching more words come first (a stable sort keeps BM25's order among them).
