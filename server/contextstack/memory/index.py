@@ -76,7 +76,8 @@ class KnowledgeIndex:
         self._started = False
         self._last_seq = 0
         self._last_change = 0
-        self._postings: dict[str, tuple[array[int], array[int]]] = {}  # word: (docs, weighted frequencies)
+        # word: (docs, weighted frequencies), 4 bytes each (array "i" is a C int: 32 bits on every platform we run on)
+        self._postings: dict[str, tuple[array[int], array[int]]] = {}
         self._sorted_words: list[str] = []  # for prefixes
         self._new_words: list[str] = []  # not yet in _sorted_words
         self._doc_of_seq: dict[int, int] = {}
@@ -153,7 +154,7 @@ class KnowledgeIndex:
         for word, frequency in counts.items():
             found = postings.get(word)
             if found is None:
-                found = postings[word] = (array("q"), array("q"))
+                found = postings[word] = (array("i"), array("i"))
                 self._new_words.append(word)
             found[0].append(doc)
             found[1].append(frequency)
@@ -242,11 +243,11 @@ class KnowledgeIndex:
             if not lists:
                 continue
             if len(lists) == 1:
-                docs = np.frombuffer(lists[0][0], np.int64).copy()
-                frequencies = np.frombuffer(lists[0][1], np.int64).astype(np.float64)
+                docs = np.frombuffer(lists[0][0], np.int32).astype(np.int64)
+                frequencies = np.frombuffer(lists[0][1], np.int32).astype(np.float64)
             else:
-                every = np.concatenate([np.frombuffer(docs_, np.int64) for docs_, _ in lists])
-                weights = np.concatenate([np.frombuffer(f, np.int64) for _, f in lists]).astype(np.float64)
+                every = np.concatenate([np.frombuffer(docs_, np.int32) for docs_, _ in lists])
+                weights = np.concatenate([np.frombuffer(f, np.int32) for _, f in lists]).astype(np.float64)
                 dense = np.bincount(every, weights=weights, minlength=n)
                 docs = np.flatnonzero(dense)
                 frequencies = dense[docs].astype(np.float64)
