@@ -39,7 +39,7 @@ import msgspec
 import numpy as np
 import numpy.typing as npt
 
-from contextstack.memory.ranking import K1, MIN_IDF, WHOLE_WEIGHTS, B, Ranked, neighbour_scores
+from contextstack.memory.ranking import K1, MIN_IDF, NEIGHBOUR_REACH, NEIGHBOUR_SHARE, WHOLE_WEIGHTS, B, Ranked
 from contextstack.memory.search import Term, fold, tokens
 from contextstack.memory.stemming import stem, stem_prefix
 from contextstack.storage import Database, Reader
@@ -286,36 +286,57 @@ class KnowledgeIndex:
             docs = np.flatnonzero(matched >= (len(groups) if every_group else 1))
             return self._best(docs, scores, limit)
 
-    def _best(self, docs: IntArray, scores: FloatArray, limit: int) -> list[Ranked]:
+    def _top(self, docs: IntArray, scores: FloatArray, limit: int) -> IntArray:
+        """The best `limit` of `docs` by `scores`, best first, ties to the newest."""
         found = scores[docs]
         if len(docs) > limit:
             # Every entry scoring at least the limit-th best, so that ties at the edge go to the newest.
             threshold = np.partition(found, len(found) - limit)[len(found) - limit]
             keep = found >= threshold
             docs, found = docs[keep], found[keep]
-        seqs = self._seqs[docs]
-        order = np.lexsort((-seqs, -found))[:limit]
-        return [Ranked(int(seqs[i]), float(found[i])) for i in order]
+        order = np.lexsort((-self._seqs[docs], -found))[:limit]
+        return docs[order]
+
+    def _best(self, docs: IntArray, scores: FloatArray, limit: int) -> list[Ranked]:
+        top = self._top(docs, scores, limit)
+        return [Ranked(int(seq), float(score)) for seq, score in zip(self._seqs[top], scores[top], strict=True)]
 
     def rank_with_neighbours(self, groups: Sequence[Sequence[str]], *, project_id: str, limit: int) -> list[Ranked]:
         """As `rank`, for context assembly: entries written together with a hit, next to it, share in its score.
 
-        See `neighbour_scores`.
+        The same as `neighbour_scores` over the best 2 x `limit` hits, worked out on the arrays: an entry's
+        neighbours by key are its neighbours by place in the arrays, unless it was edited since it was written
+        (then it is looked up by key).
         """
         with self._lock:
             mask, count, average = self._mask(project_id, None, False)
             if not count or not groups:
                 return []
             scores, matched = self._scores(groups, mask, count, average)
-            hits = self._best(np.flatnonzero(matched), scores, 2 * limit)
-            seqs = self._doc_of_seq
-            writes, alive = self._write, mask
-
-            def write_of(seq: int) -> int | None:
-                doc = seqs.get(seq)
-                return int(writes[doc]) if doc is not None and alive[doc] else None
-
-            return neighbour_scores(hits, write_of, limit)
+            hits = self._top(np.flatnonzero(matched), scores, 2 * limit)
+            n, seqs, writes = self._size, self._seqs, self._write
+            docs, shares = [hits], [scores[hits]]
+            for distance in range(1, NEIGHBOUR_REACH + 1):
+                for step in (-distance, distance):
+                    near = hits + step
+                    inside = (near >= 0) & (near < n)
+                    near_inside = np.where(inside, near, 0)
+                    in_place = inside & (seqs[near_inside] == seqs[hits] + step)
+                    same = in_place & (writes[near_inside] == writes[hits]) & mask[near_inside]
+                    found = list(near_inside[same])
+                    sources = list(hits[same])
+                    for hit in hits[~in_place]:  # edited since written, or at an end: by key
+                        other = self._doc_of_seq.get(int(seqs[hit]) + step)
+                        if other is not None and writes[other] == writes[hit] and mask[other]:
+                            found.append(other)
+                            sources.append(hit)
+                    docs.append(np.asarray(found, np.int64))
+                    shares.append(scores[np.asarray(sources, np.int64)] * NEIGHBOUR_SHARE**distance)
+            every = np.concatenate(docs)
+            unique, where = np.unique(every, return_inverse=True)
+            totals = np.bincount(where, weights=np.concatenate(shares))
+            order = np.lexsort((-seqs[unique], -totals))[:limit]
+            return [Ranked(int(seqs[unique[i]]), float(totals[i])) for i in order]
 
 
 _indexes: weakref.WeakKeyDictionary[Database, KnowledgeIndex] = weakref.WeakKeyDictionary()
