@@ -319,3 +319,30 @@ async def test_the_turn_after_a_match_comes_along_when_written_with_it(db: Datab
     # the newer first), then the turn two places away (a quarter); the entry written on its own does not.
     assert relevant == [ids[1], ids[2], ids[0], ids[3]]
     assert alone.id not in relevant
+
+
+async def test_a_store_of_schema_10_is_upgraded_and_its_entries_ranked(db_path: Path) -> None:
+    import sqlite3
+
+    db = Database(db_path, readers=1)
+    await db.open()
+    first = await create_knowledge(db, KnowledgeCreate(kind="note", title="Koala facts", body="team"), "api")
+    await create_knowledge(db, KnowledgeCreate(kind="note", title="Panda facts", body="team"), "api")
+    await db.close()
+    with sqlite3.connect(db_path) as conn:  # the store as schema 10 left it, with its data
+        for trigger in ("knowledge_changed_update", "knowledge_changed_delete"):
+            conn.execute(f"DROP TRIGGER {trigger}")
+        conn.execute("DROP TABLE knowledge_changes")
+        conn.execute("PRAGMA user_version = 10")
+    db = Database(db_path, readers=1)
+    await db.open()
+    try:
+        assert db.schema_version == 11
+        assert [hit.entry.title for hit in await search_knowledge(db, "koala")] == ["Koala facts"]
+        # Changes after the upgrade reach the index through the new table.
+        await update_knowledge(db, first.id, KnowledgeUpdate(title="Walrus facts"), "api")
+        assert await search_knowledge(db, "koala") == []
+        assert [hit.entry.title for hit in await search_knowledge(db, "walrus")] == ["Walrus facts"]
+        assert knowledge_index(db).entries == 2
+    finally:
+        await db.close()

@@ -5,7 +5,8 @@ the project's name, description and instructions; the one-line progress summary;
 their instructions and acceptance criteria); pinned knowledge; blocked steps and their reasons; the knowledge
 most relevant to the query; the next steps that can start; per-track progress; recent decisions and
 constraints. Superseded knowledge is left out. The relevant knowledge takes what the budget leaves after the
-blocks before it: as many of the best matching entries as fit, best first, each whole or summarised.
+blocks before it: as many of the best matching entries as fit, best first, each whole or summarised; entries
+written together with a hit and next to it share in its score (memory/ranking.py, `neighbour_scores`).
 
 Answers are cached per (project, query words, budget) and invalidated when anything of that project, or any
 global knowledge, commits a change: an unchanged project costs no SQL. What does not depend on the question

@@ -6,10 +6,12 @@ word matches every indexed word of the same stem (stemming.py): its variants, fo
 also matches as a prefix (search-as-you-type) unless the text ends in whitespace or the word is one character (a
 one-character prefix has no index and would scan every term). Text without words finds nothing.
 
-Ranking is BM25 with the title weighted above the tags above the body. BM25 scores every row it ranks, so the
-work is bounded: the newest `RANKED_CANDIDATES` matching entries (after the filters) are ranked, and, when any
-word may match (search's default, and context assembly), every entry holding a rare word, however old. A query
-that matches fewer entries — any distinctive query — is ranked exactly. The statements are in store.py.
+Ranking is BM25 with the title weighted above the tags above the body, over every matching entry: the ranking
+index (index.py) scores them all. Until the index has caught up with the store (a large store just opened, a
+bulk import), FTS5's bm25() ranks instead, and since it scores every row it ranks, that work is bounded: the
+newest `RANKED_CANDIDATES` matching entries (after the filters) are ranked, and, when any word may match
+(search's default, and context assembly), every entry holding a rare word, however old. The statements are in
+store.py.
 """
 
 from __future__ import annotations
