@@ -50,6 +50,9 @@ log = logging.getLogger("contextstack.memory")
 # read answers from FTS5 and the rest is caught up in the background, this many entries a read.
 CATCH_UP_IN_READ = 2_000
 CATCH_UP_CHUNK = 5_000
+# An edit or a delete leaves the entry's old place in the arrays unused; past this many (and more than the live
+# entries), the index is built again.
+COMPACT_AFTER = 50_000
 
 _CHANGES = "SELECT entry_seq, change FROM knowledge_changes WHERE change > ? ORDER BY change LIMIT ?"
 _LAST_CHANGE = "SELECT coalesce(max(change), 0) AS change FROM knowledge_changes"
@@ -73,6 +76,10 @@ class KnowledgeIndex:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self.building: asyncio.Task[None] | None = None
+        self._reset()
+
+    def _reset(self) -> None:
         self._started = False
         self._last_seq = 0
         self._last_change = 0
@@ -94,13 +101,23 @@ class KnowledgeIndex:
         self._masks: dict[tuple[object, ...], tuple[npt.NDArray[np.bool_], int, float]] = {}
         self.entries = 0
         self.behind = True  # as of the last catch-up: more is left to bring in than a read may
-        self.building: asyncio.Task[None] | None = None
 
     # -- keeping up with the table -------------------------------------------------------------------------
 
     async def catch_up(self, view: Reader, limit: int) -> bool:
         """Bring in up to `limit` new and up to `limit` changed entries as `view` sees them; True if now current."""
         with self._lock:
+            if self._size - self.entries > max(COMPACT_AFTER, self.entries):
+                # More places are held by entries edited or deleted since than by live ones: start again, from
+                # the table (until caught up, reads rank with FTS5).
+                log.info(
+                    "knowledge index: rebuilt, %d of its %d places were left by changes",
+                    self._size - self.entries,
+                    self._size,
+                )
+                building = self.building
+                self.__init__()  # type: ignore[misc]
+                self.building = building
             if not self._started:
                 # Changes made before the first entry is read are already in the rows read.
                 row = await view.fetchone(_LAST_CHANGE)
