@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from contextstack.assembly.cache import ContextCache
 from contextstack.checkpoints.automatic import AutomaticCheckpoints
 from contextstack.events.broadcaster import Broadcaster
+from contextstack.memory.index import start_catching_up, stop_catching_up
 from contextstack.memory.stemming import use_language
 from contextstack.providers.service import Providers
 from contextstack.settings import Settings
@@ -38,6 +39,8 @@ class Runtime:
     async def open(self) -> None:
         """Open the store (migrating it), then the providers' connection pools."""
         await self.db.open()
+        # The knowledge ranking index is built in the background; searches use FTS5 until it is ready.
+        start_catching_up(self.db)
         try:
             await self.providers.open()
         except BaseException:
@@ -50,4 +53,5 @@ class Runtime:
             await self.providers.close()
         finally:
             self.broadcaster.close()
+            await stop_catching_up(self.db)
             await self.db.close()

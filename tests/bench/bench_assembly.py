@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "server"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_knowledge import Corpus, machine, percentiles
+from bench_knowledge import Corpus, index_built, machine, percentiles
 
 from contextstack.assembly.cache import ContextCache
 from contextstack.assembly.service import assemble_context
@@ -125,6 +125,7 @@ async def bench(sizes: list[int], rounds: int, folder: Path) -> None:
             await add_knowledge(db, corpus, projects, size - have)
             have = size
             print(f"{size:,} knowledge entries in the store (added in {time.perf_counter() - started:.1f} s)")
+            await index_built(db)
             await measure(db, projects[0], corpus, rounds)
     finally:
         await db.close()

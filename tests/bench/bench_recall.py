@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "server"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_knowledge import machine, percentiles
+from bench_knowledge import index_built, machine, percentiles
 
 from contextstack.assembly.cache import ContextCache
 from contextstack.assembly.service import assemble_context
@@ -81,6 +81,7 @@ async def bench(files: list[Path], budget: int, folder: Path) -> None:
             project = await create_project(db, ProjectCreate(name=f"LoCoMo {path.stem}"), "bench")
             items = turns(data, project.id)
             created = await create_knowledge_bulk(db, KnowledgeBulkCreate(items=items), "bench")
+            await index_built(db)
             turn_ids = {item.source: entry_id for item, entry_id in zip(items, created, strict=True)}
             hits = total = 0
             for qa in data["qa"]:

@@ -5,7 +5,8 @@ the project's name, description and instructions; the one-line progress summary;
 their instructions and acceptance criteria); pinned knowledge; blocked steps and their reasons; the knowledge
 most relevant to the query; the next steps that can start; per-track progress; recent decisions and
 constraints. Superseded knowledge is left out. The relevant knowledge takes what the budget leaves after the
-blocks before it: as many of the best matching entries as fit, best first, each whole or summarised.
+blocks before it: as many of the best matching entries as fit, best first, each whole or summarised; entries
+written together with a hit and next to it share in its score (memory/ranking.py, `neighbour_scores`).
 
 Answers are cached per (project, query words, budget) and invalidated when anything of that project, or any
 global knowledge, commits a change: an unchanged project costs no SQL. What does not depend on the question
@@ -24,6 +25,7 @@ from contextstack.assembly.models import AssembledContext, ManifestItem
 from contextstack.assembly.tokens import token_counter
 from contextstack.execution.models import LocatedStep, StatusReport
 from contextstack.execution.service import status_report
+from contextstack.memory.index import KnowledgeIndex, knowledge_index, start_catching_up
 from contextstack.memory.models import KnowledgeEntry
 from contextstack.memory.ranking import KnowledgeRanking
 from contextstack.memory.search import MAX_TERMS, query_terms, text_words
@@ -107,13 +109,16 @@ async def assemble_context(
     commits = cache.commits
     known = cache.grounds.get(project)
     wanted = relevant_candidates(budget)
+    index = knowledge_index(db)
     if known is None:
-        ground, found = await db.read(lambda view: _read_all(view, project, words, wanted))
+        ground, found = await db.read(lambda view: _read_all(view, project, words, wanted, index))
     elif known.ranking is not None or not words:
         ground, found = known, _best(known.ranking, words, wanted)
     else:
         ground, project_id = known, known.status.project.id
-        found = await db.read(lambda view: _relevant(view, project_id, words, wanted))
+        found = await db.read(lambda view: _relevant(view, project_id, words, wanted, index))
+    if index.behind and (known is None or known.ranking is None) and words:
+        start_catching_up(db)
     context = _compose(ground, found, budget)
     if cache.commits == commits:  # else something committed meanwhile, and what was read may be stale already
         if known is None:
@@ -129,7 +134,7 @@ def relevant_candidates(budget: int) -> int:
 
 
 async def _read_all(
-    view: Reader, project: str, words: tuple[str, ...], wanted: int
+    view: Reader, project: str, words: tuple[str, ...], wanted: int, index: KnowledgeIndex
 ) -> tuple[Ground, list[KnowledgeEntry]]:
     # On a reader thread, in one read: everything is of one moment.
     status = await status_report(view, project, NEXT_LIMIT, 0)
@@ -144,19 +149,24 @@ async def _read_all(
     searchable = await searchable_entries_if_few(view, project_id, RANKED_IN_MEMORY)
     ranking = None if searchable is None else KnowledgeRanking(searchable)
     ground = _ground(status, lists.pinned, lists.recent, lists.superseded, ranking)
-    found = _best(ranking, words, wanted) if ranking is not None else await _relevant(view, project_id, words, wanted)
+    if ranking is not None:
+        found = _best(ranking, words, wanted)
+    else:
+        found = await _relevant(view, project_id, words, wanted, index)
     return ground, found
 
 
 def _best(ranking: KnowledgeRanking | None, words: tuple[str, ...], wanted: int) -> list[KnowledgeEntry]:
-    return ranking.best(words, wanted) if ranking is not None and words else []
+    return ranking.best_with_neighbours(words, wanted) if ranking is not None and words else []
 
 
-async def _relevant(view: Reader, project_id: str, words: tuple[str, ...], wanted: int) -> list[KnowledgeEntry]:
+async def _relevant(
+    view: Reader, project_id: str, words: tuple[str, ...], wanted: int, index: KnowledgeIndex
+) -> list[KnowledgeEntry]:
     if not words:
         return []
     terms = query_terms(" ".join(words) + " ")
-    return await best_matches(view, terms, project_id=project_id, limit=wanted)
+    return await best_matches(view, terms, project_id=project_id, limit=wanted, index=index)
 
 
 def _compose(ground: Ground, found: list[KnowledgeEntry], budget: int) -> AssembledContext:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
 
 from contextstack.memory.models import KnowledgeEntry
 from contextstack.memory.search import WEIGHTS, fold, tokens
@@ -27,13 +28,45 @@ B = 0.75
 # FTS5 floors a word's IDF here, so a word in more than half of the entries still counts a little.
 MIN_IDF = 1e-6
 # Title, body, tags: whole numbers, so that a column's words can be counted that many times over.
-_WHOLE_WEIGHTS = tuple(int(float(weight)) for weight in WEIGHTS.split(","))
-assert all(float(weight) == whole for weight, whole in zip(WEIGHTS.split(","), _WHOLE_WEIGHTS, strict=True))
+WHOLE_WEIGHTS = tuple(int(float(weight)) for weight in WEIGHTS.split(","))
+assert all(float(weight) == whole for weight, whole in zip(WEIGHTS.split(","), WHOLE_WEIGHTS, strict=True))
 
 
 def stems(text: str) -> list[str]:
     """The stems of the words of `text`: what the ranking compares."""
     return [stem(word) for word in tokens(text)]
+
+
+# Entries within this many places of a hit, written together with it, share in its score (context assembly).
+NEIGHBOUR_REACH = 2
+NEIGHBOUR_SHARE = 0.5
+
+
+class Ranked(NamedTuple):
+    seq: int
+    score: float  # BM25: higher is better
+
+
+def neighbour_scores(hits: Iterable[Ranked], write_of: Callable[[int], object], limit: int) -> list[Ranked]:
+    """`hits` re-scored with their neighbours: the best `limit`, best first, ties to the newest.
+
+    Entries written together (in one request: a conversation's turns, a document's parts) and next to each other
+    in the order written are read as one sequence: an entry within NEIGHBOUR_REACH places of a hit, written with
+    it, gains NEIGHBOUR_SHARE of the hit's score per place of distance (half at one place, a quarter at two), so
+    the turn that answers a question comes along with the one that asked it. `write_of(seq)` tells which write
+    made the entry of that key (None: none the query may see).
+    """
+    scores: dict[int, float] = {}
+    for seq, score in hits:
+        scores[seq] = scores.get(seq, 0.0) + score
+        write = write_of(seq)
+        for distance in range(1, NEIGHBOUR_REACH + 1):
+            share = score * NEIGHBOUR_SHARE**distance
+            for other in (seq - distance, seq + distance):
+                if write is not None and write_of(other) == write:
+                    scores[other] = scores.get(other, 0.0) + share
+    best = sorted(scores.items(), key=lambda item: (-item[1], -item[0]))[:limit]
+    return [Ranked(seq, score) for seq, score in best]
 
 
 # Words whose part of the scores is remembered; past this many (a long talk about an unchanged project), the
@@ -55,7 +88,7 @@ class KnowledgeRanking:
         self._seqs = [seq for seq, _ in entries]
         self._counts: list[Counter[str]] = []
         lengths: list[int] = []
-        title_weight, body_weight, tags_weight = _WHOLE_WEIGHTS
+        title_weight, body_weight, tags_weight = WHOLE_WEIGHTS
         for _, entry in entries:
             title, body, tags = stems(entry.title), stems(entry.body), stems(" ".join(entry.tags))
             self._counts.append(Counter(title * title_weight + body * body_weight + tags * tags_weight))
@@ -66,12 +99,27 @@ class KnowledgeRanking:
         # The part of BM25's denominator that depends only on the entry's length.
         self._norms = [K1 * (1 - B + B * length / average) if average else K1 for length in lengths]
         self._gains: dict[str, list[tuple[int, float]]] = {}
+        # Made on first use: which write made each entry, by key, and where each key is.
+        self._writes: dict[int, tuple[str | None, str]] | None = None
+        self._by_seq: dict[int, int] = {}
 
     def best(self, words: Iterable[str], limit: int) -> list[KnowledgeEntry]:
         """The entries holding any of `words`, best first (as `bm25()` orders them), at most `limit`."""
         scores, seqs = self._scores(words), self._seqs
         ranked = heapq.nsmallest(limit, scores, key=lambda index: (-scores[index], -seqs[index]))
         return [self._entries[index] for index in ranked]
+
+    def best_with_neighbours(self, words: Iterable[str], limit: int) -> list[KnowledgeEntry]:
+        """As `best`, with the entries next to a hit and written with it sharing in its score (`neighbour_scores`)."""
+        scores, seqs = self._scores(words), self._seqs
+        ranked = heapq.nsmallest(2 * limit, scores, key=lambda index: (-scores[index], -seqs[index]))
+        if self._writes is None:
+            self._writes = {
+                seq: (entry.project_id, entry.created_at) for seq, entry in zip(seqs, self._entries, strict=True)
+            }
+            self._by_seq = {seq: index for index, seq in enumerate(seqs)}
+        best = neighbour_scores([Ranked(seqs[index], scores[index]) for index in ranked], self._writes.get, limit)
+        return [self._entries[self._by_seq[seq]] for seq, _ in best]
 
     def scores(self, words: Iterable[str]) -> dict[str, float]:
         """What `bm25()` gives each entry holding any of `words` (lower is better), by entry id."""

@@ -6,10 +6,12 @@ word matches every indexed word of the same stem (stemming.py): its variants, fo
 also matches as a prefix (search-as-you-type) unless the text ends in whitespace or the word is one character (a
 one-character prefix has no index and would scan every term). Text without words finds nothing.
 
-Ranking is BM25 with the title weighted above the tags above the body. BM25 scores every row it ranks, so the
-work is bounded: the newest `RANKED_CANDIDATES` matching entries (after the filters) are ranked, and, when any
-word may match (search's default, and context assembly), every entry holding a rare word, however old. A query
-that matches fewer entries — any distinctive query — is ranked exactly. The statements are in store.py.
+Ranking is BM25 with the title weighted above the tags above the body, over every matching entry: the ranking
+index (index.py) scores them all. Until the index has caught up with the store (a large store just opened, a
+bulk import), FTS5's bm25() ranks instead, and since it scores every row it ranks, that work is bounded: the
+newest `RANKED_CANDIDATES` matching entries (after the filters) are ranked, and, when any word may match
+(search's default, and context assembly), every entry holding a rare word, however old. The statements are in
+store.py.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
-
-from contextstack.memory.stemming import stem
 
 MAX_TERMS = 32
 RANKED_CANDIDATES = 200
@@ -89,15 +89,22 @@ def tokens(text: str) -> list[str]:
     return [fold(word) for word in text_words(text)]
 
 
-def matched_words(terms: Sequence[Term], texts: Iterable[str]) -> list[str]:
-    """The words of `terms` that `texts` match: a whole word by its stem, the prefix by the start of a word."""
+def matched_words(
+    terms: Sequence[Term], texts: Iterable[str], variants: Mapping[str, Sequence[str]] | None = None
+) -> list[str]:
+    """The words of `terms` that `texts` match: a whole word as itself or one of its `variants` (the indexed words
+    of its stem, as the search matched them), the prefix by the start of a word."""
     folded = {word for text in texts for word in tokens(text)}
-    stems = {stem(word) for word in folded}
-    return [
-        term.word
-        for term in terms
-        if (any(word.startswith(fold(term.word)) for word in folded) if term.prefix else stem(fold(term.word)) in stems)
-    ]
+    matched = []
+    for term in terms:
+        word = fold(term.word)
+        if term.prefix:
+            found = any(held.startswith(word) for held in folded)
+        else:
+            found = word in folded or not folded.isdisjoint((variants or {}).get(term.word, ()))
+        if found:
+            matched.append(term.word)
+    return matched
 
 
 def _quoted(word: str) -> str:

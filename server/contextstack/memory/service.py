@@ -14,6 +14,7 @@ import msgspec
 from contextstack.errors import BadRequest, Conflict, FieldError, Invalid, NotFound
 from contextstack.ids import new_id
 from contextstack.memory import store
+from contextstack.memory.index import knowledge_index, start_catching_up
 from contextstack.memory.models import (
     SCOPES,
     Kind,
@@ -287,12 +288,14 @@ async def search_knowledge(
     With `project_id`, the project's entries and the global ones; without, every entry. Superseded entries
     are left out unless `include_superseded`. At most `limit` hits (and at most `RANKED_CANDIDATES`). With
     `match="any"` (the default) an entry matching any of the words is a hit, those matching more of them first,
-    then by BM25; with `match="all"` every word must match. Each hit lists the words it matched.
+    then by BM25; with `match="all"` every word must match. Each hit lists the words it matched. The hits are
+    full BM25's best over every matching entry (memory/index.py), once the store's index has caught up.
     """
     terms = query_terms(q)
     if not terms or limit < 1:
         return []
-    return await db.read(
+    index = knowledge_index(db)
+    hits = await db.read(
         lambda view: store.search(
             view,
             terms,
@@ -301,5 +304,9 @@ async def search_knowledge(
             limit=limit,
             include_superseded=include_superseded,
             any_term=match == "any",
+            index=index,
         )
     )
+    if index.behind:
+        start_catching_up(db)
+    return hits

@@ -13,6 +13,7 @@ from typing import Any, Literal, NamedTuple
 
 import msgspec
 
+from contextstack.memory.index import CATCH_UP_IN_READ, KnowledgeIndex
 from contextstack.memory.models import KnowledgeEntry, KnowledgeHit
 from contextstack.memory.search import (
     ELLIPSIS,
@@ -360,6 +361,13 @@ async def _ranked_any(
     return dict(best)
 
 
+async def _current(view: Reader, index: KnowledgeIndex | None) -> KnowledgeIndex | None:
+    """`index`, caught up with what `view` sees, if it could be in this read."""
+    if index is None or not await index.catch_up(view, CATCH_UP_IN_READ):
+        return None
+    return index
+
+
 async def search(
     view: Reader,
     terms: list[Term],
@@ -369,21 +377,39 @@ async def search(
     limit: int,
     include_superseded: bool,
     any_term: bool,
+    index: KnowledgeIndex | None = None,
 ) -> list[KnowledgeHit]:
     """At most `limit` (at least 1) entries matching `terms` (at least one), best first, with highlights.
 
-    Two statements: `view` should be one read, so that the hits are the ranked entries as of one moment.
+    Ranked by `index` when it can be caught up in this read: full BM25 over every match. Otherwise by FTS5
+    (see `_ranked_any`). Two statements: `view` should be one read, so that the hits are the ranked entries as
+    of one moment.
     """
-    variants = await _variants(view, terms)
-    ranking = _ranking(terms, variants, project_id, kind, limit, include_superseded, any_term)
-    if any_term:
-        ranked = await _ranked_any(view, terms, variants, project_id, kind, limit, include_superseded)
+    current = await _current(view, index)
+    if current is not None:
+        groups = [current.words_of(term) for term in terms]
+        variants = {term.word: words for term, words in zip(terms, groups, strict=True) if not term.prefix}
+        found = current.rank(
+            groups,
+            project_id=project_id,
+            kind=kind,
+            include_superseded=include_superseded,
+            every_group=not any_term,
+            limit=limit,
+        )
+        ranked = {seq: -score for seq, score in found}
     else:
-        ranked = {int(row["seq"]): float(row["score"]) for row in await view.fetchall(ranking.sql, ranking.params)}
+        variants = await _variants(view, terms)
+        if any_term:
+            ranked = await _ranked_any(view, terms, variants, project_id, kind, limit, include_superseded)
+        else:
+            ranking = _ranking(terms, variants, project_id, kind, limit, include_superseded, any_term)
+            ranked = {int(row["seq"]): float(row["score"]) for row in await view.fetchall(ranking.sql, ranking.params)}
     if not ranked:
         return []
+    match = match_expression(terms, variants, any_term=any_term)
     seqs = list(ranked)
-    rows = await view.fetchall(_HIGHLIGHTED, (ranking.match, min(seqs), max(seqs), _encode_json(seqs).decode()))
+    rows = await view.fetchall(_HIGHLIGHTED, (match, min(seqs), max(seqs), _encode_json(seqs).decode()))
     hits = {}
     for row in rows:
         entry = _entry(row)
@@ -392,20 +418,30 @@ async def search(
             score=-ranked[int(row["seq"])],
             title_highlight=row["title_highlight"],
             snippet=row["snippet"],
-            matched=matched_words(terms, (entry.title, entry.body, *entry.tags)),
+            matched=matched_words(terms, (entry.title, entry.body, *entry.tags), variants),
         )
-    found = [hits[seq] for seq in ranked if seq in hits]
+    found_hits = [hits[seq] for seq in ranked if seq in hits]
     # With any word matching, those matching more words come first (a stable sort keeps BM25's order among them).
-    return sorted(found, key=lambda hit: -len(hit.matched)) if any_term else found
+    return sorted(found_hits, key=lambda hit: -len(hit.matched)) if any_term else found_hits
 
 
 # SQLite: the entries of these row keys (a JSON array).
 _BY_SEQ = f"SELECT seq, {_ENTRY_COLUMNS} FROM knowledge WHERE seq IN (SELECT value FROM json_each(?))"
 
 
-async def best_matches(view: Reader, terms: list[Term], *, project_id: str, limit: int) -> list[KnowledgeEntry]:
-    """The entries `search` finds for any of `terms` (at least one), not superseded, best first."""
-    ranked = await _ranked_any(view, terms, await _variants(view, terms), project_id, None, limit, False)
+async def best_matches(
+    view: Reader, terms: list[Term], *, project_id: str, limit: int, index: KnowledgeIndex | None = None
+) -> list[KnowledgeEntry]:
+    """The entries `search` finds for any of `terms` (at least one), not superseded, best first: by `index` when
+    it can be caught up in this read, with the entries next to a hit, written with it, sharing in its score
+    (`neighbour_scores`); else by FTS5 alone."""
+    current = await _current(view, index)
+    if current is not None:
+        groups = [current.words_of(term) for term in terms]
+        best = current.rank_with_neighbours(groups, project_id=project_id, limit=limit)
+        ranked = {seq: -score for seq, score in best}
+    else:
+        ranked = await _ranked_any(view, terms, await _variants(view, terms), project_id, None, limit, False)
     if not ranked:
         return []
     rows = {

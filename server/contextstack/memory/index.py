@@ -1,0 +1,399 @@
+"""The ranking index: exact BM25 over every entry a query can see, at any size, kept in memory beside the store.
+
+FTS5's bm25() scores every match it is given, and a frequent word matches most of a large store: ranking all of
+them in SQL costs far more than a search may take, and ranking only some of them (the newest, those holding a
+rare word) misses entries that full BM25 would put first. This index holds each indexed word's postings (which
+entries hold it, how often, weighted by column as search.py weighs them) in arrays, and scores a query's words
+over all of their postings at once with numpy: the found set is full BM25's top k over every matching entry.
+
+What it ranks is what ranking.py ranks in memory for a small project, the same formula over the same entries:
+the statistics (how many entries, how many hold a word, their average length) are those of the entries the
+query searches (its scope, not superseded unless asked for, of its kind if one is given), so a project's ranking
+does not depend on other projects' entries, and small and large projects rank alike. A whole word matches the
+indexed words of its stem, counted as one word; the last word of search-as-you-type matches every indexed word
+it begins, counted as one word too.
+
+It is derived from the knowledge table and never written by anything else. It starts empty and catches up with
+the table inside reads: new entries are those past the last key it read (keys only grow), and edited,
+superseded and deleted ones are listed in `knowledge_changes` (migration 0011, written by triggers in the same
+transaction as the change). A read that catches it up answers from the index as of its own snapshot; when the
+index is further behind than a read may catch up (a large store just opened, a bulk import), the read answers
+from FTS5 instead and the index catches up in the background (`catch_up_fully`), logging its progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import logging
+import math
+import threading
+import weakref
+from array import array
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+import numpy as np
+import numpy.typing as npt
+
+from contextstack.memory.ranking import K1, MIN_IDF, NEIGHBOUR_REACH, NEIGHBOUR_SHARE, WHOLE_WEIGHTS, B, Ranked
+from contextstack.memory.search import Term, fold, tokens
+from contextstack.memory.stemming import stem, stem_prefix
+from contextstack.storage import Database, Reader
+
+log = logging.getLogger("contextstack.memory")
+
+# How many new or changed entries a query's read may bring into the index before it answers; past that the
+# read answers from FTS5 and the rest is caught up in the background, this many entries a read.
+CATCH_UP_IN_READ = 2_000
+CATCH_UP_CHUNK = 5_000
+# An edit or a delete leaves the entry's old place in the arrays unused; past this many (and more than the live
+# entries), the index is built again.
+COMPACT_AFTER = 50_000
+
+_CHANGES = "SELECT entry_seq, change FROM knowledge_changes WHERE change > ? ORDER BY change LIMIT ?"
+_LAST_CHANGE = "SELECT coalesce(max(change), 0) AS change FROM knowledge_changes"
+_INDEXED_COLUMNS = "seq, project_id, kind, title, body, tags, superseded_by, created_at"
+_NEW_ROWS = f"SELECT {_INDEXED_COLUMNS} FROM knowledge WHERE seq > ? ORDER BY seq LIMIT ?"
+_ROWS = f"SELECT {_INDEXED_COLUMNS} FROM knowledge WHERE seq IN (SELECT value FROM json_each(?))"
+# Stems this short would range over too many words: they match only themselves (as search.py's FTS5 path does).
+_SHORTEST_RANGED_STEM = 3
+_KINDS = ("decision", "constraint", "architecture", "convention", "reference", "note")
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+_decode_tags = msgspec.json.Decoder(list[str]).decode
+_encode_json = msgspec.json.Encoder().encode
+
+
+class KnowledgeIndex:
+    """Postings of every indexed word, and what each entry is (scope, kind, superseded, length); thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.building: asyncio.Task[None] | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self._started = False
+        self._last_seq = 0
+        self._last_change = 0
+        # word: (docs, weighted frequencies), 4 bytes each (array "i" is a C int: 32 bits on every platform we run on)
+        self._postings: dict[str, tuple[array[int], array[int]]] = {}
+        self._sorted_words: list[str] = []  # for prefixes
+        self._new_words: list[str] = []  # not yet in _sorted_words
+        self._doc_of_seq: dict[int, int] = {}
+        self._scopes: dict[str | None, int] = {None: 0}
+        self._writes: dict[tuple[str | None, str], int] = {}  # (project, created_at): which write made an entry
+        self._size = 0
+        self._seqs = np.zeros(1024, np.int64)
+        self._lengths = np.zeros(1024, np.float64)
+        self._scope = np.zeros(1024, np.int32)
+        self._kind = np.zeros(1024, np.int8)
+        self._write = np.zeros(1024, np.int64)
+        self._superseded = np.zeros(1024, np.bool_)
+        self._alive = np.zeros(1024, np.bool_)
+        self._masks: dict[tuple[object, ...], tuple[npt.NDArray[np.bool_], int, float]] = {}
+        self.entries = 0
+        self.behind = True  # as of the last catch-up: more is left to bring in than a read may
+
+    # -- keeping up with the table -------------------------------------------------------------------------
+
+    async def catch_up(self, view: Reader, limit: int) -> bool:
+        """Bring in up to `limit` new and up to `limit` changed entries as `view` sees them; True if now current."""
+        with self._lock:
+            if self._size - self.entries > max(COMPACT_AFTER, self.entries):
+                # More places are held by entries edited or deleted since than by live ones: start again, from
+                # the table (until caught up, reads rank with FTS5).
+                log.info(
+                    "knowledge index: rebuilt, %d of its %d places were left by changes",
+                    self._size - self.entries,
+                    self._size,
+                )
+                building = self.building
+                self.__init__()  # type: ignore[misc]
+                self.building = building
+            if not self._started:
+                # Changes made before the first entry is read are already in the rows read.
+                row = await view.fetchone(_LAST_CHANGE)
+                self._last_change = int(row["change"]) if row else 0
+                self._started = True
+            changes = await view.fetchall(_CHANGES, (self._last_change, limit))
+            if changes:
+                seqs = [int(row["entry_seq"]) for row in changes]
+                rows = {int(row["seq"]): row for row in await view.fetchall(_ROWS, (_encode_json(seqs).decode(),))}
+                for seq in seqs:
+                    self._remove(seq)
+                    if seq in rows:
+                        self._add(rows[seq])
+                self._last_change = int(changes[-1]["change"])
+                if len(changes) >= limit:
+                    self.behind = True
+                    return False
+            new = await view.fetchall(_NEW_ROWS, (self._last_seq, limit))
+            for row in new:
+                self._remove(int(row["seq"]))
+                self._add(row)
+            if new:
+                self._last_seq = int(new[-1]["seq"])
+            if changes or new:
+                self._masks.clear()
+                self._resort_words()
+            self.behind = len(new) >= limit
+            return not self.behind
+
+    def _add(self, row: Any) -> None:
+        seq = int(row["seq"])
+        title, body, tags = tokens(row["title"]), tokens(row["body"]), tokens(" ".join(_decode_tags(row["tags"])))
+        title_weight, body_weight, tags_weight = WHOLE_WEIGHTS
+        counts = Counter(title * title_weight + body * body_weight + tags * tags_weight)
+        doc = self._size
+        if doc == len(self._seqs):
+            self._grow()
+        self._size += 1
+        project = row["project_id"]
+        scope = self._scopes.setdefault(project, len(self._scopes))
+        write = self._writes.setdefault((project, row["created_at"]), len(self._writes) + 1)
+        self._seqs[doc] = seq
+        self._lengths[doc] = len(title) + len(body) + len(tags)
+        self._scope[doc] = scope
+        self._kind[doc] = _KINDS.index(row["kind"]) if row["kind"] in _KINDS else -1
+        self._write[doc] = write
+        self._superseded[doc] = row["superseded_by"] is not None
+        self._alive[doc] = True
+        self._doc_of_seq[seq] = doc
+        postings = self._postings
+        for word, frequency in counts.items():
+            found = postings.get(word)
+            if found is None:
+                found = postings[word] = (array("i"), array("i"))
+                self._new_words.append(word)
+            found[0].append(doc)
+            found[1].append(frequency)
+        self.entries += 1
+
+    def _remove(self, seq: int) -> None:
+        doc = self._doc_of_seq.pop(seq, None)
+        if doc is None:
+            return
+        self._alive[doc] = False
+        self.entries -= 1
+        if seq == self._last_seq:
+            # Keys are reused only past the largest: a new entry may take this one's key again.
+            self._last_seq = max(self._doc_of_seq, default=0)
+
+    def _grow(self) -> None:
+        for name in ("_seqs", "_lengths", "_scope", "_kind", "_write", "_superseded", "_alive"):
+            old = getattr(self, name)
+            new = np.zeros(2 * len(old), old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+
+    def _resort_words(self) -> None:
+        if self._new_words:
+            if len(self._new_words) > 64:
+                self._sorted_words = sorted([*self._sorted_words, *self._new_words])
+            else:
+                for word in self._new_words:
+                    bisect.insort(self._sorted_words, word)
+            self._new_words = []
+
+    # -- ranking ---------------------------------------------------------------------------------------------
+
+    def words_of(self, term: Term) -> list[str]:
+        """The indexed words `term` matches: those of its stem, or (a prefix) those it begins."""
+        folded = fold(term.word)
+        if term.prefix:
+            return self._beginning(folded)
+        stemmed = stem(folded)
+        if len(stemmed) < _SHORTEST_RANGED_STEM:
+            return [word for word in dict.fromkeys((folded, stemmed)) if word in self._postings]
+        # Stemming is done here, for the few words that could be of this stem, not for every word indexed.
+        return [word for word in self._beginning(stem_prefix(stemmed)) if stem(word) == stemmed]
+
+    def _beginning(self, prefix: str) -> list[str]:
+        words = self._sorted_words
+        start = bisect.bisect_left(words, prefix)
+        end = start
+        while end < len(words) and words[end].startswith(prefix):
+            end += 1
+        return words[start:end]
+
+    def _mask(
+        self, project_id: str | None, kind: str | None, include_superseded: bool
+    ) -> tuple[npt.NDArray[np.bool_], int, float]:
+        key = (project_id, kind, include_superseded)
+        found = self._masks.get(key)
+        if found is not None:
+            return found
+        n = self._size
+        mask = self._alive[:n].copy()
+        if project_id is not None:
+            code = self._scopes.get(project_id)
+            scope = self._scope[:n]
+            mask &= (scope == 0) if code is None else ((scope == 0) | (scope == code))
+        if kind is not None:
+            mask &= self._kind[:n] == (_KINDS.index(kind) if kind in _KINDS else -2)
+        if not include_superseded:
+            mask &= ~self._superseded[:n]
+        count = int(np.count_nonzero(mask))
+        average = float(self._lengths[:n][mask].sum() / count) if count else 0.0
+        if len(self._masks) > 64:
+            self._masks.clear()
+        found = self._masks[key] = (mask, count, average)
+        return found
+
+    def _scores(
+        self, groups: Sequence[Sequence[str]], mask: npt.NDArray[np.bool_], count: int, average: float
+    ) -> tuple[FloatArray, npt.NDArray[np.int32]]:
+        n = self._size
+        scores = np.zeros(n, np.float64)
+        matched = np.zeros(n, np.int32)
+        lengths = self._lengths
+        for words in groups:
+            lists = [self._postings[word] for word in words if word in self._postings]
+            if not lists:
+                continue
+            if len(lists) == 1:
+                docs = np.frombuffer(lists[0][0], np.int32).astype(np.int64)
+                frequencies = np.frombuffer(lists[0][1], np.int32).astype(np.float64)
+            else:
+                every = np.concatenate([np.frombuffer(docs_, np.int32) for docs_, _ in lists])
+                weights = np.concatenate([np.frombuffer(f, np.int32) for _, f in lists]).astype(np.float64)
+                dense = np.bincount(every, weights=weights, minlength=n)
+                docs = np.flatnonzero(dense)
+                frequencies = dense[docs].astype(np.float64)
+            keep = mask[docs]
+            docs, frequencies = docs[keep], frequencies[keep]
+            holding = len(docs)
+            if not holding:
+                continue
+            idf = math.log((0.5 + count - holding) / (0.5 + holding))
+            if idf <= 0:
+                idf = MIN_IDF
+            norms = K1 * (1 - B + B * lengths[docs] / average)
+            scores[docs] += idf * (frequencies * (K1 + 1)) / (frequencies + norms)
+            matched[docs] += 1
+        return scores, matched
+
+    def rank(
+        self,
+        groups: Sequence[Sequence[str]],
+        *,
+        project_id: str | None,
+        kind: str | None = None,
+        include_superseded: bool = False,
+        every_group: bool = False,
+        limit: int,
+    ) -> list[Ranked]:
+        """The best `limit` entries holding a word of any group (of every group), best first, ties to the newest.
+
+        Each group is one query word: the indexed words it matches, counted together.
+        """
+        with self._lock:
+            mask, count, average = self._mask(project_id, kind, include_superseded)
+            if not count or not groups:
+                return []
+            scores, matched = self._scores(groups, mask, count, average)
+            docs = np.flatnonzero(matched >= (len(groups) if every_group else 1))
+            return self._best(docs, scores, limit)
+
+    def _top(self, docs: IntArray, scores: FloatArray, limit: int) -> IntArray:
+        """The best `limit` of `docs` by `scores`, best first, ties to the newest."""
+        found = scores[docs]
+        if len(docs) > limit:
+            # Every entry scoring at least the limit-th best, so that ties at the edge go to the newest.
+            threshold = np.partition(found, len(found) - limit)[len(found) - limit]
+            keep = found >= threshold
+            docs, found = docs[keep], found[keep]
+        order = np.lexsort((-self._seqs[docs], -found))[:limit]
+        return docs[order]
+
+    def _best(self, docs: IntArray, scores: FloatArray, limit: int) -> list[Ranked]:
+        top = self._top(docs, scores, limit)
+        return [Ranked(int(seq), float(score)) for seq, score in zip(self._seqs[top], scores[top], strict=True)]
+
+    def rank_with_neighbours(self, groups: Sequence[Sequence[str]], *, project_id: str, limit: int) -> list[Ranked]:
+        """As `rank`, for context assembly: entries written together with a hit, next to it, share in its score.
+
+        The same as `neighbour_scores` over the best 2 x `limit` hits, worked out on the arrays: an entry's
+        neighbours by key are its neighbours by place in the arrays, unless it was edited since it was written
+        (then it is looked up by key).
+        """
+        with self._lock:
+            mask, count, average = self._mask(project_id, None, False)
+            if not count or not groups:
+                return []
+            scores, matched = self._scores(groups, mask, count, average)
+            hits = self._top(np.flatnonzero(matched), scores, 2 * limit)
+            n, seqs, writes = self._size, self._seqs, self._write
+            docs, shares = [hits], [scores[hits]]
+            for distance in range(1, NEIGHBOUR_REACH + 1):
+                for step in (-distance, distance):
+                    near = hits + step
+                    inside = (near >= 0) & (near < n)
+                    near_inside = np.where(inside, near, 0)
+                    in_place = inside & (seqs[near_inside] == seqs[hits] + step)
+                    same = in_place & (writes[near_inside] == writes[hits]) & mask[near_inside]
+                    found = list(near_inside[same])
+                    sources = list(hits[same])
+                    for hit in hits[~in_place]:  # edited since written, or at an end: by key
+                        other = self._doc_of_seq.get(int(seqs[hit]) + step)
+                        if other is not None and writes[other] == writes[hit] and mask[other]:
+                            found.append(other)
+                            sources.append(hit)
+                    docs.append(np.asarray(found, np.int64))
+                    shares.append(scores[np.asarray(sources, np.int64)] * NEIGHBOUR_SHARE**distance)
+            every = np.concatenate(docs)
+            unique, where = np.unique(every, return_inverse=True)
+            totals = np.bincount(where, weights=np.concatenate(shares))
+            order = np.lexsort((-seqs[unique], -totals))[:limit]
+            return [Ranked(int(seqs[unique[i]]), float(totals[i])) for i in order]
+
+
+_indexes: weakref.WeakKeyDictionary[Database, KnowledgeIndex] = weakref.WeakKeyDictionary()
+
+
+def knowledge_index(db: Database) -> KnowledgeIndex:
+    """The ranking index of this store (one per Database, made on first use)."""
+    index = _indexes.get(db)
+    if index is None:
+        index = _indexes[db] = KnowledgeIndex()
+    return index
+
+
+async def catch_up_fully(db: Database) -> None:
+    """Bring the store's index up to date, a chunk a read, logging progress for a large store."""
+    index = knowledge_index(db)
+    total = None
+    while True:
+        done = await db.read(lambda view: index.catch_up(view, CATCH_UP_CHUNK))
+        if done:
+            break
+        if total is None:
+            row = await db.fetchone("SELECT count(*) AS n FROM knowledge")
+            total = int(row["n"]) if row else 0
+        log.info("knowledge index: %d of %d entries indexed", index.entries, total)
+    if total is not None:
+        log.info("knowledge index: ready, %d entries", index.entries)
+
+
+def start_catching_up(db: Database) -> None:
+    """Catch the store's index up in the background, unless that is under way."""
+    index = knowledge_index(db)
+    if index.building is None or index.building.done():
+        index.building = asyncio.get_running_loop().create_task(catch_up_fully(db))
+
+
+async def stop_catching_up(db: Database) -> None:
+    """Stop the background catch-up of the store's index, if one runs (before the store closes)."""
+    index = _indexes.get(db)
+    if index is not None and index.building is not None and not index.building.done():
+        index.building.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await index.building
