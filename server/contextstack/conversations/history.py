@@ -97,6 +97,7 @@ async def build_request(
             conversation.project_id,
             query=text or None,
             budget=settings.context_budget if budget is None else budget,
+            leave_out=conversation.id,
         )
         document = assembled.document
         context = InjectedContext(

@@ -20,6 +20,8 @@ from contextstack.conversations.models import (
     Usage,
     UsageRow,
 )
+from contextstack.memory.search import fold, tokens
+from contextstack.memory.stemming import stem, stem_prefix
 from contextstack.storage import Reader, Transaction
 
 _encode_json = msgspec.json.Encoder().encode
@@ -240,6 +242,29 @@ async def insert_message(tx: Transaction, message: Message, depth: int, text: st
         f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES ({', '.join(':' + c for c in MESSAGE_COLUMNS)})",
         values,
     )
+    await tx.executemany(_REMEMBER_TERMS, [(term,) for term in sorted(set(tokens(text)))])
+
+
+# Every word the message index has held, each once (migration 0011): a word of a question is matched by those of
+# the same stem, found by a range of this table's key.
+_REMEMBER_TERMS = "INSERT OR IGNORE INTO message_terms (term) VALUES (?)"
+_TERMS_IN_RANGE = "SELECT term FROM message_terms WHERE term >= ? AND term < ?"
+# Stems this short would range over too many words: they match only themselves.
+_SHORTEST_RANGED_STEM = 3
+
+
+async def variants(reader: Reader, words: Sequence[str]) -> dict[str, list[str]]:
+    """By word: the words the message index holds of the same stem."""
+    found: dict[str, list[str]] = {}
+    for word in words:
+        stemmed = stem(fold(word))
+        if len(stemmed) < _SHORTEST_RANGED_STEM:
+            continue
+        low = stem_prefix(stemmed)
+        high = low[:-1] + chr(ord(low[-1]) + 1)
+        rows = await reader.fetchall(_TERMS_IN_RANGE, (low, high))
+        found[word] = [row[0] for row in rows if stem(row[0]) == stemmed]
+    return found
 
 
 async def message(reader: Reader, message_id: str) -> StoredMessage | None:
@@ -353,6 +378,76 @@ async def conversations(reader: Reader, conversation_ids: Sequence[str]) -> dict
     clause, values = _one_of("c.id", conversation_ids)
     rows = await reader.fetchall(f"SELECT {_CONVERSATION} FROM conversations c WHERE {clause}", (values,))
     return {row["id"]: conversation_from_row(row) for row in rows}
+
+
+# Past messages, for context assembly
+
+
+class PastMessage(NamedTuple):
+    """A message as context assembly shows it: who said what, when, in which conversation; `seq` its row key."""
+
+    seq: int
+    id: str
+    conversation_id: str
+    title: str  # the conversation's
+    role: str
+    text: str
+    created_at: str
+
+
+# The user's and the models' messages of a project's conversations that hold any text, and did not fail.
+_PAST_FILTER = "m.role IN ('user', 'assistant') AND m.status != 'error' AND m.text != ''"
+_PAST_COLUMNS = "m.seq, m.id, m.conversation_id, c.title, m.role, m.text, m.created_at"
+
+
+def _past_message(row: sqlite3.Row) -> PastMessage:
+    return PastMessage(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+
+
+async def count_project_messages(reader: Reader, project_id: str, up_to: int) -> int:
+    """How many messages the project's conversations hold, counted up to `up_to`."""
+    row = await reader.fetchone(
+        "SELECT count(*) FROM (SELECT 1 FROM conversations c JOIN messages m ON m.conversation_id = c.id "
+        "WHERE c.project_id = ? LIMIT ?)",
+        (project_id, up_to),
+    )
+    return int(row[0]) if row else 0
+
+
+async def project_messages(reader: Reader, project_id: str) -> list[PastMessage]:
+    """The past messages of the project's conversations, oldest first."""
+    rows = await reader.fetchall(
+        f"SELECT {_PAST_COLUMNS} FROM conversations c JOIN messages m ON m.conversation_id = c.id "
+        f"WHERE c.project_id = ? AND {_PAST_FILTER} ORDER BY m.seq",
+        (project_id,),
+    )
+    return [_past_message(row) for row in rows]
+
+
+async def count_matching_messages(reader: Reader, match: str, up_to: int) -> int:
+    """How many messages (of every conversation) an FTS5 `match` expression finds, counted up to `up_to`."""
+    row = await reader.fetchone(
+        "SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)", (match, up_to)
+    )
+    return int(row[0]) if row else 0
+
+
+async def matching_messages(
+    reader: Reader, match: str, project_id: str, leave_out: str | None, candidates: int
+) -> list[tuple[float, PastMessage]]:
+    """(bm25 score, lower is better; message) of the newest `candidates` past messages of the project that an FTS5
+    `match` expression finds, outside the conversation `leave_out`."""
+    rows = await reader.fetchall(
+        f"""
+        SELECT {_PAST_COLUMNS}, bm25(messages_fts) AS score
+        FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid JOIN conversations c ON c.id = m.conversation_id
+        WHERE messages_fts MATCH :match AND c.project_id = :project AND m.conversation_id IS NOT :leave_out
+              AND {_PAST_FILTER}
+        ORDER BY messages_fts.rowid DESC LIMIT :candidates
+        """,
+        {"match": match, "project": project_id, "leave_out": leave_out, "candidates": candidates},
+    )
+    return [(float(row["score"]), _past_message(row)) for row in rows]
 
 
 # Usage
