@@ -30,6 +30,9 @@ from contextstack.memory.stemming import stem
 from contextstack.storage import Reader
 
 POOLED_MESSAGES = 2000
+# Messages never change, so the words of each are counted once and kept for the project's next pool (every turn
+# makes one anew); past this many, the memory starts again.
+COUNTED_KEPT = 50_000
 CANDIDATES = 200
 RARE_WORD_MESSAGES = 500
 # Words of a message's passage in its block, and in its summary.
@@ -43,6 +46,7 @@ class PastMessages:
     def __init__(self, pooled: int = POOLED_MESSAGES) -> None:
         """`pooled`: the most messages a project may have to be ranked in memory."""
         self.pooled = pooled
+        self._counted: dict[int, Counter[str]] = {}  # by message seq: its words' stems, counted
 
     @property
     def kind(self) -> SourceKind:
@@ -55,7 +59,10 @@ class PastMessages:
     async def pool(self, view: Reader, project_id: str) -> Pool | None:
         if await store.count_project_messages(view, project_id, self.pooled + 1) > self.pooled:
             return None
-        return MessagePool(await store.project_messages(view, project_id))
+        messages = await store.project_messages(view, project_id)
+        if len(self._counted) + len(messages) > COUNTED_KEPT:
+            self._counted = {}
+        return MessagePool(messages, self._counted)
 
     async def search(
         self, view: Reader, project_id: str, words: Sequence[str], limit: int, leave_out: str | None
@@ -86,9 +93,16 @@ class PastMessages:
 class MessagePool:
     """A project's messages with their words counted; `best` ranks them by BM25 as FTS5's bm25() does."""
 
-    def __init__(self, messages: Sequence[store.PastMessage]) -> None:
+    def __init__(self, messages: Sequence[store.PastMessage], counted: dict[int, Counter[str]] | None = None) -> None:
+        """`counted`: the counted stems of messages by seq, used and added to (read only once made)."""
         self._messages = list(messages)
-        self._counts = [Counter(stems(message.text)) for message in self._messages]
+        counted = {} if counted is None else counted
+        self._counts = []
+        for message in self._messages:
+            counts = counted.get(message.seq)
+            if counts is None:
+                counts = counted[message.seq] = Counter(stems(message.text))
+            self._counts.append(counts)
         lengths = [sum(counts.values()) for counts in self._counts]
         self._vocabulary: set[str] = set().union(*self._counts)
         average = sum(lengths) / len(lengths) if lengths else 0.0

@@ -1,7 +1,7 @@
 """The SQL of conversations, messages and idempotency keys: the only place their tables are read or written.
 
-Rows are mapped to Structs by column name. What is SQLite's own (FTS5 matching and snippets, recursive walks of the
-message tree) is each in one named function.
+Rows are mapped to Structs by column name. What is SQLite's own (FTS5 matching, recursive walks of the message
+tree) is each in one named function.
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ async def project_conversation_ids(reader: Reader, project_id: str) -> list[str]
     return [row[0] for row in rows]
 
 
-def _one_of(column: str, values: Sequence[str]) -> tuple[str, str]:
+def _one_of(column: str, values: Sequence[str] | Sequence[int]) -> tuple[str, str]:
     """`column IN (values)` as SQL and its one parameter: the values as a JSON array, read by SQLite's json_each."""
     return f"{column} IN (SELECT value FROM json_each(?))", _encode_json(list(values)).decode()
 
@@ -325,25 +325,30 @@ class Candidate(NamedTuple):
 async def search_candidates(reader: Reader, match: str, project_id: str | None, candidates: int) -> list[Candidate]:
     """The newest `candidates` title matches and message matches of an FTS5 `match` expression, with BM25 scores.
 
-    Only that many of each are scored, so a word every message holds costs no more than a rare one.
+    Only that many of each are scored, so a word every message holds costs no more than a rare one. A message
+    match reads no more of its row than its ids; a project's conversations are gathered once, by their index.
     """
-    project_clause = "AND c.project_id = :project" if project_id is not None else ""
     params = {"match": match, "project": project_id, "candidates": candidates}
+    in_project = "AND c.project_id = :project" if project_id is not None else ""
     titles = await reader.fetchall(
         f"""
         SELECT c.id, NULL, conversations_fts.rowid, -bm25(conversations_fts)
         FROM conversations_fts JOIN conversations c ON c.seq = conversations_fts.rowid
-        WHERE conversations_fts MATCH :match {project_clause}
+        WHERE conversations_fts MATCH :match {in_project}
         ORDER BY conversations_fts.rowid DESC LIMIT :candidates
         """,
         params,
+    )
+    of_project = (
+        "AND m.conversation_id IN (SELECT id FROM conversations WHERE project_id = :project)"
+        if project_id is not None
+        else ""
     )
     texts = await reader.fetchall(
         f"""
         SELECT m.conversation_id, m.id, messages_fts.rowid, -bm25(messages_fts)
         FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
-             JOIN conversations c ON c.id = m.conversation_id
-        WHERE messages_fts MATCH :match {project_clause}
+        WHERE messages_fts MATCH :match {of_project}
         ORDER BY messages_fts.rowid DESC LIMIT :candidates
         """,
         params,
@@ -351,27 +356,13 @@ async def search_candidates(reader: Reader, match: str, project_id: str | None, 
     return [Candidate(row[0], row[1], row[2], float(row[3])) for row in [*titles, *texts]]
 
 
-async def snippets(
-    reader: Reader, match: str, candidates: Sequence[Candidate], mark: tuple[str, str, str]
-) -> dict[tuple[bool, int], str]:
-    """The highlighted title or the snippet of each candidate, by (in a message, seq): FTS5's highlight() and
-    snippet(), for the hits answered only."""
-    start, end, ellipsis = mark
-    params: dict[str, object] = {"match": match, "s": start, "e": end, "x": ellipsis}
-    marked = {
-        False: "SELECT highlight(conversations_fts, 0, :s, :e) FROM conversations_fts "
-        "WHERE conversations_fts MATCH :match AND rowid = :seq",
-        True: "SELECT snippet(messages_fts, 0, :s, :e, :x, 16) FROM messages_fts "
-        "WHERE messages_fts MATCH :match AND rowid = :seq",
-    }
-    found: dict[tuple[bool, int], str] = {}
-    for candidate in candidates:
-        in_message = candidate.message_id is not None
-        # One look-up per hit: FTS5 finds a rowid at once, where a list of them would walk every match.
-        row = await reader.fetchone(marked[in_message], {**params, "seq": candidate.seq})
-        if row is not None:
-            found[(in_message, candidate.seq)] = row[0]
-    return found
+async def message_texts(reader: Reader, seqs: Sequence[int]) -> dict[int, str]:
+    """The text of the messages of these row keys, by row key."""
+    rows = await reader.fetchall(
+        "SELECT seq, text FROM messages WHERE seq IN (SELECT value FROM json_each(?))",
+        (_encode_json(list(seqs)).decode(),),
+    )
+    return {row[0]: row[1] for row in rows}
 
 
 async def conversations(reader: Reader, conversation_ids: Sequence[str]) -> dict[str, Conversation]:
