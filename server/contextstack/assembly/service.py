@@ -12,9 +12,9 @@ relevant knowledge, taking turns with it for the same budget.
 
 Answers are cached per (project, query words, budget, what asks) and invalidated when anything of that project,
 or any global knowledge, commits a change, or anything a source watches in the project: an unchanged project
-costs no SQL. What does not depend on the question
-(the project, where it stands, its pinned and recent knowledge: its "ground") is cached per project the same
-way, so a new question about an unchanged project costs one search.
+costs no SQL. What does not depend on the question (the project, where it stands, its pinned and recent
+knowledge: its "ground") is cached per project the same way but for the sources' changes, and so are the
+sources' pools, so a new question about an unchanged project costs at most one search.
 """
 
 from __future__ import annotations
