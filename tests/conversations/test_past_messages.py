@@ -69,6 +69,24 @@ def test_a_new_conversation_with_another_model_starts_knowing_what_was_said(
         }
 
 
+def test_a_fork_is_not_told_its_own_history_again(proxy: str, fake_openai: FakeOpenAI) -> None:
+    with api(proxy) as client:
+        client.post("/api/projects", json={"name": "Shop"})
+        source = new_conversation(client, project="shop", title="Ledger storage")
+        said = send(client, source["id"], "The ledger lives in postgres.")
+        later = send(client, source["id"], "The ledger backups run nightly.")
+        fork = client.post(
+            f"/api/conversations/{source['id']}/fork", json={"message_id": said["assistant_message"]["id"]}
+        ).json()
+        turn = send(client, fork["id"], "Where is the ledger?")
+        ids = turn["assistant_message"]["context"]["ids"]
+        assert said["user_message"]["id"] not in ids  # shared history: sent as history, not as a past message
+        assert later["user_message"]["id"] in ids  # said after the fork point: past, for the fork
+        system = fake_openai.last.json()["messages"][0]["content"]
+        assert system.count("The ledger lives in postgres.") == 0
+        assert "The ledger backups run nightly." in system
+
+
 def test_the_context_never_shows_stale_messages(proxy: str, fake_openai: FakeOpenAI) -> None:
     with api(proxy) as client:
         client.post("/api/projects", json={"name": "Shop"})

@@ -81,7 +81,7 @@ class KeptPool(NamedTuple):
     pool: Pool | None
 
 
-ContextKey = tuple[str, tuple[str, ...], int, str | None]  # project, query words, budget, what asks
+ContextKey = tuple[str, tuple[str, ...], int, frozenset[str]]  # project, query words, budget, what the asker has
 
 
 class ContextCache:

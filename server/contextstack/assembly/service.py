@@ -10,7 +10,7 @@ blocks before it: as many of the best matching entries as fit, best first, each 
 The registered relevance sources (sources.py: the project's past conversation messages) are ranked beside the
 relevant knowledge, taking turns with it for the same budget.
 
-Answers are cached per (project, query words, budget, what asks) and invalidated when anything of that project,
+Answers are cached per (project, query words, budget, what the asker has) and invalidated when anything of that project,
 or any global knowledge, commits a change, or anything a source watches in the project: an unchanged project
 costs no SQL. What does not depend on the question (the project, where it stands, its pinned and recent
 knowledge: its "ground") is cached per project the same way but for the sources' changes, and so are the
@@ -103,12 +103,12 @@ async def assemble_context(
     *,
     query: str | None = None,
     budget: int | None = None,
-    leave_out: str | None = None,
+    leave_out: frozenset[str] = frozenset(),
 ) -> AssembledContext:
     """The context document of `project` (id or slug) within `budget` tokens, relevant to `query`.
 
-    `leave_out` names what asks (a conversation, whose history goes with it anyway): the sources leave its own
-    items out. `cache` must hear of every commit of `db` (Runtime wires it so).
+    `leave_out`: the ids of what the asker already has (a conversation's history, sent with it anyway): the
+    sources leave those items out. `cache` must hear of every commit of `db` (Runtime wires it so).
     """
     budget = DEFAULT_BUDGET if budget is None else budget
     words = search_words(query)
@@ -145,7 +145,7 @@ def _all_pooled(kept: dict[SourceKind, KeptPool | None]) -> bool:
     return all(pool is not None and pool.pool is not None for pool in kept.values())
 
 
-def _pooled(kept: KeptPool | None, words: tuple[str, ...], wanted: int, leave_out: str | None) -> list[Found]:
+def _pooled(kept: KeptPool | None, words: tuple[str, ...], wanted: int, leave_out: frozenset[str]) -> list[Found]:
     assert kept is not None
     assert kept.pool is not None
     return kept.pool.best(words, wanted, leave_out)
@@ -159,7 +159,7 @@ async def _read(
     sources: tuple[RelevanceSource, ...],
     words: tuple[str, ...],
     wanted: int,
-    leave_out: str | None,
+    leave_out: frozenset[str],
 ) -> tuple[Ground, list[KnowledgeEntry], list[tuple[SourceKind, list[Found]]], dict[str, KeptPool]]:
     """What is not cached yet, read in one read (on a reader thread): everything is of one moment."""
     if known is None:

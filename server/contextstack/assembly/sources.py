@@ -38,10 +38,10 @@ class Found:
 class Pool(Protocol):
     """What a source holds in memory of one project's items, ranked for any question without a statement."""
 
-    def best(self, words: Sequence[str], limit: int, leave_out: str | None) -> list[Found]:
+    def best(self, words: Sequence[str], limit: int, leave_out: frozenset[str]) -> list[Found]:
         """The items matching any of `words` (lower-case, no stopwords), best first, at most `limit`.
 
-        `leave_out` names what asks (a conversation), whose own items it already has: they are not found.
+        `leave_out`: the ids of items the asker already has (a conversation's history): they are not found.
         """
         ...
 
@@ -64,7 +64,7 @@ class RelevanceSource(Protocol):
         ...
 
     async def search(
-        self, view: Reader, project_id: str, words: Sequence[str], limit: int, leave_out: str | None
+        self, view: Reader, project_id: str, words: Sequence[str], limit: int, leave_out: frozenset[str]
     ) -> list[Found]:
         """What `Pool.best` answers, found through the store's index."""
         ...

@@ -2,7 +2,7 @@
 
 What the people and models of a project said in its conversations is ranked beside its knowledge, so a new
 conversation, with any model, starts knowing what was said before. The user's and the models' messages count (not
-failures, tool results or system messages); the conversation that asks is left out, since its own history is
+failures, tool results or system messages); the history of the conversation that asks is left out, since it is
 sent with it.
 
 Ranking is BM25 over the message text, as search ranks knowledge with `match=any`: words compared by their stem
@@ -65,7 +65,7 @@ class PastMessages:
         return MessagePool(messages, self._counted)
 
     async def search(
-        self, view: Reader, project_id: str, words: Sequence[str], limit: int, leave_out: str | None
+        self, view: Reader, project_id: str, words: Sequence[str], limit: int, leave_out: frozenset[str]
     ) -> list[Found]:
         terms = [Term(word, False) for word in words]
         variants = await store.variants(view, words)
@@ -112,7 +112,7 @@ class MessagePool:
     def __len__(self) -> int:
         return len(self._messages)
 
-    def best(self, words: Sequence[str], limit: int, leave_out: str | None) -> list[Found]:
+    def best(self, words: Sequence[str], limit: int, leave_out: frozenset[str]) -> list[Found]:
         wanted = dict.fromkeys(stem(fold(word)) for word in words)
         scores: dict[int, float] = {}
         for token in wanted:
@@ -121,7 +121,7 @@ class MessagePool:
         messages = self._messages
         ranked = heapq.nsmallest(
             limit,
-            (index for index in scores if messages[index].conversation_id != leave_out),
+            (index for index in scores if messages[index].id not in leave_out),
             key=lambda index: (-scores[index], -messages[index].seq),
         )
         return [_found(messages[index], set(wanted)) for index in ranked]

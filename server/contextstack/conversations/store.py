@@ -424,19 +424,25 @@ async def count_matching_messages(reader: Reader, match: str, up_to: int) -> int
 
 
 async def matching_messages(
-    reader: Reader, match: str, project_id: str, leave_out: str | None, candidates: int
+    reader: Reader, match: str, project_id: str, leave_out: frozenset[str], candidates: int
 ) -> list[tuple[float, PastMessage]]:
     """(bm25 score, lower is better; message) of the newest `candidates` past messages of the project that an FTS5
-    `match` expression finds, outside the conversation `leave_out`."""
+    `match` expression finds, but those of the ids `leave_out`."""
     rows = await reader.fetchall(
         f"""
         SELECT {_PAST_COLUMNS}, bm25(messages_fts) AS score
         FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid JOIN conversations c ON c.id = m.conversation_id
-        WHERE messages_fts MATCH :match AND c.project_id = :project AND m.conversation_id IS NOT :leave_out
+        WHERE messages_fts MATCH :match AND c.project_id = :project
+              AND m.id NOT IN (SELECT value FROM json_each(:leave_out))
               AND {_PAST_FILTER}
         ORDER BY messages_fts.rowid DESC LIMIT :candidates
         """,
-        {"match": match, "project": project_id, "leave_out": leave_out, "candidates": candidates},
+        {
+            "match": match,
+            "project": project_id,
+            "leave_out": _encode_json(sorted(leave_out)).decode(),
+            "candidates": candidates,
+        },
     )
     return [(float(row["score"]), _past_message(row)) for row in rows]
 
