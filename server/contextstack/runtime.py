@@ -1,5 +1,5 @@
-"""What a front end inside the daemon needs, built once: the store, the context cache, the broadcaster, the
-providers and the settings.
+"""What a front end inside the daemon needs, built once: the store, the context cache (with the relevance sources
+assembly ranks beside knowledge), the broadcaster, the providers and the settings.
 
 `create_app` builds one and hands it to the HTTP app; the MCP server gets the same one. Whatever must hear of
 every commit (the live event stream, the context cache) is subscribed to the store here, in plain sight, and so
@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from contextstack.assembly.cache import ContextCache
 from contextstack.checkpoints.automatic import AutomaticCheckpoints
+from contextstack.conversations.relevance import PastMessages
 from contextstack.events.broadcaster import Broadcaster
 from contextstack.memory.index import start_catching_up, stop_catching_up
 from contextstack.memory.stemming import use_language
@@ -29,7 +30,8 @@ class Runtime:
         use_language(settings.memory.language)
         self.db = Database(settings.db, readers=settings.readers)
         self.broadcaster = Broadcaster(capacity=settings.sse_queue_size)
-        self.contexts = ContextCache()
+        # Assembly ranks the project's past messages beside its knowledge: conversations implement its source.
+        self.contexts = ContextCache(sources=[PastMessages()])
         self.db.on_commit(self.broadcaster.publish)
         self.db.on_commit(self.contexts.on_commit)
         self.checkpoints = AutomaticCheckpoints(self.db, quiet=settings.ai_burst_quiet, keep=settings.checkpoint_keep)

@@ -5,10 +5,13 @@ Run it as a script (figures are printed, nothing is asserted):
     .venv/bin/python tests/bench/bench_conversations.py                       # 10,000 x 20 messages
     .venv/bin/python tests/bench/bench_conversations.py --conversations 1000  # a quicker look
 
-or with `pytest tests/bench/bench_conversations.py -s`. The store is filled through the conversations store's own
+or with `pytest tests/bench/bench_conversations.py -s`; `--store COPY --turns 0` measures listing and search on a
+store filled before (two trees side by side on the same rows). The store is filled through the conversations store's own
 insert functions (the rows a turn writes, without calling a model), in transactions of 100 conversations. Message
 text is synthetic and seeded: pseudo-words from a 30,000-word vocabulary with a Zipf distribution, 10-60 words a
-message; titles of 3-8 words; the conversations spread over 10 projects and none.
+message; titles of 3-8 words; the conversations spread over 10 projects and none. Each line is printed twice: wall
+time, then the process's CPU time per call. The vocabulary's order depends on Python's string hashing: set
+PYTHONHASHSEED (to 0, say) to compare two runs on the same words.
 """
 
 from __future__ import annotations
@@ -149,25 +152,48 @@ async def fill(db: Database, corpus: Corpus, conversations: int, messages: int) 
 
 
 async def measure(label: str, run: Callable[[str], Awaitable[object]], inputs: list[str]) -> None:
+    """Wall time per call, and the process's CPU time per call (every thread's: reads run on reader threads),
+    which other processes on a loaded machine do not inflate the way they do wall time."""
     for text in inputs[:20]:
         await run(text)
-    samples = []
+    samples, cpu = [], []
     for text in inputs:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         await run(text)
         samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
     print(f"  {label:50s} {percentiles(samples)}")
+    print(f"  {'  CPU':50s} {percentiles(cpu)}")
 
 
-async def bench(conversations: int, messages: int, count: int, turns: int, db_path: Path) -> None:
+def indexed_words(db_path: Path) -> list[str]:
+    """The words of 4 letters or more that a filled store's message index holds, the most frequent first."""
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, messages_fts, row)")
+        rows = conn.execute("SELECT term FROM temp.vocabulary WHERE length(term) >= 4 ORDER BY doc DESC, term")
+        return [row[0] for row in rows]
+
+
+async def bench(
+    conversations: int, messages: int, count: int, turns: int, db_path: Path, store_path: Path | None
+) -> None:
     print(machine())
     corpus = Corpus()
-    db = Database(db_path, readers=4)
-    await db.open()
-    projects = await fill(db, corpus, conversations, messages)
+    if store_path is None:
+        db = Database(db_path, readers=4)
+        await db.open()
+        projects = await fill(db, corpus, conversations, messages)
+        words = [w for w in corpus.words if len(w) >= 4]
+    else:
+        db_path = store_path
+        db = Database(db_path, readers=4)
+        await db.open()  # upgraded in place if it is older
+        rows = await db.fetchall("SELECT id FROM projects ORDER BY created_at, id")
+        projects = [row[0] for row in rows]
+        words = indexed_words(db_path)
+        print(f"store: {store_path}, {len(words):,} words of 4 letters or more indexed")
     size = db_path.stat().st_size / 1e6
     print(f"store: {size:.0f} MB")
-    words = [w for w in corpus.words if len(w) >= 4]
     rare = [corpus.random.choice(words[5000:]) for _ in range(count)]
     common = [corpus.random.choice(words[:200]) for _ in range(count)]
     prefixes = [corpus.random.choice(words[:3000])[:3] for _ in range(count)]
@@ -211,8 +237,9 @@ async def bench(conversations: int, messages: int, count: int, turns: int, db_pa
             lambda q: over_http("/api/conversations/search", q=q),
             two_words,
         )
-    print(f"turns to a fake OpenAI-compatible provider on 127.0.0.1 ({turns} of each kind):")
-    await turn_overhead(db_path, projects[3], turns)
+    if turns:
+        print(f"turns to a fake OpenAI-compatible provider on 127.0.0.1 ({turns} of each kind):")
+        await turn_overhead(db_path, projects[3], turns)
 
 
 async def turn_overhead(db_path: Path, project_id: str, turns: int) -> None:
@@ -253,10 +280,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--conversations", type=int, default=10_000)
     parser.add_argument("--messages", type=int, default=20)
     parser.add_argument("--queries", type=int, default=300, help="calls per line")
-    parser.add_argument("--turns", type=int, default=100, help="turns of each kind")
+    parser.add_argument("--turns", type=int, default=100, help="turns of each kind (0: none)")
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="measure on this filled store instead of filling one (it is upgraded in place, and turns add to it: "
+        "give a copy); the query words are then the store's indexed words by frequency",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        asyncio.run(bench(args.conversations, args.messages, args.queries, args.turns, Path(folder) / "bench.db"))
+        asyncio.run(
+            bench(args.conversations, args.messages, args.queries, args.turns, Path(folder) / "bench.db", args.store)
+        )
 
 
 def test_bench_conversations() -> None:

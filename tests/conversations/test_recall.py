@@ -106,3 +106,18 @@ def test_history_is_trimmed_to_the_window_oldest_turns_first(
         assert "message 0" not in kept_users
         answer = branch(client, conversation["id"])[-1]
         assert answer["context"]["omitted_messages"] == 10 - (len(sent) - 2) > 0
+
+
+def test_a_long_messages_snippet_is_the_passage_around_its_matches(proxy: str) -> None:
+    with api(proxy) as client:
+        conversation = new_conversation(client, title="Notes")
+        text = "filler " * 30 + "the ledger moved to Postgres, then the ledger grew" + " tail" * 30
+        turn = send(client, conversation["id"], text)
+        found = client.get("/api/conversations/search", params={"q": "ledger"}).json()["items"]
+        assert [hit["message_id"] for hit in found] == [turn["user_message"]["id"]]
+        assert found[0]["snippet"] == (
+            "…filler filler filler the <mark>ledger</mark> moved to Postgres, then the <mark>ledger</mark> "
+            "grew tail tail tail tail…"
+        )
+        titled = client.get("/api/conversations/search", params={"q": "not"}).json()["items"]
+        assert titled[0]["snippet"] == "<mark>Notes</mark>"

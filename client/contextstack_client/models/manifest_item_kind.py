@@ -1,9 +1,10 @@
 from typing import Literal
 
-ManifestItemKind = Literal["knowledge", "step"]
+ManifestItemKind = Literal["knowledge", "message", "step"]
 
 MANIFEST_ITEM_KIND_VALUES: set[ManifestItemKind] = {
     "knowledge",
+    "message",
     "step",
 }
 

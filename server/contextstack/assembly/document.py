@@ -25,6 +25,7 @@ SECTIONS: dict[str, str | None] = {
     "next_steps": "## Next steps",
     "pinned": "## Pinned knowledge",
     "relevant": "## Relevant knowledge",
+    "messages": "## From past conversations",
     "recent": "## Recent decisions and constraints",
 }
 
@@ -38,7 +39,7 @@ class Block:
     section: str
     text: str
     summary: str | None = None
-    kind: str | None = None  # "step" | "knowledge": listed in the manifest
+    kind: str | None = None  # "step" | "knowledge" | "message": listed in the manifest
     id: str = ""
     title: str = ""
 

@@ -16,9 +16,9 @@ class SectionTokens(msgspec.Struct, frozen=True):
 
 
 class ManifestItem(msgspec.Struct, frozen=True, kw_only=True):
-    """One step or knowledge entry that assembly considered, and what became of it."""
+    """One step, knowledge entry or past message that assembly considered, and what became of it."""
 
-    kind: Literal["step", "knowledge"]
+    kind: Literal["step", "knowledge", "message"]
     id: str
     title: str
     section: str

@@ -8,10 +8,14 @@ constraints. Superseded knowledge is left out. The relevant knowledge takes what
 blocks before it: as many of the best matching entries as fit, best first, each whole or summarised; entries
 written together with a hit and next to it share in its score (memory/ranking.py, `neighbour_scores`).
 
-Answers are cached per (project, query words, budget) and invalidated when anything of that project, or any
-global knowledge, commits a change: an unchanged project costs no SQL. What does not depend on the question
-(the project, where it stands, its pinned and recent knowledge: its "ground") is cached per project the same
-way, so a new question about an unchanged project costs one search.
+The registered relevance sources (sources.py: the project's past conversation messages) are ranked beside the
+relevant knowledge, taking turns with it for the same budget.
+
+Answers are cached per (project, query words, budget, what the asker has) and invalidated when anything of that project,
+or any global knowledge, commits a change, or anything a source watches in the project: an unchanged project
+costs no SQL. What does not depend on the question (the project, where it stands, its pinned and recent
+knowledge: its "ground") is cached per project the same way but for the sources' changes, and so are the
+sources' pools, so a new question about an unchanged project costs at most one search.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from __future__ import annotations
 import functools
 import itertools
 
-from contextstack.assembly.cache import ContextCache, Ground
+from contextstack.assembly.cache import ContextCache, Ground, KeptPool
 from contextstack.assembly.document import Block, cut_to_words, fit
 from contextstack.assembly.models import AssembledContext, ManifestItem
+from contextstack.assembly.sources import SECTION_OF, Found, RelevanceSource, SourceKind
 from contextstack.assembly.tokens import token_counter
 from contextstack.execution.models import LocatedStep, StatusReport
 from contextstack.execution.service import status_report
@@ -94,15 +99,22 @@ def _ground(
 
 
 async def assemble_context(
-    db: Database, cache: ContextCache, project: str, *, query: str | None = None, budget: int | None = None
+    db: Database,
+    cache: ContextCache,
+    project: str,
+    *,
+    query: str | None = None,
+    budget: int | None = None,
+    leave_out: frozenset[str] = frozenset(),
 ) -> AssembledContext:
     """The context document of `project` (id or slug) within `budget` tokens, relevant to `query`.
 
-    `cache` must hear of every commit of `db` (Runtime wires it so).
+    `leave_out`: the ids of what the asker already has (a conversation's history, sent with it anyway): the
+    sources leave those items out. `cache` must hear of every commit of `db` (Runtime wires it so).
     """
     budget = DEFAULT_BUDGET if budget is None else budget
     words = search_words(query)
-    key = (project, words, budget)
+    key = (project, words, budget, leave_out)
     cached = cache.contexts.get(key)
     if cached is not None:
         return cached
@@ -110,21 +122,70 @@ async def assemble_context(
     known = cache.grounds.get(project)
     wanted = relevant_candidates(budget)
     index = knowledge_index(db)
-    if known is None:
-        ground, found = await db.read(lambda view: _read_all(view, project, words, wanted, index))
-    elif known.ranking is not None or not words:
+    kept: dict[SourceKind, KeptPool | None] = {}
+    if known is not None and words:
+        project_id = known.status.project.id
+        kept = {source.kind: cache.pools.get((source.kind, project_id)) for source in cache.sources}
+    if known is not None and (not words or (known.ranking is not None and _all_pooled(kept))):
         ground, found = known, _best(known.ranking, words, wanted)
+        others = [(kind, _pooled(pool, words, wanted, leave_out)) for kind, pool in kept.items()]
+        read: dict[str, KeptPool] = {}
     else:
-        ground, project_id = known, known.status.project.id
-        found = await db.read(lambda view: _relevant(view, project_id, words, wanted, index))
+        ground, found, others, read = await db.read(
+            lambda view: _read(view, project, known, kept, cache.sources, words, wanted, leave_out, index)
+        )
     if index.behind and (known is None or known.ranking is None) and words:
         start_catching_up(db)
-    context = _compose(ground, found, budget)
+    context = _compose(ground, found, others, budget)
     if cache.commits == commits:  # else something committed meanwhile, and what was read may be stale already
         if known is None:
             cache.grounds.put(project, ground)
+        for kind, pool in read.items():
+            cache.pools.put((kind, pool.project_id), pool)
         cache.contexts.put(key, context)
     return context
+
+
+def _all_pooled(kept: dict[SourceKind, KeptPool | None]) -> bool:
+    return all(pool is not None and pool.pool is not None for pool in kept.values())
+
+
+def _pooled(kept: KeptPool | None, words: tuple[str, ...], wanted: int, leave_out: frozenset[str]) -> list[Found]:
+    assert kept is not None
+    assert kept.pool is not None
+    return kept.pool.best(words, wanted, leave_out)
+
+
+async def _read(
+    view: Reader,
+    project: str,
+    known: Ground | None,
+    kept: dict[SourceKind, KeptPool | None],
+    sources: tuple[RelevanceSource, ...],
+    words: tuple[str, ...],
+    wanted: int,
+    leave_out: frozenset[str],
+    index: KnowledgeIndex,
+) -> tuple[Ground, list[KnowledgeEntry], list[tuple[SourceKind, list[Found]]], dict[str, KeptPool]]:
+    """What is not cached yet, read in one read (on a reader thread): everything is of one moment."""
+    if known is None:
+        ground, found = await _read_all(view, project, words, wanted, index)
+    elif known.ranking is not None:
+        ground, found = known, _best(known.ranking, words, wanted)
+    else:
+        ground, found = known, await _relevant(view, known.status.project.id, words, wanted, index)
+    project_id = ground.status.project.id
+    others: list[tuple[SourceKind, list[Found]]] = []
+    read: dict[str, KeptPool] = {}
+    for source in sources if words else ():
+        pool = kept.get(source.kind)
+        if pool is None:
+            pool = read[source.kind] = KeptPool(project_id, await source.pool(view, project_id))
+        if pool.pool is not None:
+            others.append((source.kind, pool.pool.best(words, wanted, leave_out)))
+        else:
+            others.append((source.kind, await source.search(view, project_id, words, wanted, leave_out)))
+    return ground, found, others, read
 
 
 def relevant_candidates(budget: int) -> int:
@@ -169,7 +230,9 @@ async def _relevant(
     return await best_matches(view, terms, project_id=project_id, limit=wanted, index=index)
 
 
-def _compose(ground: Ground, found: list[KnowledgeEntry], budget: int) -> AssembledContext:
+def _compose(
+    ground: Ground, found: list[KnowledgeEntry], others: list[tuple[SourceKind, list[Found]]], budget: int
+) -> AssembledContext:
     status = ground.status
     seen = {entry.id for entry in ground.pinned}
     relevant = [entry for entry in found if entry.id not in seen and not entry.pinned]
@@ -177,7 +240,10 @@ def _compose(ground: Ground, found: list[KnowledgeEntry], budget: int) -> Assemb
     recent = [entry for entry in ground.recent if entry.id not in seen][:RECENT_LIMIT]
     blocks = [
         *ground.before,
-        *(_relevant_block(ground, entry) for entry in relevant),
+        *_taking_turns(
+            [_relevant_block(ground, entry) for entry in relevant],
+            *([_found_block(kind, item) for item in items] for kind, items in others),
+        ),
         *ground.after,
         *(ground.recent_blocks[entry.id] for entry in recent),
     ]
@@ -193,6 +259,18 @@ def _compose(ground: Ground, found: list[KnowledgeEntry], budget: int) -> Assemb
         sections=fitted.sections,
         manifest=[*fitted.manifest, *(_superseded_item(entry) for entry in ground.superseded)],
     )
+
+
+def _taking_turns(*lists: list[Block]) -> list[Block]:
+    """The blocks of each list in turn, best first: the first of each, then the second of each, and so on.
+
+    So the relevant section's budget is shared by rank: a list that runs out leaves the rest to the others.
+    """
+    return [block for row in itertools.zip_longest(*lists) for block in row if block is not None]
+
+
+def _found_block(kind: SourceKind, item: Found) -> Block:
+    return Block(SECTION_OF[kind], item.text, item.summary, kind, item.id, item.title)
 
 
 def _project_blocks(status: StatusReport) -> list[Block]:

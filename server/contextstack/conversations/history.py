@@ -85,8 +85,12 @@ async def build_request(
     user_content: Content,
     targets: list[Target],
     budget: int | None,
+    leave_out: frozenset[str] = frozenset(),
 ) -> tuple[list[dict[str, Any]], InjectedContext | None]:
-    """The messages to send: the project's context, as much history as the window takes, the user's message."""
+    """The messages to send: the project's context, as much history as the window takes, the user's message.
+
+    The project's past messages in the context are others than the history's (and those of `leave_out`).
+    """
     count = _count()
     document, context = "", None
     text = content_text(user_content)
@@ -97,6 +101,7 @@ async def build_request(
             conversation.project_id,
             query=text or None,
             budget=settings.context_budget if budget is None else budget,
+            leave_out=frozenset(message.id for message in history) | leave_out,
         )
         document = assembled.document
         context = InjectedContext(

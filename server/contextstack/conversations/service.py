@@ -8,6 +8,10 @@ Sending a turn is in turns.py.
 
 from __future__ import annotations
 
+import bisect
+import re
+from collections.abc import Sequence
+
 import msgspec
 
 from contextstack.conversations import store
@@ -28,7 +32,7 @@ from contextstack.conversations.models import (
 )
 from contextstack.errors import FieldError, NotFound
 from contextstack.ids import new_id
-from contextstack.memory.search import match_expression, query_terms
+from contextstack.memory.search import Term, fold, match_expression, query_terms
 from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
 from contextstack.plan.models import Deleted
 from contextstack.plan.service import resolve_project_id
@@ -36,7 +40,10 @@ from contextstack.storage import Database, Reader, Transaction
 from contextstack.versioning import check_if_match
 
 SEARCH_CANDIDATES = 200
-MARK = ("<mark>", "</mark>", "…")
+MARK, UNMARK, ELLIPSIS = "<mark>", "</mark>", "…"
+SNIPPET_WORDS = 16
+# Words as the index's tokenizer cuts them (unicode61: letters, digits and marks; `_` separates).
+_WORD = re.compile(r"[^\W_]+")
 
 
 async def project_id_of(reader: Reader, ref: str, field: str) -> str:
@@ -241,19 +248,53 @@ async def search_conversations(
             best.setdefault(candidate.conversation_id, candidate)
             if len(best) == limit:
                 break
-        marked = await store.snippets(view, match, list(best.values()), MARK)
         found = await store.conversations(view, list(best))
+        texts = await store.message_texts(view, [c.seq for c in best.values() if c.message_id is not None])
         return [
             ConversationHit(
                 conversation=found[candidate.conversation_id],
                 message_id=candidate.message_id,
-                snippet=marked.get((candidate.message_id is not None, candidate.seq), ""),
+                snippet=(
+                    highlighted(found[candidate.conversation_id].title, terms)
+                    if candidate.message_id is None
+                    else snippet(texts.get(candidate.seq, ""), terms)
+                ),
                 score=candidate.score,
             )
             for candidate in best.values()
         ]
 
     return ConversationSearchResult(items=await db.read(read))
+
+
+def _matches(word: str, terms: Sequence[Term]) -> bool:
+    folded = fold(word)
+    return any(folded.startswith(fold(t.word)) if t.prefix else folded == fold(t.word) for t in terms)
+
+
+def highlighted(text: str, terms: Sequence[Term]) -> str:
+    """`text` with each word that `terms` match in `<mark>`, as FTS5's highlight() marks it."""
+    return _WORD.sub(lambda word: MARK + word.group() + UNMARK if _matches(word.group(), terms) else word.group(), text)
+
+
+def snippet(text: str, terms: Sequence[Term]) -> str:
+    """The SNIPPET_WORDS words of `text` holding the most matches of `terms` (the earliest such), matches in
+    `<mark>`, an ellipsis where text was cut: what FTS5's snippet() makes, without a statement per hit."""
+    words = list(_WORD.finditer(text))
+    if len(words) <= SNIPPET_WORDS:
+        return highlighted(text, terms)
+    hits = [index for index, word in enumerate(words) if _matches(word.group(), terms)]
+    start = 0
+    if hits:
+        # The hit that starts the window holding the most hits; those hits centred in it.
+        first = max(range(len(hits)), key=lambda n: (bisect.bisect_left(hits, hits[n] + SNIPPET_WORDS) - n, -n))
+        last = hits[bisect.bisect_left(hits, hits[first] + SNIPPET_WORDS) - 1]
+        start = max(0, min(hits[first] - (SNIPPET_WORDS - (last - hits[first] + 1)) // 2, len(words) - SNIPPET_WORDS))
+    end = start + SNIPPET_WORDS
+    begin = words[start].start() if start else 0
+    finish = words[end - 1].end() if end < len(words) else len(text)
+    cut_before, cut_after = ELLIPSIS if start else "", ELLIPSIS if end < len(words) else ""
+    return cut_before + highlighted(text[begin:finish], terms) + cut_after
 
 
 async def export_conversation(db: Database, conversation_id: str) -> ConversationExport:

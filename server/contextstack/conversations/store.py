@@ -1,7 +1,7 @@
 """The SQL of conversations, messages and idempotency keys: the only place their tables are read or written.
 
-Rows are mapped to Structs by column name. What is SQLite's own (FTS5 matching and snippets, recursive walks of the
-message tree) is each in one named function.
+Rows are mapped to Structs by column name. What is SQLite's own (FTS5 matching, recursive walks of the message
+tree) is each in one named function.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from contextstack.conversations.models import (
     Usage,
     UsageRow,
 )
+from contextstack.memory.search import fold, tokens
+from contextstack.memory.stemming import stem, stem_prefix
 from contextstack.storage import Reader, Transaction
 
 _encode_json = msgspec.json.Encoder().encode
@@ -157,7 +159,7 @@ async def project_conversation_ids(reader: Reader, project_id: str) -> list[str]
     return [row[0] for row in rows]
 
 
-def _one_of(column: str, values: Sequence[str]) -> tuple[str, str]:
+def _one_of(column: str, values: Sequence[str] | Sequence[int]) -> tuple[str, str]:
     """`column IN (values)` as SQL and its one parameter: the values as a JSON array, read by SQLite's json_each."""
     return f"{column} IN (SELECT value FROM json_each(?))", _encode_json(list(values)).decode()
 
@@ -240,6 +242,29 @@ async def insert_message(tx: Transaction, message: Message, depth: int, text: st
         f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES ({', '.join(':' + c for c in MESSAGE_COLUMNS)})",
         values,
     )
+    await tx.executemany(_REMEMBER_TERMS, [(term,) for term in sorted(set(tokens(text)))])
+
+
+# Every word the message index has held, each once (migration 0012): a word of a question is matched by those of
+# the same stem, found by a range of this table's key.
+_REMEMBER_TERMS = "INSERT OR IGNORE INTO message_terms (term) VALUES (?)"
+_TERMS_IN_RANGE = "SELECT term FROM message_terms WHERE term >= ? AND term < ?"
+# Stems this short would range over too many words: they match only themselves.
+_SHORTEST_RANGED_STEM = 3
+
+
+async def variants(reader: Reader, words: Sequence[str]) -> dict[str, list[str]]:
+    """By word: the words the message index holds of the same stem."""
+    found: dict[str, list[str]] = {}
+    for word in words:
+        stemmed = stem(fold(word))
+        if len(stemmed) < _SHORTEST_RANGED_STEM:
+            continue
+        low = stem_prefix(stemmed)
+        high = low[:-1] + chr(ord(low[-1]) + 1)
+        rows = await reader.fetchall(_TERMS_IN_RANGE, (low, high))
+        found[word] = [row[0] for row in rows if stem(row[0]) == stemmed]
+    return found
 
 
 async def message(reader: Reader, message_id: str) -> StoredMessage | None:
@@ -300,25 +325,30 @@ class Candidate(NamedTuple):
 async def search_candidates(reader: Reader, match: str, project_id: str | None, candidates: int) -> list[Candidate]:
     """The newest `candidates` title matches and message matches of an FTS5 `match` expression, with BM25 scores.
 
-    Only that many of each are scored, so a word every message holds costs no more than a rare one.
+    Only that many of each are scored, so a word every message holds costs no more than a rare one. A message
+    match reads no more of its row than its ids; a project's conversations are gathered once, by their index.
     """
-    project_clause = "AND c.project_id = :project" if project_id is not None else ""
     params = {"match": match, "project": project_id, "candidates": candidates}
+    in_project = "AND c.project_id = :project" if project_id is not None else ""
     titles = await reader.fetchall(
         f"""
         SELECT c.id, NULL, conversations_fts.rowid, -bm25(conversations_fts)
         FROM conversations_fts JOIN conversations c ON c.seq = conversations_fts.rowid
-        WHERE conversations_fts MATCH :match {project_clause}
+        WHERE conversations_fts MATCH :match {in_project}
         ORDER BY conversations_fts.rowid DESC LIMIT :candidates
         """,
         params,
+    )
+    of_project = (
+        "AND m.conversation_id IN (SELECT id FROM conversations WHERE project_id = :project)"
+        if project_id is not None
+        else ""
     )
     texts = await reader.fetchall(
         f"""
         SELECT m.conversation_id, m.id, messages_fts.rowid, -bm25(messages_fts)
         FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
-             JOIN conversations c ON c.id = m.conversation_id
-        WHERE messages_fts MATCH :match {project_clause}
+        WHERE messages_fts MATCH :match {of_project}
         ORDER BY messages_fts.rowid DESC LIMIT :candidates
         """,
         params,
@@ -326,33 +356,95 @@ async def search_candidates(reader: Reader, match: str, project_id: str | None, 
     return [Candidate(row[0], row[1], row[2], float(row[3])) for row in [*titles, *texts]]
 
 
-async def snippets(
-    reader: Reader, match: str, candidates: Sequence[Candidate], mark: tuple[str, str, str]
-) -> dict[tuple[bool, int], str]:
-    """The highlighted title or the snippet of each candidate, by (in a message, seq): FTS5's highlight() and
-    snippet(), for the hits answered only."""
-    start, end, ellipsis = mark
-    params: dict[str, object] = {"match": match, "s": start, "e": end, "x": ellipsis}
-    marked = {
-        False: "SELECT highlight(conversations_fts, 0, :s, :e) FROM conversations_fts "
-        "WHERE conversations_fts MATCH :match AND rowid = :seq",
-        True: "SELECT snippet(messages_fts, 0, :s, :e, :x, 16) FROM messages_fts "
-        "WHERE messages_fts MATCH :match AND rowid = :seq",
-    }
-    found: dict[tuple[bool, int], str] = {}
-    for candidate in candidates:
-        in_message = candidate.message_id is not None
-        # One look-up per hit: FTS5 finds a rowid at once, where a list of them would walk every match.
-        row = await reader.fetchone(marked[in_message], {**params, "seq": candidate.seq})
-        if row is not None:
-            found[(in_message, candidate.seq)] = row[0]
-    return found
+async def message_texts(reader: Reader, seqs: Sequence[int]) -> dict[int, str]:
+    """The text of the messages of these row keys, by row key."""
+    rows = await reader.fetchall(
+        "SELECT seq, text FROM messages WHERE seq IN (SELECT value FROM json_each(?))",
+        (_encode_json(list(seqs)).decode(),),
+    )
+    return {row[0]: row[1] for row in rows}
 
 
 async def conversations(reader: Reader, conversation_ids: Sequence[str]) -> dict[str, Conversation]:
     clause, values = _one_of("c.id", conversation_ids)
     rows = await reader.fetchall(f"SELECT {_CONVERSATION} FROM conversations c WHERE {clause}", (values,))
     return {row["id"]: conversation_from_row(row) for row in rows}
+
+
+# Past messages, for context assembly
+
+
+class PastMessage(NamedTuple):
+    """A message as context assembly shows it: who said what, when, in which conversation; `seq` its row key."""
+
+    seq: int
+    id: str
+    conversation_id: str
+    title: str  # the conversation's
+    role: str
+    text: str
+    created_at: str
+
+
+# The user's and the models' messages of a project's conversations that hold any text, and did not fail.
+_PAST_FILTER = "m.role IN ('user', 'assistant') AND m.status != 'error' AND m.text != ''"
+_PAST_COLUMNS = "m.seq, m.id, m.conversation_id, c.title, m.role, m.text, m.created_at"
+
+
+def _past_message(row: sqlite3.Row) -> PastMessage:
+    return PastMessage(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+
+
+async def count_project_messages(reader: Reader, project_id: str, up_to: int) -> int:
+    """How many messages the project's conversations hold, counted up to `up_to`."""
+    row = await reader.fetchone(
+        "SELECT count(*) FROM (SELECT 1 FROM conversations c JOIN messages m ON m.conversation_id = c.id "
+        "WHERE c.project_id = ? LIMIT ?)",
+        (project_id, up_to),
+    )
+    return int(row[0]) if row else 0
+
+
+async def project_messages(reader: Reader, project_id: str) -> list[PastMessage]:
+    """The past messages of the project's conversations, oldest first."""
+    rows = await reader.fetchall(
+        f"SELECT {_PAST_COLUMNS} FROM conversations c JOIN messages m ON m.conversation_id = c.id "
+        f"WHERE c.project_id = ? AND {_PAST_FILTER} ORDER BY m.seq",
+        (project_id,),
+    )
+    return [_past_message(row) for row in rows]
+
+
+async def count_matching_messages(reader: Reader, match: str, up_to: int) -> int:
+    """How many messages (of every conversation) an FTS5 `match` expression finds, counted up to `up_to`."""
+    row = await reader.fetchone(
+        "SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?)", (match, up_to)
+    )
+    return int(row[0]) if row else 0
+
+
+async def matching_messages(
+    reader: Reader, match: str, project_id: str, leave_out: frozenset[str], candidates: int
+) -> list[tuple[float, PastMessage]]:
+    """(bm25 score, lower is better; message) of the newest `candidates` past messages of the project that an FTS5
+    `match` expression finds, but those of the ids `leave_out`."""
+    rows = await reader.fetchall(
+        f"""
+        SELECT {_PAST_COLUMNS}, bm25(messages_fts) AS score
+        FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid JOIN conversations c ON c.id = m.conversation_id
+        WHERE messages_fts MATCH :match AND c.project_id = :project
+              AND m.id NOT IN (SELECT value FROM json_each(:leave_out))
+              AND {_PAST_FILTER}
+        ORDER BY messages_fts.rowid DESC LIMIT :candidates
+        """,
+        {
+            "match": match,
+            "project": project_id,
+            "leave_out": _encode_json(sorted(leave_out)).decode(),
+            "candidates": candidates,
+        },
+    )
+    return [(float(row["score"]), _past_message(row)) for row in rows]
 
 
 # Usage

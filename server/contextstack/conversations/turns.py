@@ -169,8 +169,9 @@ async def _begin(
 
     conversation, asked, branch = await db.read(read)
     targets = _targets(providers, asked.model or conversation.model)
+    asked_again = frozenset() if asked.existing_user is None else frozenset([asked.existing_user.message.id])
     messages, context = await build_request(
-        db, contexts, settings, conversation, sendable(branch), asked.content, targets, asked.budget
+        db, contexts, settings, conversation, sendable(branch), asked.content, targets, asked.budget, asked_again
     )
     async with db.transaction() as tx:
         if key is not None:
