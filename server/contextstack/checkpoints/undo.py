@@ -17,7 +17,16 @@ from contextstack.checkpoints.apply import apply_differences
 from contextstack.checkpoints.automatic import is_ai
 from contextstack.checkpoints.models import UndoResult
 from contextstack.checkpoints.service import DEFAULT_KEEP, change_counts, prune, take_checkpoint, version_bumps
-from contextstack.checkpoints.snapshot import Entity, build, differences, entities_of, read_state, stored_tree, title_of
+from contextstack.checkpoints.snapshot import (
+    Entity,
+    build,
+    changed_fields,
+    differences,
+    entities_of,
+    read_state,
+    stored_tree,
+    title_of,
+)
 from contextstack.errors import Conflict, FieldError, NotFound
 from contextstack.events import store as events_store
 from contextstack.plan.service import resolve_project, resolve_project_id
@@ -96,8 +105,9 @@ def _reverted(
             if entity["id"] not in present and entity[_PARENT[kind]] in touched:
                 touched.add(entity["id"])
     for entity_id in sorted(touched):
-        if present.get(entity_id) == before.get(entity_id):
-            continue
+        now, then = present.get(entity_id), before.get(entity_id)
+        if now == then or (now is not None and then is not None and not changed_fields(now, then)):
+            continue  # as it was (an undo done already leaves only new versions)
         if entity_id in by_person:
             conflicts.append(present.get(entity_id) or before[entity_id])
         if entity_id in before:
