@@ -322,7 +322,7 @@ async def restore_checkpoint(
         checkpoint = await _checkpoint(tx, checkpoint_id)
         guarded = await store.guarded_globals(tx, checkpoint.id)
         present = await _committed_state(db, checkpoint.project_id)
-        globals_now = await db.read(lambda view: read_globals(view, guarded))
+        globals_now = await db.read(lambda view: read_globals(view, guarded)) if guarded else {}
         before_restore = None
         if present is not None:
             taken, built = await take_checkpoint(
