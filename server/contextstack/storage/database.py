@@ -59,9 +59,9 @@ class Event(msgspec.Struct, frozen=True):
 
 
 CommitListener = Callable[[list[Event]], None]
-# Called in the transaction before it records an event: (tx, type, actor, project_id, data). The store's state
-# as committed is still what it was before the transaction, for a hook that wants to keep it (checkpoints).
-# The last argument: the ids of the entities the change is about.
+# Called in the transaction before it records an event: (tx, type, actor, project_id, data, entity_ids: the
+# entities the change is about). The store's state as committed is still what it was before the transaction, for
+# a hook that wants to keep it (checkpoints).
 BeforeChange = Callable[["Transaction", str, str, str | None, dict[str, Any], Sequence[str]], Awaitable[None]]
 
 _encode_json = msgspec.json.Encoder().encode
