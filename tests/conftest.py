@@ -69,6 +69,10 @@ class Daemon:
         return self.log.read_text(errors="replace")
 
 
+# How long a daemon may take to answer: a guard against a hang (on a loaded machine startup takes a while).
+STARTUP_PATIENCE = 60
+
+
 def start_daemon(tmp_path: Path, *, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Daemon:
     port = free_port()
     db = tmp_path / "daemon.db"
@@ -89,7 +93,7 @@ def start_daemon(tmp_path: Path, *, env: dict[str, str] | None = None, args: tup
             stderr=subprocess.STDOUT,
         )
     daemon = Daemon(url=f"http://127.0.0.1:{port}", db=db, process=process, log=log)
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + STARTUP_PATIENCE
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"daemon exited with {process.returncode}:\n{daemon.output()}")
@@ -99,7 +103,7 @@ def start_daemon(tmp_path: Path, *, env: dict[str, str] | None = None, args: tup
         except httpx.TransportError:
             time.sleep(0.05)
     stop_daemon(daemon)
-    raise RuntimeError(f"daemon did not answer within 20 s:\n{daemon.output()}")
+    raise RuntimeError(f"daemon did not answer within {STARTUP_PATIENCE} s:\n{daemon.output()}")
 
 
 def stop_daemon(daemon: Daemon) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,10 +13,11 @@ import httpx
 import mcp_types
 import pytest
 from mcp import Client
+from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-from tests.conftest import Daemon, start_daemon, stop_daemon
+from tests.conftest import SERVER_DIR, Daemon, start_daemon, stop_daemon
 
 pytestmark = pytest.mark.e2e
 
@@ -120,11 +123,24 @@ async def test_each_projects_context_plan_and_status_are_listed_and_read(shared_
     assert json.loads(plan.text)["project"]["slug"] == "resources"
 
 
-async def test_every_tool_works_and_its_changes_are_the_clients_in_the_rest_api(shared_daemon: Daemon) -> None:
-    project = await new_project(shared_daemon, "tools")
+def over_stdio(daemon: Daemon, project: str) -> Client:
+    """The SDK's client launching `contextstack mcp --url … --project …`, bridged to `daemon`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTEXTSTACK_")}
+    env["PYTHONPATH"] = str(SERVER_DIR)
+    command = ["-m", "contextstack", "mcp", "--url", daemon.url, "--project", project]
+    return Client(StdioServerParameters(command=sys.executable, args=command, env=env), client_info=AGENT, cache=None)
+
+
+@pytest.mark.parametrize("transport", ["http", "stdio"])
+async def test_every_tool_works_and_its_changes_are_the_clients_in_the_rest_api(
+    shared_daemon: Daemon, transport: str
+) -> None:
+    slug = f"tools-{transport}"
+    project = await new_project(shared_daemon, slug)
     async with rest(shared_daemon) as api:
-        conversation = (await api.post("/api/conversations", json={"project": "tools", "title": "Kickoff"})).json()
-    async with connect(shared_daemon, project="tools") as client:
+        conversation = (await api.post("/api/conversations", json={"project": slug, "title": "Kickoff"})).json()
+    client = connect(shared_daemon, project=slug) if transport == "http" else over_stdio(shared_daemon, slug)
+    async with client:
         track = answer_of(await client.call_tool("create_track", {"name": "Backend"}))
         phase = answer_of(await client.call_tool("create_phase", {"track_id": track["id"], "name": "Storage"}))
         step = answer_of(
@@ -163,13 +179,13 @@ async def test_every_tool_works_and_its_changes_are_the_clients_in_the_rest_api(
     assert not context.is_error
     assert isinstance(context.content[0], mcp_types.TextContent)
     assert "Write the migration" in context.content[0].text
-    assert "tools" in [p["slug"] for p in projects["items"]]
+    assert slug in [p["slug"] for p in projects["items"]]
     assert [c["id"] for c in conversations["items"]] == [conversation["id"]]
     assert read["conversation"]["title"] == "Kickoff"
 
     async with rest(shared_daemon) as api:
         assert (await api.get(f"/api/steps/{step['id']}")).json()["status"] == "in_progress"
-        activity = (await api.get("/api/projects/tools/activity", params={"limit": 100})).json()["items"]
+        activity = (await api.get(f"/api/projects/{slug}/activity", params={"limit": 100})).json()["items"]
     made_here = [
         event for event in activity if event["type"] != "project.created" and "conversation" not in event["type"]
     ]
@@ -221,11 +237,16 @@ async def test_with_a_token_mcp_needs_it(tmp_path: Path) -> None:
         stop_daemon(daemon)
 
 
-async def test_an_agents_changes_are_undone_and_a_checkpoint_puts_the_project_back(shared_daemon: Daemon) -> None:
-    await new_project(shared_daemon, "undoable")
+@pytest.mark.parametrize("transport", ["http", "stdio"])
+async def test_an_agents_changes_are_undone_and_a_checkpoint_puts_the_project_back(
+    shared_daemon: Daemon, transport: str
+) -> None:
+    slug = f"undoable-{transport}"
+    await new_project(shared_daemon, slug)
     async with rest(shared_daemon) as api:
-        kept = (await api.post("/api/projects/undoable/tracks", json={"name": "A person's track"})).json()
-    async with connect(shared_daemon, project="undoable") as client:
+        kept = (await api.post(f"/api/projects/{slug}/tracks", json={"name": "A person's track"})).json()
+    client = connect(shared_daemon, project=slug) if transport == "http" else over_stdio(shared_daemon, slug)
+    async with client:
         labelled = answer_of(await client.call_tool("create_checkpoint", {"label": "before the agent"}))
         answer_of(await client.call_tool("create_track", {"name": "The agent's track"}))
         answer_of(
@@ -234,17 +255,17 @@ async def test_an_agents_changes_are_undone_and_a_checkpoint_puts_the_project_ba
         listed = answer_of(await client.call_tool("list_checkpoints", {}))
         undone = answer_of(await client.call_tool("undo_ai_changes", {}))
         async with rest(shared_daemon) as api:
-            tracks = (await api.get("/api/projects/undoable/tracks")).json()["items"]
-            knowledge = (await api.get("/api/knowledge", params={"project": "undoable", "scope": "project"})).json()
+            tracks = (await api.get(f"/api/projects/{slug}/tracks")).json()["items"]
+            knowledge = (await api.get("/api/knowledge", params={"project": slug, "scope": "project"})).json()
         assert [track["id"] for track in tracks] == [kept["id"]]  # the agent's track went, the person's stayed
         assert knowledge["items"] == []
         assert labelled["id"] in [checkpoint["id"] for checkpoint in listed["items"]]
-        assert undone["project"]["slug"] == "undoable"
+        assert undone["project"]["slug"] == slug
 
         async with rest(shared_daemon) as api:
-            await api.post("/api/projects/undoable/tracks", json={"name": "Another"})
+            await api.post(f"/api/projects/{slug}/tracks", json={"name": "Another"})
         restored = answer_of(await client.call_tool("restore_checkpoint", {"checkpoint_id": labelled["id"]}))
     assert restored["checkpoint_before_restore"]
     async with rest(shared_daemon) as api:
-        tracks = (await api.get("/api/projects/undoable/tracks")).json()["items"]
+        tracks = (await api.get(f"/api/projects/{slug}/tracks")).json()["items"]
     assert [track["id"] for track in tracks] == [kept["id"]]

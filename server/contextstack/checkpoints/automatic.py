@@ -7,11 +7,12 @@ still the one before the transaction, so that is what the checkpoint keeps, read
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from contextstack.checkpoints.models import Trigger
-from contextstack.checkpoints.service import prune, take_checkpoint
+from contextstack.checkpoints.service import guard_globals, prune, take_checkpoint
 from contextstack.checkpoints.snapshot import read_state
 from contextstack.storage import Database, Transaction
 
@@ -24,37 +25,58 @@ def is_ai(actor: str) -> bool:
     return actor.startswith("ai:")
 
 
+@dataclass
+class _Burst:
+    """An AI's burst of changes to a project: who, when last, and the checkpoint taken before it."""
+
+    actor: str
+    last: float
+    checkpoint_id: str | None = None
+
+
 class AutomaticCheckpoints:
-    """Takes the automatic checkpoints, and keeps the newest `keep` of them per project."""
+    """Takes the automatic checkpoints, and keeps the newest `keep` of them per project.
+
+    Global knowledge an AI changes while its burst on a project goes on is kept by that burst's checkpoint too (as
+    it was before), so restoring or undoing the burst puts it back with the project.
+    """
 
     def __init__(self, db: Database, *, quiet: float, keep: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.db = db
         self.quiet = quiet
         self.keep = keep
         self.clock = clock
-        self._last_ai_change: dict[str, float] = {}
+        self._bursts: dict[str, _Burst] = {}
 
     def _trigger(self, type: str, actor: str, project_id: str, data: dict[str, Any]) -> Trigger | None:
         if type.startswith(_OWN_EVENTS):
             if type in ("project.restored", "project.undone"):
-                self._last_ai_change.pop(project_id, None)  # the next AI change starts a new burst
+                self._bursts.pop(project_id, None)  # the next AI change starts a new burst
             return None
         if type == "project.deleted":
             return "delete"
         if type == "project.imported" and data.get("mode") == "replace":
             return "import"
         if is_ai(actor):
-            now, last = self.clock(), self._last_ai_change.get(project_id)
-            self._last_ai_change[project_id] = now
-            if last is None or now - last >= self.quiet:
+            now, burst = self.clock(), self._bursts.get(project_id)
+            self._bursts[project_id] = _Burst(actor, now, burst.checkpoint_id if burst else None)
+            if burst is None or now - burst.last >= self.quiet:
                 return "ai_burst"
         return None
 
     async def before_change(
-        self, tx: Transaction, type: str, actor: str, project_id: str | None, data: dict[str, Any]
+        self,
+        tx: Transaction,
+        type: str,
+        actor: str,
+        project_id: str | None,
+        data: dict[str, Any],
+        entity_ids: Sequence[str] = (),
     ) -> None:
         """Take a checkpoint of the project as committed, if this change is one that needs one first."""
         if project_id is None:
+            if is_ai(actor) and type.startswith("knowledge.") and entity_ids:
+                await self._guard_globals(tx, actor, entity_ids)
             return
         trigger = self._trigger(type, actor, project_id, data)
         if trigger is None:
@@ -63,5 +85,15 @@ class AutomaticCheckpoints:
         if entities is None:
             return
         reason = {"ai_burst": f"before changes by {actor}", "import": "before an import", "delete": "before deletion"}
-        await take_checkpoint(tx, entities, trigger=trigger, actor=actor, reason=reason.get(trigger))
+        taken, _ = await take_checkpoint(tx, entities, trigger=trigger, actor=actor, reason=reason.get(trigger))
+        if trigger == "ai_burst":
+            self._bursts[project_id].checkpoint_id = taken.id
         await prune(tx, project_id, self.keep)
+
+    async def _guard_globals(self, tx: Transaction, actor: str, entry_ids: Sequence[str]) -> None:
+        """Keep global entries an AI is changing in the checkpoint of each burst of its that goes on."""
+        now = self.clock()
+        for burst in self._bursts.values():
+            if burst.actor == actor and now - burst.last < self.quiet and burst.checkpoint_id is not None:
+                burst.last = now
+                await guard_globals(tx, self.db, burst.checkpoint_id, entry_ids)

@@ -7,6 +7,7 @@ so it can itself be undone, then writes only what differs (checkpoints/apply.py)
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 
 import msgspec
 
@@ -28,10 +29,12 @@ from contextstack.checkpoints.snapshot import (
     Built,
     Differences,
     Entity,
-    Tree,
     build,
     changed_fields,
     differences,
+    grow,
+    kind_of,
+    read_globals,
     read_state,
     stored_tree,
     title_of,
@@ -57,18 +60,14 @@ async def take_checkpoint(
     actor: str,
     label: str | None = None,
     reason: str | None = None,
+    guarded: Iterable[str] = (),
 ) -> tuple[Checkpoint, Built]:
-    """Store a checkpoint of `entities` (a project's state) in this transaction; a manual one with its event."""
+    """Store a checkpoint of `entities` (a project's state, with the global entries it guards as they are) in this
+    transaction; a manual one with its event."""
     built = build(entities)
     project = next(e for e in entities.values() if e["entity"] == "project")
     buckets = built.tree.buckets
-    stored = await store.existing_blobs(tx, buckets)
-    fresh_entities: Counter[str] = Counter()
-    for digest in dict.fromkeys(buckets):
-        if digest not in stored:
-            fresh_entities.update(built.tree.bucket_maps[digest].values())
-    await store.add_refs(tx, {h: (n, built.entity_blobs[h]) for h, n in fresh_entities.items()})
-    await store.add_refs(tx, {h: (n, built.bucket_blobs[h]) for h, n in Counter(buckets).items()})
+    await _hold(tx, buckets, built.tree.bucket_maps, built.bucket_blobs, built.entity_blobs)
     checkpoint = Checkpoint(
         id=new_id("chk"),
         project_id=project["id"],
@@ -79,11 +78,11 @@ async def take_checkpoint(
         automatic=trigger != "manual",
         actor=actor,
         event_id=await events_store.last_event_id(tx),
-        counts=dict(sorted(Counter(e["entity"] for e in entities.values()).items())),
+        counts=dict(sorted(Counter(kind_of(e) for e in entities.values()).items())),
         size=built.size,
         created_at=tx.created_at,
     )
-    await store.insert_checkpoint(tx, checkpoint, buckets)
+    await store.insert_checkpoint(tx, checkpoint, buckets, guarded)
     if checkpoint.automatic:
         # Listed, not announced: the change it comes before has its own event (a restore's names it).
         return checkpoint, built
@@ -97,6 +96,53 @@ async def take_checkpoint(
     return checkpoint, built
 
 
+async def _hold(
+    tx: Transaction,
+    buckets: list[str],
+    bucket_maps: Mapping[str, dict[str, str]],
+    bucket_blobs: Mapping[str, bytes],
+    entity_blobs: Mapping[str, bytes],
+) -> None:
+    """Count one more reference to each of these buckets, storing the new ones and counting their entities."""
+    stored = await store.existing_blobs(tx, buckets)
+    fresh_entities: Counter[str] = Counter()
+    for digest in dict.fromkeys(buckets):
+        if digest not in stored:
+            fresh_entities.update(bucket_maps[digest].values())
+    await store.add_refs(tx, {h: (n, entity_blobs[h]) for h, n in fresh_entities.items()})
+    await store.add_refs(tx, {h: (n, bucket_blobs[h]) for h, n in Counter(buckets).items()})
+
+
+async def _let_go(tx: Transaction, buckets: list[str]) -> None:
+    """Count one reference off each of these buckets; the blobs nothing refers to any more go."""
+    freed = await store.release(tx, Counter(buckets))
+    entities: Counter[str] = Counter()
+    for content in freed.values():
+        entities.update(_decode_bucket(content).values())
+    await store.release(tx, entities)
+
+
+async def guard_globals(tx: Transaction, db: Database, checkpoint_id: str, entry_ids: Iterable[str]) -> None:
+    """Make the checkpoint keep these global knowledge entries as they were before this transaction (an AI burst it
+    was taken before is changing them); an entry there was none of is kept as one the burst created."""
+    guarded = set(await store.guarded_globals(tx, checkpoint_id))
+    fresh = sorted(set(entry_ids) - guarded)
+    checkpoint = await store.get_checkpoint(tx, checkpoint_id)
+    if not fresh or checkpoint is None:
+        return
+    # Read on a reader thread: the committed state is the one before this transaction.
+    states = await db.read(lambda view: read_globals(view, fresh))
+    buckets, size = await store.checkpoint_buckets(tx, checkpoint_id), checkpoint.size
+    if states:
+        grown = await grow(tx, buckets, states)
+        await _hold(tx, [new for _, new in grown.replaced], grown.bucket_maps, grown.bucket_blobs, grown.entity_blobs)
+        await _let_go(tx, [old for old, _ in grown.replaced])
+        buckets, size = grown.buckets, size + grown.size
+    counts = dict(checkpoint.counts)
+    counts["global_knowledge"] = counts.get("global_knowledge", 0) + len(states)
+    await store.update_tree(tx, checkpoint_id, buckets, guarded | set(fresh), dict(sorted(counts.items())), size)
+
+
 async def prune(tx: Transaction, project_id: str, keep: int) -> None:
     """Delete the project's automatic checkpoints but the newest `keep`; labelled ones stay until deleted."""
     for old in (await store.automatic_checkpoint_ids(tx, project_id))[keep:]:
@@ -107,11 +153,7 @@ async def _drop(tx: Transaction, checkpoint_id: str) -> None:
     """Delete a checkpoint, and the blobs no other checkpoint shares."""
     buckets = await store.checkpoint_buckets(tx, checkpoint_id)
     await store.delete_checkpoint(tx, checkpoint_id)
-    freed = await store.release(tx, Counter(buckets))
-    entities: Counter[str] = Counter()
-    for content in freed.values():
-        entities.update(_decode_bucket(content).values())
-    await store.release(tx, entities)
+    await _let_go(tx, buckets)
 
 
 async def _committed_state(db: Database, project_id: str) -> dict[str, Entity] | None:
@@ -190,8 +232,22 @@ async def delete_checkpoint(db: Database, checkpoint_id: str, actor: str) -> Che
     return checkpoint
 
 
-async def _present_tree(reader: Reader, project_id: str) -> Tree:
-    return build(await read_state(reader, project_id) or {}).tree
+async def _present(reader: Reader, project_id: str, guarded: Iterable[str]) -> dict[str, Entity]:
+    """The project as it is, with the global entries a checkpoint guards as they are."""
+    return {**(await read_state(reader, project_id) or {}), **await read_globals(reader, guarded)}
+
+
+def _among(found: Differences, guarded: set[str]) -> Differences:
+    """The differences without the global entries outside `guarded`."""
+
+    def kept(entity: Entity) -> bool:
+        return kind_of(entity) != "global_knowledge" or entity["id"] in guarded
+
+    return Differences(
+        [e for e in found.added if kept(e)],
+        [e for e in found.removed if kept(e)],
+        [(b, a) for b, a in found.changed if kept(a)],
+    )
 
 
 def _diff(found: Differences) -> CheckpointDiff:
@@ -222,15 +278,20 @@ async def diff_checkpoint(db: Database, checkpoint_id: str, against: str = "now"
     async def read(view: Reader) -> Differences:
         checkpoint = await _checkpoint(view, checkpoint_id)
         before = stored_tree(await store.checkpoint_buckets(view, checkpoint.id))
+        guarded = await store.guarded_globals(view, checkpoint.id)
         if against == "now":
-            return await differences(view, before, await _present_tree(view, checkpoint.project_id))
+            now = build(await _present(view, checkpoint.project_id, guarded)).tree
+            return await differences(view, before, now)
         other = await _checkpoint(view, against, "against")
         if other.project_id != checkpoint.project_id:
             raise Invalid(
                 "a diff compares checkpoints of one project",
                 errors=[FieldError("against", "a checkpoint of another project")],
             )
-        return await differences(view, before, stored_tree(await store.checkpoint_buckets(view, other.id)))
+        after = stored_tree(await store.checkpoint_buckets(view, other.id))
+        # Global entries are compared where both checkpoints say how they were.
+        both = set(guarded) & set(await store.guarded_globals(view, other.id))
+        return _among(await differences(view, before, after), both)
 
     return _diff(await db.read(read))
 
@@ -239,10 +300,15 @@ def change_counts(found: Differences) -> ChangeCounts:
     return ChangeCounts(added=len(found.added), removed=len(found.removed), changed=len(found.changed))
 
 
-async def version_bumps(tx: Transaction, project_id: str, after_event: int) -> dict[str, int]:
-    """How many events named each entity since `after_event`: an upper bound of its version changes since."""
+async def version_bumps(
+    tx: Transaction, project_id: str, after_event: int, guarded: Sequence[str] = ()
+) -> dict[str, int]:
+    """How many events named each entity (of the project, or a guarded global entry) since `after_event`: an upper
+    bound of its version changes since."""
     counts: Counter[str] = Counter()
-    for event in await events_store.project_events_after(tx, project_id, after_event):
+    events = await events_store.project_events_after(tx, project_id, after_event)
+    events += [e for e in await events_store.entity_events_after(tx, guarded, after_event) if e.project_id is None]
+    for event in events:
         if event.entity_id is not None:
             counts[event.entity_id] += 1
     return dict(counts)
@@ -254,18 +320,26 @@ async def restore_checkpoint(
     """Put the checkpoint's project back as it was, in one transaction, after a checkpoint of the present."""
     async with db.transaction() as tx:
         checkpoint = await _checkpoint(tx, checkpoint_id)
+        guarded = await store.guarded_globals(tx, checkpoint.id)
         present = await _committed_state(db, checkpoint.project_id)
+        globals_now = await db.read(lambda view: read_globals(view, guarded)) if guarded else {}
         before_restore = None
         if present is not None:
             taken, built = await take_checkpoint(
-                tx, present, trigger="restore", actor=actor, reason=f"before restoring {checkpoint.id}"
+                tx,
+                {**present, **globals_now},
+                trigger="restore",
+                actor=actor,
+                reason=f"before restoring {checkpoint.id}",
+                guarded=guarded,
             )
             before_restore, present_tree = taken.id, built.tree
         else:
-            present_tree = build({}).tree
+            present_tree = build(globals_now).tree
         target = stored_tree(await store.checkpoint_buckets(tx, checkpoint.id))
         found = await differences(tx, present_tree, target)
-        await apply_differences(tx, found, await version_bumps(tx, checkpoint.project_id, checkpoint.event_id))
+        bumps = await version_bumps(tx, checkpoint.project_id, checkpoint.event_id, guarded)
+        await apply_differences(tx, found, bumps)
         counts = change_counts(found)
         await tx.record_event(
             "project.restored",

@@ -65,6 +65,23 @@ async def read_state(reader: Reader, project_id: str) -> dict[str, Entity] | Non
     return entities
 
 
+async def read_globals(reader: Reader, entry_ids: Iterable[str]) -> dict[str, Entity]:
+    """The global knowledge entries with these ids as they are (id -> entity); ids of none now are left out."""
+    found: dict[str, Entity] = {}
+    for entry_id in entry_ids:
+        entry = await memory_store.get_entry(reader, entry_id)
+        if entry is not None and entry.project_id is None:
+            found[entry.id] = {"entity": "knowledge", **msgspec.structs.asdict(entry)}
+    return found
+
+
+def kind_of(entity: Entity) -> str:
+    """What a checkpoint counts the entity as: its kind, global knowledge apart."""
+    if entity["entity"] == "knowledge" and entity["project_id"] is None:
+        return "global_knowledge"
+    return str(entity["entity"])
+
+
 class Tree(NamedTuple):
     """A state as buckets of hashes, with the blobs known so far (the rest are read from the store)."""
 
@@ -106,6 +123,47 @@ def build(entities: Mapping[str, Entity]) -> Built:
         bucket_maps[digest] = bucket
         buckets.append(digest)
     return Built(Tree(buckets, bucket_maps, by_hash), bucket_blobs, entity_blobs, size)
+
+
+class Grown(NamedTuple):
+    """A stored tree with entities put in: its buckets, and those that changed (old hash, new hash)."""
+
+    buckets: list[str]
+    replaced: list[tuple[str, str]]
+    bucket_maps: dict[str, dict[str, str]]  # new bucket hash -> {entity id: entity hash}
+    bucket_blobs: dict[str, bytes]
+    entity_blobs: dict[str, bytes]  # every entity of the new buckets
+    size: int  # bytes of the entities put in
+
+
+async def grow(reader: Reader, buckets: list[str], entities: Mapping[str, Entity]) -> Grown:
+    """The stored tree `buckets` with `entities` put in (or replaced): only the buckets they fall in change."""
+    tree = stored_tree(buckets)
+    by_index: dict[int, dict[str, Entity]] = {}
+    for entity_id, entity in entities.items():
+        by_index.setdefault(bucket_of(entity_id), {})[entity_id] = entity
+    await _bucket_maps(reader, tree, [buckets[index] for index in by_index])
+    grown = list(buckets)
+    replaced: list[tuple[str, str]] = []
+    maps: dict[str, dict[str, str]] = {}
+    bucket_blobs: dict[str, bytes] = {}
+    entity_blobs: dict[str, bytes] = {}
+    size = 0
+    for index, adding in sorted(by_index.items()):
+        bucket = dict(tree.bucket_maps[buckets[index]])
+        entity_blobs.update(await store.blobs(reader, bucket.values()))
+        for entity_id, entity in adding.items():
+            content = _encode(entity)
+            bucket[entity_id] = _hash(content)
+            entity_blobs[bucket[entity_id]] = content
+            size += len(content)
+        bucket = dict(sorted(bucket.items()))
+        content = _encode(bucket)
+        digest = _hash(content)
+        maps[digest], bucket_blobs[digest] = bucket, content
+        replaced.append((buckets[index], digest))
+        grown[index] = digest
+    return Grown(grown, replaced, maps, bucket_blobs, entity_blobs, size)
 
 
 def stored_tree(buckets: list[str]) -> Tree:

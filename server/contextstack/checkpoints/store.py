@@ -45,10 +45,13 @@ def _checkpoint(row: sqlite3.Row) -> Checkpoint:
     )
 
 
-async def insert_checkpoint(tx: Transaction, checkpoint: Checkpoint, buckets: list[str]) -> None:
-    """Store a checkpoint row with its buckets' hashes (the buckets themselves go through add_refs)."""
+async def insert_checkpoint(
+    tx: Transaction, checkpoint: Checkpoint, buckets: list[str], guarded: Iterable[str] = ()
+) -> None:
+    """Store a checkpoint row with its buckets' hashes (the buckets themselves go through add_refs) and the global
+    knowledge entries it guards."""
     await tx.execute(
-        f"INSERT INTO checkpoints ({_COLUMNS}) VALUES ({', '.join('?' * 12)})",
+        f"INSERT INTO checkpoints ({_COLUMNS}, globals) VALUES ({', '.join('?' * 13)})",
         (
             checkpoint.id,
             checkpoint.project_id,
@@ -62,6 +65,29 @@ async def insert_checkpoint(tx: Transaction, checkpoint: Checkpoint, buckets: li
             checkpoint.size,
             _list_parameter(buckets),
             checkpoint.created_at,
+            _list_parameter(sorted(guarded)),
+        ),
+    )
+
+
+async def guarded_globals(reader: Reader, checkpoint_id: str) -> list[str]:
+    """The ids of the global knowledge entries a checkpoint guards."""
+    row = await reader.fetchone("SELECT globals FROM checkpoints WHERE id = ?", (checkpoint_id,))
+    return [] if row is None else _decode_hashes(row["globals"])
+
+
+async def update_tree(
+    tx: Transaction, checkpoint_id: str, buckets: list[str], guarded: Iterable[str], counts: dict[str, int], size: int
+) -> None:
+    """Give a checkpoint new buckets (entities added to it), the entries it guards, and what it now holds."""
+    await tx.execute(
+        "UPDATE checkpoints SET buckets = ?, globals = ?, counts = ?, size = ? WHERE id = ?",
+        (
+            _list_parameter(buckets),
+            _list_parameter(sorted(guarded)),
+            _encode_json(counts).decode(),
+            size,
+            checkpoint_id,
         ),
     )
 

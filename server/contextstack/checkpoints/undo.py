@@ -17,7 +17,18 @@ from contextstack.checkpoints.apply import apply_differences
 from contextstack.checkpoints.automatic import is_ai
 from contextstack.checkpoints.models import UndoResult
 from contextstack.checkpoints.service import DEFAULT_KEEP, change_counts, prune, take_checkpoint, version_bumps
-from contextstack.checkpoints.snapshot import Entity, build, differences, entities_of, read_state, stored_tree, title_of
+from contextstack.checkpoints.snapshot import (
+    Entity,
+    build,
+    changed_fields,
+    differences,
+    entities_of,
+    kind_of,
+    read_globals,
+    read_state,
+    stored_tree,
+    title_of,
+)
 from contextstack.errors import Conflict, FieldError, NotFound
 from contextstack.events import store as events_store
 from contextstack.plan.service import resolve_project, resolve_project_id
@@ -38,9 +49,11 @@ async def undo_ai_burst(
         if not bursts:
             raise NotFound(f"no AI burst to undo in project {project_ref!r}")
         burst = bursts[0]
-        touched, by_person = await _touched(tx, project_id, burst.event_id)
-        present = await read_state(tx, project_id)
-        assert present is not None
+        guarded = await store.guarded_globals(tx, burst.id)
+        touched, by_person = await _touched(tx, project_id, burst.event_id, guarded)
+        project_state = await read_state(tx, project_id)
+        assert project_state is not None
+        present = {**project_state, **await read_globals(tx, guarded)}
         before = await entities_of(tx, stored_tree(await store.checkpoint_buckets(tx, burst.id)))
         target, conflicts = _reverted(present, before, touched, by_person)
         if conflicts and not force:
@@ -53,10 +66,10 @@ async def undo_ai_burst(
                 ],
             )
         taken, built = await take_checkpoint(
-            tx, present, trigger="undo", actor=actor, reason=f"before undoing the burst of {burst.id}"
+            tx, present, trigger="undo", actor=actor, reason=f"before undoing the burst of {burst.id}", guarded=guarded
         )
         found = await differences(tx, built.tree, build(target).tree)
-        await apply_differences(tx, found, await version_bumps(tx, project_id, burst.event_id))
+        await apply_differences(tx, found, await version_bumps(tx, project_id, burst.event_id, guarded))
         counts = change_counts(found)
         await tx.record_event(
             "project.undone",
@@ -70,11 +83,14 @@ async def undo_ai_burst(
     return UndoResult(project=project, checkpoint_before_undo=taken.id, undone=burst.id, counts=counts)
 
 
-async def _touched(tx: Transaction, project_id: str, after_event: int) -> tuple[set[str], set[str]]:
-    """The entities AI actors changed since `after_event`, and those a person changed after the burst began."""
+async def _touched(tx: Transaction, project_id: str, after_event: int, guarded: list[str]) -> tuple[set[str], set[str]]:
+    """The entities AI actors changed since `after_event` (the project's, and the global entries the burst's
+    checkpoint guards), and those a person changed after the burst began."""
     touched: set[str] = set()
     by_person: set[str] = set()
-    for event in await events_store.project_events_after(tx, project_id, after_event):
+    events = await events_store.project_events_after(tx, project_id, after_event)
+    events += [e for e in await events_store.entity_events_after(tx, guarded, after_event) if e.project_id is None]
+    for event in sorted(events, key=lambda e: e.id):
         if event.entity_id is None or event.type.startswith(_OWN_EVENTS):
             continue
         if is_ai(event.actor):
@@ -96,8 +112,9 @@ def _reverted(
             if entity["id"] not in present and entity[_PARENT[kind]] in touched:
                 touched.add(entity["id"])
     for entity_id in sorted(touched):
-        if present.get(entity_id) == before.get(entity_id):
-            continue
+        now, then = present.get(entity_id), before.get(entity_id)
+        if now == then or (now is not None and then is not None and not changed_fields(now, then)):
+            continue  # as it was (an undo done already leaves only new versions)
         if entity_id in by_person:
             conflicts.append(present.get(entity_id) or before[entity_id])
         if entity_id in before:
@@ -115,7 +132,7 @@ def _drop_orphans(target: dict[str, Entity]) -> list[Entity]:
     dropped = []
     for kind in (*_LEVELS, "knowledge"):
         for entity in [e for e in target.values() if e["entity"] == kind]:
-            if entity[_PARENT[kind]] not in target:
+            if entity[_PARENT[kind]] not in target and kind_of(entity) != "global_knowledge":
                 dropped.append(target.pop(entity["id"]))
     return dropped
 

@@ -12,6 +12,7 @@ import httpx
 
 from contextstack import __version__
 from contextstack.cli import (
+    checkpoints,
     completion,
     conversations,
     doctor,
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     knowledge.register(commands, common)
     portability.register(commands, common)
     conversations.register(commands, common)
+    checkpoints.register(commands, common)
     initialise.register(commands)
     mcp.register(commands)
     doctor.register(commands, common)

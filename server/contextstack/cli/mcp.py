@@ -9,11 +9,13 @@ standard error.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -125,6 +127,36 @@ def run_mcp(args: argparse.Namespace) -> int:
     return 0
 
 
+def http_headers(message: Any) -> dict[str, str] | None:
+    """The headers Streamable HTTP wants beside a 2026-07-28 request, from its own envelope (`_meta`); else None.
+
+    Over stdio a request carries its protocol version only in `_meta`; over HTTP the server checks that headers
+    say the same (version, method and, for tools/call and resources/read, the name), so the bridge writes them.
+    """
+    from mcp.shared.inbound import (
+        MCP_METHOD_HEADER,
+        MCP_NAME_HEADER,
+        MCP_PROTOCOL_VERSION_HEADER,
+        NAME_BEARING_METHODS,
+        encode_header_value,
+    )
+    from mcp_types import PROTOCOL_VERSION_META_KEY, JSONRPCRequest
+    from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+    if not isinstance(message, JSONRPCRequest) or not isinstance(message.params, dict):
+        return None
+    meta = message.params.get("_meta")
+    version = meta.get(PROTOCOL_VERSION_META_KEY) if isinstance(meta, dict) else None
+    if version not in MODERN_PROTOCOL_VERSIONS:
+        return None
+    headers = {MCP_PROTOCOL_VERSION_HEADER: str(version), MCP_METHOD_HEADER: message.method}
+    name_key = NAME_BEARING_METHODS.get(message.method)
+    name = message.params.get(name_key) if name_key else None
+    if isinstance(name, str):
+        headers[MCP_NAME_HEADER] = encode_header_value(name)
+    return headers
+
+
 async def bridge(endpoint: str, token: str | None) -> None:
     """Relay protocol messages between stdin/stdout and the daemon's Streamable HTTP endpoint until stdin closes."""
     import anyio
@@ -132,13 +164,18 @@ async def bridge(endpoint: str, token: str | None) -> None:
     from mcp.server.stdio import stdio_server
     from mcp.shared._httpx_utils import create_mcp_http_client
     from mcp.shared._stream_protocols import ReadStream, WriteStream
-    from mcp.shared.message import SessionMessage
+    from mcp.shared.message import ClientMessageMetadata, SessionMessage
 
-    async def relay(source: ReadStream[SessionMessage | Exception], sink: WriteStream[SessionMessage]) -> None:
+    async def relay(
+        source: ReadStream[SessionMessage | Exception], sink: WriteStream[SessionMessage], *, stamp: bool
+    ) -> None:
         async for message in source:
             if isinstance(message, Exception):
                 print(f"contextstack: {message}", file=sys.stderr)
                 continue
+            headers = http_headers(message.message) if stamp else None
+            if headers is not None:
+                message = SessionMessage(message.message, metadata=ClientMessageMetadata(headers=headers))
             await sink.send(message)
 
     headers = {"Authorization": f"Bearer {token}"} if token else None
@@ -148,7 +185,7 @@ async def bridge(endpoint: str, token: str | None) -> None:
         stdio_server() as (from_client, to_client),
         anyio.create_task_group() as relays,
     ):
-        relays.start_soon(relay, from_daemon, to_client)
-        await relay(from_client, to_daemon)  # until the client closes stdin
+        relays.start_soon(functools.partial(relay, from_daemon, to_client, stamp=False))
+        await relay(from_client, to_daemon, stamp=True)  # until the client closes stdin
         relays.cancel_scope.cancel()
         await to_client.aclose()  # else stdio_server waits for more to write

@@ -6,6 +6,7 @@ Plain async functions over the store's Reader; rows become Events by column name
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 import msgspec
 
@@ -112,6 +113,17 @@ async def last_event_id(conn: Reader) -> int:
 async def has_project_events(conn: Reader, project_id: str) -> bool:
     """Whether the log holds an event of the project with this id (a deleted project's, say)."""
     return await conn.fetchone("SELECT 1 FROM events WHERE project_id = ? LIMIT 1", (project_id,)) is not None
+
+
+async def entity_events_after(conn: Reader, entity_ids: Sequence[str], after: int) -> list[Event]:
+    """Every event about one of these entities with an id greater than `after`, oldest first."""
+    if not entity_ids:
+        return []
+    rows = await conn.fetchall(
+        f"SELECT {_COLUMNS} FROM events WHERE entity_id IN (SELECT value FROM json_each(?)) AND id > ? ORDER BY id",
+        (msgspec.json.encode(list(entity_ids)).decode(), after),
+    )
+    return [_event(row) for row in rows]
 
 
 async def project_events_after(conn: Reader, project_id: str, after: int) -> list[Event]:

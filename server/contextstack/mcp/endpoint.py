@@ -51,8 +51,10 @@ class McpEndpoint:
             if self._tasks is None:
                 raise RuntimeError("McpEndpoint.run() is not running: enter it in the app's lifespan")
             server = await anyio.to_thread.run_sync(importlib.import_module, "contextstack.mcp.server")
-            sessions: StreamableHTTPSessionManager = server.session_manager(self.runtime)
+            sessions: StreamableHTTPSessionManager
+            sessions, notices = server.session_manager(self.runtime)
             await self._tasks.start(self._serve, sessions)
+            await self._tasks.start(notices.run)
             self._sessions = sessions
             return sessions
 

@@ -8,7 +8,8 @@ from typing import Any
 import mcp_types as types
 import msgspec
 from mcp.server.context import ServerRequestContext
-from mcp.server.lowlevel import Server
+from mcp.server.lowlevel import NotificationOptions, Server
+from mcp.server.models import InitializationOptions
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
@@ -16,6 +17,7 @@ from mcp.shared.exceptions import MCPError
 from contextstack import __version__
 from contextstack.errors import ContextstackError
 from contextstack.mcp import resources
+from contextstack.mcp.notifications import ChangeNotices
 from contextstack.mcp.schemas import SERVER_SET
 from contextstack.mcp.tools import TOOLS, TOOLS_BY_NAME, Call
 from contextstack.runtime import Runtime
@@ -76,7 +78,22 @@ def _client_name(ctx: ServerRequestContext[Any, Any]) -> str | None:
     return None if params is None else params.client_info.name
 
 
-def build_server(runtime: Runtime) -> Server[Any]:
+class _Server(Server[Any]):
+    """The low-level server, saying at handshake-era versions that it tells clients when the resource list changes
+    (at 2026-07-28 the SDK says so from the `subscriptions/listen` handler)."""
+
+    def create_initialization_options(
+        self,
+        notification_options: NotificationOptions | None = None,
+        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+    ) -> InitializationOptions:
+        return super().create_initialization_options(
+            notification_options or NotificationOptions(resources_changed=True), experimental_capabilities, extensions
+        )
+
+
+def build_server(runtime: Runtime, notices: ChangeNotices) -> Server[Any]:
     """The SDK's low-level server, its handlers calling the same services as the REST API."""
 
     async def list_tools(
@@ -118,6 +135,7 @@ def build_server(runtime: Runtime) -> Server[Any]:
     async def list_resources(
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListResourcesResult:
+        notices.seen(ctx)
         return types.ListResourcesResult(
             resources=[
                 types.Resource(
@@ -150,6 +168,7 @@ def build_server(runtime: Runtime) -> Server[Any]:
     async def read_resource(
         ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams
     ) -> types.ReadResourceResult:
+        notices.seen(ctx)
         address = str(params.uri)
         try:
             text, mime_type = await resources.read(runtime, address)
@@ -159,7 +178,7 @@ def build_server(runtime: Runtime) -> Server[Any]:
             contents=[types.TextResourceContents(uri=address, mime_type=mime_type, text=text)]
         )
 
-    return Server(
+    return _Server(
         "contextstack",
         version=__version__,
         title="Contextstack",
@@ -169,15 +188,21 @@ def build_server(runtime: Runtime) -> Server[Any]:
         on_list_resources=list_resources,
         on_list_resource_templates=list_resource_templates,
         on_read_resource=read_resource,
+        on_subscribe_resource=notices.subscribe,
+        on_unsubscribe_resource=notices.unsubscribe,
+        on_subscriptions_listen=notices.listen,
     )
 
 
-def session_manager(runtime: Runtime) -> StreamableHTTPSessionManager:
-    """The SDK's Streamable HTTP sessions over `build_server(runtime)`.
+def session_manager(runtime: Runtime) -> tuple[StreamableHTTPSessionManager, ChangeNotices]:
+    """The SDK's Streamable HTTP sessions over `build_server(runtime)`, and the notices that server sends (its
+    `run()` belongs beside the sessions').
 
     Host, Origin and token are checked in front of it by the daemon's guard, so the SDK's own checks are off.
     """
-    return StreamableHTTPSessionManager(
-        app=build_server(runtime),
+    notices = ChangeNotices(runtime)
+    sessions = StreamableHTTPSessionManager(
+        app=build_server(runtime, notices),
         security_settings=TransportSecuritySettings(enable_dns_rebinding_protection=False),
     )
+    return sessions, notices

@@ -59,9 +59,10 @@ class Event(msgspec.Struct, frozen=True):
 
 
 CommitListener = Callable[[list[Event]], None]
-# Called in the transaction before it records an event: (tx, type, actor, project_id, data). The store's state
-# as committed is still what it was before the transaction, for a hook that wants to keep it (checkpoints).
-BeforeChange = Callable[["Transaction", str, str, str | None, dict[str, Any]], Awaitable[None]]
+# Called in the transaction before it records an event: (tx, type, actor, project_id, data, entity_ids: the
+# entities the change is about). The store's state as committed is still what it was before the transaction, for
+# a hook that wants to keep it (checkpoints).
+BeforeChange = Callable[["Transaction", str, str, str | None, dict[str, Any], Sequence[str]], Awaitable[None]]
 
 _encode_json = msgspec.json.Encoder().encode
 
@@ -147,13 +148,15 @@ class Transaction:
         self._before_change = before_change
         self._in_hook = False
 
-    async def _announce(self, type: str, actor: str, project_id: str | None, data: dict[str, Any]) -> None:
+    async def _announce(
+        self, type: str, actor: str, project_id: str | None, data: dict[str, Any], entity_ids: Sequence[str]
+    ) -> None:
         if self._in_hook:
             return
         self._in_hook = True
         try:
             for hook in self._before_change:
-                await hook(self, type, actor, project_id, data)
+                await hook(self, type, actor, project_id, data, entity_ids)
         finally:
             self._in_hook = False
 
@@ -180,7 +183,7 @@ class Transaction:
     ) -> Event:
         """Write an event row in this transaction; listeners hear of it after COMMIT."""
         data = data or {}
-        await self._announce(type, actor, project_id, data)
+        await self._announce(type, actor, project_id, data, [entity_id] if entity_id else [])
         cursor = await self.conn.execute(
             "INSERT INTO events (created_at, project_id, actor, type, entity_id, data) VALUES (?, ?, ?, ?, ?, ?)",
             (self.created_at, project_id, actor, type, entity_id, _encode_json(data).decode()),
@@ -195,10 +198,12 @@ class Transaction:
     ) -> list[Event]:
         """Write one event per (project_id, entity_id, data) in a single statement: for bulk changes."""
         first_of_project: dict[str | None, dict[str, Any]] = {}
-        for project_id, _, data in changes:
+        entities_of_project: dict[str | None, list[str]] = {}
+        for project_id, entity_id, data in changes:
             first_of_project.setdefault(project_id, data)
+            entities_of_project.setdefault(project_id, []).extend([entity_id] if entity_id else [])
         for project_id, data in first_of_project.items():
-            await self._announce(type, actor, project_id, data)
+            await self._announce(type, actor, project_id, data, entities_of_project[project_id])
         rows = [
             (self.created_at, project_id, actor, type, entity_id, _encode_json(data).decode())
             for project_id, entity_id, data in changes
