@@ -97,6 +97,11 @@ class ThreadedServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def open_connections(self) -> int:
+        """The connections clients hold open to it now (kept alive between requests, or mid-answer)."""
+        return len(self._server.server_state.connections)
+
     def start(self) -> ThreadedServer:
         self._thread.start()
         deadline = time.monotonic() + 10
@@ -121,6 +126,7 @@ class FakeUpstream:
     record: bool = True
     requests: list[Received] = field(default_factory=list)
     disconnected: threading.Event = field(default_factory=threading.Event)
+    disconnects: int = 0  # requests whose client went away before the answer ended
     _server: ThreadedServer | None = None
 
     @property
@@ -143,12 +149,18 @@ class FakeUpstream:
         self.event_delay = 0.0
         self.requests.clear()
         self.disconnected.clear()
+        self.disconnects = 0
 
     def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    @property
+    def open_connections(self) -> int:
+        assert self._server is not None, "start the fake first"
+        return self._server.open_connections
 
     @property
     def last(self) -> Received:
@@ -185,6 +197,7 @@ class FakeUpstream:
         except TimeoutError:
             return
         if message["type"] == "http.disconnect":
+            self.disconnects += 1
             self.disconnected.set()
             raise DroppedConnection("the client went away")
 
