@@ -12,7 +12,14 @@ import msgspec
 import yarl
 
 from contextstack import __version__
-from contextstack.providers.errors import ProviderError, from_upstream, malformed, timed_out, unreachable
+from contextstack.providers.errors import (
+    ProviderError,
+    ended_early,
+    from_upstream,
+    malformed,
+    timed_out,
+    unreachable,
+)
 from contextstack.providers.models import Target
 from contextstack.providers.registry import Provider
 from contextstack.shapes import OpenAIErrorBody
@@ -105,7 +112,7 @@ class Upstream:
         finally:
             response.close()
         headers = {name: response.headers[name] for name in _ERROR_HEADERS if name in response.headers}
-        raise from_upstream(target, response.status, body, headers, self._secrets)
+        raise from_upstream(target, response.status, body, headers, self._secrets, response.content_type)
 
     async def model_ids(self, url: yarl.URL) -> list[str]:
         """The model names the provider lists at `url` (OpenAI and Anthropic both answer `{"data": [{"id": …}]}`)."""
@@ -147,6 +154,9 @@ def error_event(error: ProviderError) -> bytes:
     return b"data: " + _encode(OpenAIErrorBody(error=error.body())) + b"\n\n"
 
 
+_DONE = b"[DONE]"
+
+
 def _last_event_end(data: bytes) -> int:
     """Where the last complete SSE event in `data` ends (0 when none is complete)."""
     lf = data.rfind(b"\n\n")
@@ -154,9 +164,15 @@ def _last_event_end(data: bytes) -> int:
     return max(lf + 2 if lf >= 0 else 0, crlf + 4 if crlf >= 0 else 0)
 
 
-async def whole_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """The bytes as they arrive, cut after the last complete event, so a failure never splits an event."""
+async def whole_events(target: Target, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The bytes of an OpenAI event stream as they arrive, cut after the last complete event, so a failure never
+    splits an event.
+
+    A stream that ends before its closing `data: [DONE]` was cut short, even when its connection closed cleanly
+    (a body that runs to the connection's close has no other end): it ends with an error, not a half answer.
+    """
     tail = b""
+    last = b""
     async for chunk in chunks:
         data = tail + chunk if tail else chunk
         end = _last_event_end(data)
@@ -164,9 +180,10 @@ async def whole_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
             tail = data
             continue
         tail = data[end:]
-        yield data[:end]
-    if tail:
-        yield tail
+        last = data[:end]
+        yield last
+    if tail.strip() or not last.rstrip().endswith(_DONE):
+        raise ended_early(target)
 
 
 async def open_stream(target: Target, response: Response, events: AsyncIterator[bytes]) -> AsyncGenerator[bytes, None]:
