@@ -46,7 +46,8 @@ def upstream() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def daemon(tmp_path: Path, upstream: FakeOpenAI) -> Iterator[Daemon]:
+def proxying_daemon(tmp_path: Path, upstream: FakeOpenAI) -> Iterator[Daemon]:
+    """A real `contextstack serve` whose one provider is the fake upstream."""
     config = tmp_path / "config.toml"
     config.write_text(
         f'default_model = "fake/fake-small"\n[providers.fake]\nbase_url = "{upstream.url}"\napi_key = "{KEY}"\n'
@@ -98,7 +99,10 @@ def settled(daemon: Daemon, upstream: FakeOpenAI, files: int) -> tuple[int, int]
     return open_files(pid), upstream.open_connections
 
 
-def test_a_thousand_aborted_streams_leak_no_file_connection_or_memory(daemon: Daemon, upstream: FakeOpenAI) -> None:
+def test_a_thousand_aborted_streams_leak_no_file_connection_or_memory(
+    proxying_daemon: Daemon, upstream: FakeOpenAI
+) -> None:
+    daemon = proxying_daemon
     pid = daemon.process.pid
     abort_streams(daemon.url, WARM_UP)
     files_before, _ = settled(daemon, upstream, open_files(pid))

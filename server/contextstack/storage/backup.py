@@ -78,16 +78,21 @@ def _partial(destination: Path, purpose: str) -> Path:
     return partial
 
 
-def _copy_into(source: sqlite3.Connection, partial: Path) -> None:
-    """Copy the database `source` reads into the empty file `partial`, as one self-contained file, synced."""
+def _copy_into(source: sqlite3.Connection, partial: Path) -> int:
+    """Copy the database `source` reads into the empty file `partial`, as one self-contained file, synced.
+
+    Returns the schema version of the copy (which is the source's as of the copy, whatever it is now).
+    """
     target = sqlite3.connect(partial, isolation_level=None)
     try:
         source.backup(target)  # every page in one step: one read transaction on the source
         target.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal beside it
         _check_integrity(target, partial)
+        version = _schema_version(target, partial)
     finally:
         target.close()
     _fsync(partial)
+    return version
 
 
 def _move_into_place(partial: Path, destination: Path) -> None:
@@ -109,12 +114,11 @@ def backup_store(store: Path, destination: Path) -> Backup:
         raise StoreError(f"{destination} is the store itself: write the backup to another file")
     source = _read_only(store)
     try:
-        version = _schema_version(source, store)
-        if version == 0:
+        if _schema_version(source, store) == 0:
             raise StoreError(f"{store} is not a Contextstack store (it has no schema version)")
         partial = _partial(destination, "partial")
         try:
-            _copy_into(source, partial)
+            version = _copy_into(source, partial)
             _move_into_place(partial, destination)
         except BaseException:
             partial.unlink(missing_ok=True)
