@@ -247,7 +247,7 @@ def _missing_table(path: Path) -> Path:
     [
         (lambda path: path, "there is no backup at"),
         (lambda path: path.write_bytes(b"not a database, just some bytes" * 100) and path, "not a SQLite database"),
-        (lambda path: sqlite3.connect(path).close() or path, "not a Contextstack store (it has no schema version)"),
+        (lambda path: sqlite3.connect(path).close() or path, r"not a Contextstack store \(it has no schema version\)"),
         (_other_app, "not a Contextstack store at schema 3"),
         (_missing_table, "missing knowledge_terms"),
         (lambda path: _store_at(path, latest_version() + 1), "written by a newer version"),
