@@ -15,7 +15,9 @@ from tests.fakes.server import (
     bearer,
     end_stream,
     send_event,
+    send_half_and_drop,
     send_json,
+    send_page,
     start_stream,
 )
 
@@ -79,12 +81,17 @@ class FakeAnthropic(FakeUpstream):
             await send_json(send, 400, error_body(400))
             return
         fault = self.fault
+        if fault is not None and fault.kind == "html":
+            await send_page(send, fault.status)
+            return
         if fault is not None and fault.kind == "status":
             await send_json(send, fault.status, error_body(fault.status), {"retry-after": "3"})
             return
         body = request.json()
         if body.get("stream"):
             await self._stream(body, receive, send)
+        elif fault is not None and fault.kind == "drop_mid_stream":
+            await send_half_and_drop(send, self.message(body))
         elif fault is not None and fault.kind == "malformed":
             await send_json(send, 200, b'{"id": "msg_fake", "content": [')
         else:
@@ -147,6 +154,8 @@ class FakeAnthropic(FakeUpstream):
             if fault is not None and fault.kind == "drop_mid_stream" and index == fault.after_events:
                 await send_event(send, data[: len(data) // 2])
                 raise DroppedConnection("dropped mid-stream")
+            if fault is not None and fault.kind == "ends_early" and index == fault.after_events:
+                break
             if fault is not None and fault.kind == "malformed" and index == 3:
                 data = b"event: content_block_delta\ndata: {not json\n\n"
             await send_event(send, data)

@@ -19,9 +19,10 @@ from tests.fakes.server import (
     Send,
     bearer,
     end_stream,
-    send_body,
     send_event,
+    send_half_and_drop,
     send_json,
+    send_page,
     start_stream,
 )
 
@@ -77,8 +78,7 @@ class FakeOpenAI(FakeUpstream):
             return
         fault = self.fault
         if fault is not None and fault.kind == "html":
-            page = b"<!doctype html><title>Sign in</title><p>Please sign in to continue."
-            await send_body(send, 200, b"text/html; charset=utf-8", page)
+            await send_page(send, fault.status)
             return
         if fault is not None and fault.kind == "echo_credentials":
             echoed = f"Rejected Authorization: {request.headers.get('authorization')} (x-api-key {self.api_key})"
@@ -91,6 +91,8 @@ class FakeOpenAI(FakeUpstream):
         body = request.json()
         if body.get("stream"):
             await self._stream(body, receive, send)
+        elif fault is not None and fault.kind == "drop_mid_stream":
+            await send_half_and_drop(send, self.completion(body))
         elif fault is not None and fault.kind == "malformed":
             await send_json(send, 200, b'{"id": "chatcmpl-fake", "choices": [')
         else:
@@ -161,6 +163,8 @@ class FakeOpenAI(FakeUpstream):
                 # Half an event, then the connection goes.
                 await send_event(send, event[: len(event) // 2])
                 raise DroppedConnection("dropped mid-stream")
+            if fault is not None and fault.kind == "ends_early" and index == fault.after_events:
+                break
             if fault is not None and fault.kind == "malformed" and index == 1:
                 event = b"data: {not json\n\n"
             await send_event(send, event)

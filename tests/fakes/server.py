@@ -37,10 +37,10 @@ class Received:
 @dataclass
 class Fault:
     """How the fake misbehaves: answer an error status, wait before the first byte, drop the connection
-    partway through the answer, send malformed JSON, answer a web page (200 text/html), or answer an error
-    that echoes the request's credentials back (as some servers' debug pages do)."""
+    partway through the answer (streamed or not), end a stream early but cleanly, send malformed JSON, answer a web page (text/html, with any status), or answer
+    an error that echoes the request's credentials back (as some servers' debug pages do)."""
 
-    kind: Literal["status", "slow_first_byte", "drop_mid_stream", "malformed", "html", "echo_credentials"]
+    kind: Literal["status", "slow_first_byte", "drop_mid_stream", "ends_early", "malformed", "html", "echo_credentials"]
     status: int = 500
     delay: float = 0.0
     after_events: int = 2
@@ -58,12 +58,18 @@ class Fault:
         return cls("drop_mid_stream", after_events=after_events)
 
     @classmethod
+    def ends_early(cls, after_events: int = 2) -> Fault:
+        """A stream that ends cleanly, but before its closing event (OpenAI's `[DONE]`, Anthropic's `message_stop`)."""
+        return cls("ends_early", after_events=after_events)
+
+    @classmethod
     def malformed(cls) -> Fault:
         return cls("malformed")
 
     @classmethod
-    def html(cls) -> Fault:
-        return cls("html")
+    def html(cls, status: int = 200) -> Fault:
+        """A web page for an answer: a login page (200), or a gateway's error page (502 …)."""
+        return cls("html", status=status)
 
     @classmethod
     def echo_credentials(cls, status: int = 401) -> Fault:
@@ -98,6 +104,11 @@ class ThreadedServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def open_connections(self) -> int:
+        """The connections clients hold open to it now (kept alive between requests, or mid-answer)."""
+        return len(self._server.server_state.connections)
+
     def start(self) -> ThreadedServer:
         self._thread.start()
         deadline = time.monotonic() + 10
@@ -122,6 +133,7 @@ class FakeUpstream:
     record: bool = True
     requests: list[Received] = field(default_factory=list)
     disconnected: threading.Event = field(default_factory=threading.Event)
+    disconnects: int = 0  # requests whose client went away before the answer ended
     _server: ThreadedServer | None = None
 
     @property
@@ -144,12 +156,18 @@ class FakeUpstream:
         self.event_delay = 0.0
         self.requests.clear()
         self.disconnected.clear()
+        self.disconnects = 0
 
     def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    @property
+    def open_connections(self) -> int:
+        assert self._server is not None, "start the fake first"
+        return self._server.open_connections
 
     @property
     def last(self) -> Received:
@@ -193,14 +211,32 @@ class FakeUpstream:
         except TimeoutError:
             return
         if message["type"] == "http.disconnect":
+            self.disconnects += 1
             self.disconnected.set()
             raise DroppedConnection("the client went away")
+
+
+WEB_PAGE = b"<!doctype html><html><head><title>Sign in</title></head><body><p>Please sign in to continue.</body>"
+
+
+async def send_page(send: Send, status: int) -> None:
+    """A web page where an API answer was expected, as a login wall or a gateway's error page sends one."""
+    await send_body(send, status, b"text/html; charset=utf-8", WEB_PAGE)
 
 
 async def send_body(send: Send, status: int, media_type: bytes, body: bytes) -> None:
     headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def send_half_and_drop(send: Send, body: Any) -> None:
+    """Announce the whole JSON body, send half of it, and drop the connection."""
+    payload = json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": payload[: len(payload) // 2], "more_body": True})
+    raise DroppedConnection("dropped mid-answer")
 
 
 async def send_json(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:

@@ -176,18 +176,6 @@ def impatient_proxy(proxy_settings: Settings, no_provider_keys: None) -> Iterato
     server.stop()
 
 
-@pytest.mark.parametrize("stream", [False, True])
-def test_a_slow_first_byte_beyond_the_read_timeout_is_a_gateway_timeout(
-    impatient_proxy: str, fake_openai: FakeOpenAI, stream: bool
-) -> None:
-    fake_openai.fault = Fault.slow_first_byte(1.0)
-    started = time.monotonic()
-    response = chat(impatient_proxy, model="fake/fake-small", stream=stream)
-    assert time.monotonic() - started < 0.9
-    error = assert_openai_error(response, 504, "upstream_timeout")
-    assert error["type"] == "timeout_error"
-
-
 def test_a_slow_first_byte_within_the_read_timeout_is_only_slow(proxy: str, fake_openai: FakeOpenAI) -> None:
     fake_openai.fault = Fault.slow_first_byte(0.2)
     assert chat(proxy, model="fake/fake-small").status_code == 200
@@ -201,16 +189,6 @@ def test_a_stall_mid_stream_ends_with_a_timeout_error_event(impatient_proxy: str
     assert raw.startswith(b"data: {")
     assert raw.endswith(b"\n\n")
     assert b'"code":"upstream_timeout"' in raw.split(b"\n\n")[-2]
-
-
-def test_an_unreachable_provider_is_a_bad_gateway(tmp_path: Path, no_provider_keys: None) -> None:
-    settings = Settings(db=str(tmp_path / "x.db"), providers={"gone": ProviderConfig(base_url="http://127.0.0.1:9/v1")})
-    server = ThreadedServer(create_asgi_app(settings), lifespan="on").start()
-    try:
-        error = assert_openai_error(chat(server.url, model="gone/m"), 502, "upstream_unreachable")
-        assert "could not reach" in error["message"]
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import httpx
 
 from contextstack import __version__
 from contextstack.cli import (
+    backup,
     checkpoints,
     completion,
     conversations,
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     initialise.register(commands)
     mcp.register(commands)
     doctor.register(commands, common)
+    backup.register(commands)
     completion.register(commands, parser)
     return parser
 

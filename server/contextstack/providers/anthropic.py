@@ -15,6 +15,7 @@ from contextstack.providers.errors import malformed
 from contextstack.providers.models import Completion, Forwarded, Target
 from contextstack.providers.registry import Provider
 from contextstack.providers.upstream import (
+    ANTHROPIC_END,
     Upstream,
     anthropic_error_event,
     chunks,
@@ -94,7 +95,7 @@ class Anthropic:
         url = self._beta_messages_url if forwarded.beta else self._messages_url
         response = await self._send(target, url, request, forwarded)
         if stream:
-            events = whole_events(chunks(response))
+            events = whole_events(target, chunks(response), ANTHROPIC_END)
             return Completion(target, stream=await open_stream(target, response, events, anthropic_error_event))
         return Completion(target, body=await self._object(target, response))
 

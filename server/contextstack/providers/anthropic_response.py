@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from contextstack.providers.errors import ProviderError, malformed
+from contextstack.providers.errors import ProviderError, ended_early, malformed
 from contextstack.providers.models import (
     AssistantMessage,
     ChatCompletion,
@@ -232,12 +232,7 @@ class StreamTranslation:
             yield translated
             if name == "message_stop":
                 return
-        raise ProviderError(
-            502,
-            f"{self.target.name}: the provider ended the stream early.",
-            code="upstream_stream_ended",
-            retryable=True,
-        )
+        raise ended_early(self.target)
 
     def _event(self, name: str, data: bytes) -> bytes | None:
         if name == "message_start":

@@ -16,6 +16,8 @@ _RETRYABLE = frozenset({408, 429})
 
 _decode_any = msgspec.json.Decoder().decode
 
+_WEB_PAGES = frozenset({"text/html", "application/xhtml+xml"})
+
 
 class ProviderError(Exception):
     """A chat request that could not be served, with the status and OpenAI error fields the client gets.
@@ -82,6 +84,13 @@ def malformed(target: Target, what: str) -> ProviderError:
     return ProviderError(502, f"{target.name}: the provider sent {what}.", code="upstream_malformed_response")
 
 
+def ended_early(target: Target) -> ProviderError:
+    """A stream that ended without its closing event: cut short, however cleanly its connection closed."""
+    return ProviderError(
+        502, f"{target.name}: the provider ended the stream early.", code="upstream_stream_ended", retryable=True
+    )
+
+
 def _upstream_fields(body: bytes) -> tuple[str | None, str | None, str | None, str | None]:
     """message, type, code, param from an OpenAI-style or Anthropic-style error body, as far as it has them."""
     try:
@@ -102,14 +111,22 @@ def _upstream_fields(body: bytes) -> tuple[str | None, str | None, str | None, s
 
 
 def from_upstream(
-    target: Target, status: int, body: bytes, headers: dict[str, str], secrets: Iterable[str | None] = ()
+    target: Target,
+    status: int,
+    body: bytes,
+    headers: dict[str, str],
+    secrets: Iterable[str | None] = (),
+    content_type: str = "",
 ) -> ProviderError:
     """The error for an upstream's non-2xx answer: client errors keep their status, server errors become 502/504.
 
-    `secrets` (the key and headers sent to the provider) are cut out of whatever of its answer is relayed.
+    `secrets` (the key and headers sent to the provider) are cut out of whatever of its answer is relayed. A web
+    page (a gateway's or a login wall's) is named, not quoted: its markup means nothing to an API client.
     """
     message, upstream_type, code, param = _upstream_fields(body)
-    if message is None:
+    if message is None and content_type in _WEB_PAGES:
+        message = f"the provider answered HTTP {status} with a web page ({content_type}), not an API answer"
+    elif message is None:
         text = body.decode("utf-8", "replace").strip()[:500]
         message = f"the provider answered HTTP {status}" + (f": {text}" if text else "")
     message = redact(message, secrets)

@@ -64,7 +64,9 @@ class OpenAICompatible:
         request["model"] = target.model
         response = await self._send(target, request, forwarded)
         if stream:
-            return Completion(target, stream=await open_stream(target, response, whole_events(chunks(response))))
+            return Completion(
+                target, stream=await open_stream(target, response, whole_events(target, chunks(response)))
+            )
         body = await read_body(target, response)
         try:
             _check_object(body)

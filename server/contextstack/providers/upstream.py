@@ -12,7 +12,14 @@ import msgspec
 import yarl
 
 from contextstack import __version__
-from contextstack.providers.errors import ProviderError, from_upstream, malformed, timed_out, unreachable
+from contextstack.providers.errors import (
+    ProviderError,
+    ended_early,
+    from_upstream,
+    malformed,
+    timed_out,
+    unreachable,
+)
 from contextstack.providers.models import Target
 from contextstack.providers.registry import Provider
 from contextstack.shapes import OpenAIErrorBody, anthropic_error_json
@@ -109,7 +116,7 @@ class Upstream:
             response.close()
         relayed = {name: response.headers[name] for name in _ERROR_HEADERS if name in response.headers}
         secrets = self._secrets if secret is None else (*self._secrets, secret)
-        raise from_upstream(target, response.status, body, relayed, secrets)
+        raise from_upstream(target, response.status, body, relayed, secrets, response.content_type)
 
     async def model_ids(self, url: yarl.URL) -> list[str]:
         """The model names the provider lists at `url` (OpenAI and Anthropic both answer `{"data": [{"id": …}]}`)."""
@@ -156,6 +163,12 @@ def anthropic_error_event(error: ProviderError) -> bytes:
     return b"event: error\ndata: " + anthropic_error_json(error.status, error.message, error.type) + b"\n\n"
 
 
+# What the last event of a whole stream holds: a stream that stops before it was cut short, whatever the provider
+# says of it.
+OPENAI_END = b"[DONE]"
+ANTHROPIC_END = b"event: message_stop"
+
+
 def _last_event_end(data: bytes) -> int:
     """Where the last complete SSE event in `data` ends (0 when none is complete)."""
     lf = data.rfind(b"\n\n")
@@ -163,9 +176,18 @@ def _last_event_end(data: bytes) -> int:
     return max(lf + 2 if lf >= 0 else 0, crlf + 4 if crlf >= 0 else 0)
 
 
-async def whole_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """The bytes as they arrive, cut after the last complete event, so a failure never splits an event."""
+async def whole_events(
+    target: Target, chunks: AsyncIterator[bytes], end_marker: bytes = OPENAI_END
+) -> AsyncIterator[bytes]:
+    """The bytes of an event stream as they arrive, cut after the last complete event, so a failure never splits
+    an event.
+
+    A stream whose last event does not hold `end_marker` (OpenAI's closing `data: [DONE]`, Anthropic's
+    `message_stop`) was cut short, even when its connection closed cleanly (a body that runs to the connection's
+    close has no other end): it ends with an error, not a half answer.
+    """
     tail = b""
+    last = b""
     async for chunk in chunks:
         data = tail + chunk if tail else chunk
         end = _last_event_end(data)
@@ -173,9 +195,10 @@ async def whole_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
             tail = data
             continue
         tail = data[end:]
-        yield data[:end]
-    if tail:
-        yield tail
+        last = data[:end]
+        yield last
+    if tail.strip() or end_marker not in last:
+        raise ended_early(target)
 
 
 ErrorEvent = Callable[[ProviderError], bytes]

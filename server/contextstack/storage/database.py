@@ -30,7 +30,8 @@ import msgspec
 from contextstack.clock import now
 from contextstack.errors import StoreError
 from contextstack.private_files import PRIVATE_FILE, make_private_folder
-from contextstack.storage.migrations import migrate, refuse_newer_schema, schema_version
+from contextstack.storage.backup import backup_before_upgrade
+from contextstack.storage.migrations import latest_version, migrate, refuse_newer_schema, schema_version
 
 log = logging.getLogger("contextstack.storage")
 
@@ -251,6 +252,7 @@ class Database:
             mode = await (await writer.execute("PRAGMA journal_mode = WAL")).fetchone()
             if self.path != ":memory:" and mode is not None and mode[0] != "wal":
                 raise StoreError(f"could not put {self.path} in WAL mode (got {mode[0]})")
+            await self._back_up_before_upgrade(writer)
             await migrate(writer, self.path)
             self.schema_version = await schema_version(writer)
         except BaseException:
@@ -258,6 +260,20 @@ class Database:
             raise
         self._writer = writer
         self._reading = ThreadPoolExecutor(self._reader_count, thread_name_prefix="contextstack-read")
+
+    async def _back_up_before_upgrade(self, writer: aiosqlite.Connection) -> None:
+        """Before a migration changes an existing store's schema, copy the store beside itself, and say where."""
+        current, latest = await schema_version(writer), latest_version()
+        if self.path == ":memory:" or not 0 < current < latest:
+            return
+        try:
+            kept = await asyncio.to_thread(backup_before_upgrade, Path(self.path), current)
+        except (StoreError, OSError) as exc:
+            raise StoreError(
+                f"the store {self.path} needs an upgrade from schema {current} to {latest}, and could not be backed "
+                f"up first, so it was left as it was: {exc}"
+            ) from None
+        log.info("backed up the store at schema %d to %s before upgrading it to %d", current, kept, latest)
 
     async def close(self) -> None:
         """Close every connection, after the write in progress (if any) ends."""
