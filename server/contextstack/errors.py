@@ -7,6 +7,7 @@ reports the argument as it is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -25,6 +26,7 @@ class ContextstackError(Exception):
     status = 500
     title = "Internal Server Error"
     slug = "internal"
+    headers: Mapping[str, str] = {}  # HTTP headers the answer carries (Retry-After)
 
     def __init__(self, detail: str, *, errors: list[FieldError] | None = None, **extra: Any) -> None:
         super().__init__(detail)
@@ -93,3 +95,15 @@ class StoreError(ContextstackError):
     status = 503
     title = "Store unavailable"
     slug = "store"
+
+
+class TooBusy(ContextstackError):
+    """The daemon is at one of its limits (a setting names it); the client may try again after `retry_after` s."""
+
+    status = 429
+    title = "Too many requests"
+    slug = "too-busy"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": str(retry_after)}

@@ -123,7 +123,7 @@ def located(errors: list[FieldError] | None, handler: BaseRouteHandler | None) -
 
 def _on_domain_error(request: Request[Any, Any, Any], exc: ContextstackError) -> Response[Problem]:
     errors = located(exc.errors, request.scope.get("route_handler"))
-    return problem_response(problem_from_error(exc, instance=request.url.path, errors=errors))
+    return problem_response(problem_from_error(exc, instance=request.url.path, errors=errors), headers=exc.headers)
 
 
 def _on_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:

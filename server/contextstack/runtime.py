@@ -1,5 +1,5 @@
 """What a front end inside the daemon needs, built once: the store, the context cache (with the relevance sources
-assembly ranks beside knowledge), the broadcaster, the providers and the settings.
+assembly ranks beside knowledge), the broadcaster, the count of open streams, the providers and the settings.
 
 `create_app` builds one and hands it to the HTTP app; the MCP server gets the same one. Whatever must hear of
 every commit (the live event stream, the context cache) is subscribed to the store here, in plain sight, and so
@@ -15,6 +15,7 @@ from contextstack.assembly.cache import ContextCache
 from contextstack.checkpoints.automatic import AutomaticCheckpoints
 from contextstack.conversations.relevance import PastMessages
 from contextstack.events.broadcaster import Broadcaster
+from contextstack.limits import StreamLimit
 from contextstack.memory.index import start_catching_up, stop_catching_up
 from contextstack.memory.stemming import use_language
 from contextstack.providers.service import Providers
@@ -32,6 +33,7 @@ class Runtime:
         self.broadcaster = Broadcaster(capacity=settings.sse_queue_size)
         # Assembly ranks the project's past messages beside its knowledge: conversations implement its source.
         self.contexts = ContextCache(sources=[PastMessages()])
+        self.streams = StreamLimit(settings.max_streams)
         self.db.on_commit(self.broadcaster.publish)
         self.db.on_commit(self.contexts.on_commit)
         self.checkpoints = AutomaticCheckpoints(self.db, quiet=settings.ai_burst_quiet, keep=settings.checkpoint_keep)

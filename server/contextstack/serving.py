@@ -5,10 +5,18 @@ sending a 200 MB header is answered after the daemon has held all of it. Here th
 are counted as they arrive and a request past the limits is answered 414 or 431, and its connection closed,
 before anything grows. An absolute-form target (`GET http://host/path`) names the host the request is for
 (RFC 9112 §3.2.2), so it replaces the Host header and meets the guard's Host check like any other.
+
+The protocol also holds two of the daemon's limits (docs/operations.md, Limits). Past `max_connections` open
+connections, a new one's request is answered 503 with Retry-After, in the shape its path's clients read, and
+the connection closed. A connection whose client stops reading, so that what the daemon sends piles up past
+the transport's high-water mark, is closed after `stream_write_timeout` seconds without relief: a subscriber
+that never reads holds neither its stream nor its buffers for long.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import sys
 from typing import Any
@@ -20,8 +28,18 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from contextstack.providers.registry import configured_providers
 from contextstack.redaction import redact_logs
 from contextstack.settings import MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_LINE_BYTES, Settings
+from contextstack.shapes import refusal
 
-_REASONS = {400: b"Bad Request", 414: b"URI Too Long", 431: b"Request Header Fields Too Large"}
+log = logging.getLogger("contextstack.serving")
+
+_REASONS = {
+    400: b"Bad Request",
+    414: b"URI Too Long",
+    431: b"Request Header Fields Too Large",
+    503: b"Service Unavailable",
+}
+# Seconds a client refused for too many connections is asked to wait.
+CONNECTIONS_RETRY_AFTER = 1
 
 
 class _HeadTooLarge(Exception):
@@ -31,13 +49,56 @@ class _HeadTooLarge(Exception):
         self.message = message
 
 
+class _TooManyConnections(Exception):
+    def __init__(self, path: str, limit: int) -> None:
+        super().__init__(path)
+        self.path = path
+        self.limit = limit
+
+
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, refusing a request line, header count or head size past the limits."""
 
+    max_connections = 1000
+    write_timeout = 30.0
     _received_in_head = 0  # bytes received while the head is not complete: a header still arriving
     _header_bytes = 0  # bytes of the header lines parsed so far
     _header_count = 0
     _in_head = True
+    _over_limit = False  # opened when max_connections were open already: its request is refused
+    _stalled: asyncio.TimerHandle | None = None  # ends the connection if its client does not read in time
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._over_limit = len(self.connections) > self.max_connections
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._end_stall_watch()
+        super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._stalled is None:
+            self._stalled = self.loop.call_later(self.write_timeout, self._client_stopped_reading)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self._end_stall_watch()
+
+    def _end_stall_watch(self) -> None:
+        if self._stalled is not None:
+            self._stalled.cancel()
+            self._stalled = None
+
+    def _client_stopped_reading(self) -> None:
+        self._stalled = None
+        client = f"{self.client[0]}:{self.client[1]}" if self.client else "a client"
+        log.warning(
+            "closing the connection of %s: it has not read what was sent for %g s (stream_write_timeout)",
+            client,
+            self.write_timeout,
+        )
+        self.transport.abort()
 
     def data_received(self, data: bytes) -> None:
         self._unset_keepalive_if_required()
@@ -47,6 +108,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             cause = exc.__context__  # what the callback raised
             if isinstance(cause, _HeadTooLarge):
                 self._refuse(cause.status, cause.message)
+            elif isinstance(cause, _TooManyConnections):
+                self._refuse_too_many(cause)
             else:
                 self._refuse(400, "Invalid HTTP request received.")
             return
@@ -89,6 +152,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        if self._over_limit:
+            raise _TooManyConnections(self.url.decode("latin-1").split("?", 1)[0], self.max_connections)
         if not self.url.startswith(b"/") and self.url != b"*":
             self._take_host_from_target()
         super().on_headers_complete()
@@ -114,6 +179,30 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         )
         self.transport.close()
 
+    def _refuse_too_many(self, refused: _TooManyConnections) -> None:
+        if self.transport.is_closing():
+            return
+        detail = (
+            f"The daemon already has {refused.limit} connections open, its limit (max_connections); "
+            f"try again in {CONNECTIONS_RETRY_AFTER} s."
+        )
+        body, media_type = refusal(refused.path, 503, "Service unavailable", detail, "too-many-connections")
+        self.transport.write(
+            b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: %s\r\ncontent-length: %d\r\nretry-after: %d\r\n"
+            b"connection: close\r\n\r\n%s" % (media_type, len(body), CONNECTIONS_RETRY_AFTER, body)
+        )
+        self.transport.close()
+
+
+def protocol_class(settings: Settings) -> type[BoundedHttpToolsProtocol]:
+    """The HTTP protocol with the limits of `settings`."""
+
+    class DaemonHttpProtocol(BoundedHttpToolsProtocol):
+        max_connections = settings.max_connections
+        write_timeout = settings.stream_write_timeout
+
+    return DaemonHttpProtocol
+
 
 def server_config(settings: Settings, app: Any) -> uvicorn.Config:
     """uvicorn's configuration for the daemon; from then on no log line carries a configured secret."""
@@ -124,7 +213,7 @@ def server_config(settings: Settings, app: Any) -> uvicorn.Config:
         host=settings.host,
         port=settings.port,
         loop="uvloop" if sys.platform != "win32" else "asyncio",
-        http=BoundedHttpToolsProtocol,
+        http=protocol_class(settings),
         ws="none",
         lifespan="on",
         access_log=False,

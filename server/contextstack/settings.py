@@ -176,6 +176,27 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
         msgspec.Meta(ge=1, le=1_000_000),
         _doc("Events a live `/api/events` subscriber may fall behind before it is told to reconnect and disconnected."),
     ] = 1000
+    max_connections: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=1_000_000),
+        _doc(
+            "Connections open at once; a request on one past them is answered 503 with `Retry-After` and the "
+            "connection closed (see [operations.md](operations.md#limits))."
+        ),
+    ] = 1000
+    max_streams: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=1_000_000),
+        _doc(
+            "Streams open at once, `/api/events` subscribers and proxied streams of every dialect together; one past "
+            "them is answered 429 with `Retry-After`, before anything goes upstream."
+        ),
+    ] = 500
+    stream_write_timeout: Annotated[
+        float,
+        msgspec.Meta(gt=0, le=86_400),
+        _doc("Seconds a connection's send buffers may stay full (a client that stopped reading) before it is closed."),
+    ] = 30.0
     providers: Annotated[
         dict[str, ProviderConfig],
         _doc(
@@ -265,6 +286,9 @@ ENV_FIELDS = (
     "context_budget",
     "sse_keepalive",
     "sse_queue_size",
+    "max_connections",
+    "max_streams",
+    "stream_write_timeout",
     "inject",
     "context_window",
     "checkpoint_keep",

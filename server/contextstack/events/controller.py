@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from contextstack.errors import BadRequest, FieldError
 from contextstack.events import service
 from contextstack.events.broadcaster import Broadcaster
 from contextstack.events.models import ActivityPage, Event, Overflow
+from contextstack.limits import StreamLimit
 from contextstack.numbers import INT64_MAX, parse_count
 from contextstack.pagination import DEFAULT_LIMIT
 from contextstack.problems import problems
@@ -79,10 +81,15 @@ def _message(item: Event | Overflow | None) -> ServerSentEventMessage:
     return _live_messages.of(item)
 
 
-async def _messages(events: AsyncGenerator[Event | Overflow | None, None]) -> AsyncIterator[ServerSentEventMessage]:
-    async with aclosing(events):
-        async for item in events:
-            yield _message(item)
+async def _messages(
+    events: AsyncGenerator[Event | Overflow | None, None], release: Callable[[], None]
+) -> AsyncIterator[ServerSentEventMessage]:
+    try:
+        async with aclosing(events):
+            async for item in events:
+                yield _message(item)
+    finally:
+        release()  # the stream's place, given back as soon as it ends
 
 
 def _event_id(value: str | None) -> int | None:
@@ -148,7 +155,7 @@ class EventController(Controller):
                 description="Server-Sent Events: `id:` the event id, `event:` its type, `data:` the event as JSON.",
                 generate_examples=False,
             ),
-            **problems(404),
+            **problems(404, 429),
         },
     )
     async def stream(
@@ -156,6 +163,7 @@ class EventController(Controller):
         db: NamedDependency[Database],
         settings: NamedDependency[Settings],
         broadcaster: NamedDependency[Broadcaster],
+        streams: NamedDependency[StreamLimit],
         project: Annotated[str | None, QueryParameter(description="Only this project's events (id or slug).")] = None,
         types: Types = None,
         since: Annotated[
@@ -174,7 +182,8 @@ class EventController(Controller):
         With `Last-Event-ID` or `since`, the stored events after that id come first, in order, then live ones,
         none missed or repeated. Idle streams get a keep-alive comment every `sse_keepalive` seconds. A client
         that falls `sse_queue_size` events behind gets an `overflow` event naming the last id it was sent, and
-        is disconnected: reconnect with that `Last-Event-ID`.
+        is disconnected: reconnect with that `Last-Event-ID`. Past `max_streams` open streams the answer is 429
+        with `Retry-After`; a client that stops reading is disconnected after `stream_write_timeout` seconds.
         """
         project_id = None if project is None else await service.event_project_id(db, project)
         filter = service.event_filter(project_id, types, "query.types")
@@ -183,5 +192,8 @@ class EventController(Controller):
         )
         after = await service.resume_point(db, resume_from, resume_field)
         # Subscribed before the response starts: a client holding the headers misses no later event.
+        release = streams.take()
         events = service.follow(db, broadcaster, filter, after, keepalive=settings.sse_keepalive)
-        return ServerSentEvent(_messages(events))
+        messages = _messages(events, release)
+        weakref.finalize(messages, release)  # and by one never started, once it is let go
+        return ServerSentEvent(messages)

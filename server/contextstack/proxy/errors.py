@@ -40,7 +40,7 @@ def _on_provider_error(request: Request[Any, Any, Any], exc: ProviderError) -> R
 def _on_domain_error(request: Request[Any, Any, Any], exc: ContextstackError) -> Response[OpenAIErrorBody]:
     param = exc.errors[0].field.removeprefix("body.") if exc.errors else None
     error = OpenAIError(message=exc.detail, type=error_type(exc.status), param=param, code=exc.slug)
-    return openai_error_response(exc.status, error)
+    return openai_error_response(exc.status, error, dict(exc.headers) or None)
 
 
 def _on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[OpenAIErrorBody]:

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import get_args
 
+import msgspec
 from litestar import Litestar
 from litestar.exceptions import MethodNotAllowedException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
@@ -165,6 +166,9 @@ async def serve(scope: Scope, receive: Receive, send: Send, project: str | None,
         return
     app: Litestar = scope["litestar_app"]
     runtime = runtime_of(app.state)
+    # A stream takes one of the daemon's `max_streams` places before anything goes upstream (TooBusy past them),
+    # and gives it back once it has ended, however it ends.
+    release = runtime.streams.take() if asks_to_stream(body) else None
     # A client that goes away cancels the upstream request, whether the answer is still being made or already
     # streaming: a model is not kept generating, and billing, for nobody.
     watch = _Watch(receive)
@@ -186,6 +190,26 @@ async def serve(scope: Scope, receive: Receive, send: Send, project: str | None,
             await send({"type": "http.response.body", "body": b""})
     finally:
         watch.stop()
+        if release is not None:
+            release()
+
+
+class _StreamFlag(msgspec.Struct):
+    stream: bool = False
+
+
+_stream_flag = msgspec.json.Decoder(_StreamFlag)
+
+
+def asks_to_stream(body: bytes) -> bool:
+    """Whether a request body asks for a stream (`"stream": true`, in every dialect); a body that cannot say is
+    left to the dialect's own decoding, and its error."""
+    if b'"stream"' not in body:
+        return False
+    try:
+        return _stream_flag.decode(body).stream
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return False
 
 
 def _bearer(value: bytes) -> bytes | None:

@@ -70,6 +70,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_404
 
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -104,7 +109,10 @@ def sync_detailed(
     client
     that falls `sse_queue_size` events behind gets an `overflow` event naming the last id it was sent,
     and
-    is disconnected: reconnect with that `Last-Event-ID`.
+    is disconnected: reconnect with that `Last-Event-ID`. Past `max_streams` open streams the answer is
+    429
+    with `Retry-After`; a client that stops reading is disconnected after `stream_write_timeout`
+    seconds.
 
     Args:
         project (None | str | Unset): Only this project's events (id or slug).
@@ -154,7 +162,10 @@ def sync(
     client
     that falls `sse_queue_size` events behind gets an `overflow` event naming the last id it was sent,
     and
-    is disconnected: reconnect with that `Last-Event-ID`.
+    is disconnected: reconnect with that `Last-Event-ID`. Past `max_streams` open streams the answer is
+    429
+    with `Retry-After`; a client that stops reading is disconnected after `stream_write_timeout`
+    seconds.
 
     Args:
         project (None | str | Unset): Only this project's events (id or slug).
@@ -199,7 +210,10 @@ async def asyncio_detailed(
     client
     that falls `sse_queue_size` events behind gets an `overflow` event naming the last id it was sent,
     and
-    is disconnected: reconnect with that `Last-Event-ID`.
+    is disconnected: reconnect with that `Last-Event-ID`. Past `max_streams` open streams the answer is
+    429
+    with `Retry-After`; a client that stops reading is disconnected after `stream_write_timeout`
+    seconds.
 
     Args:
         project (None | str | Unset): Only this project's events (id or slug).
@@ -247,7 +261,10 @@ async def asyncio(
     client
     that falls `sse_queue_size` events behind gets an `overflow` event naming the last id it was sent,
     and
-    is disconnected: reconnect with that `Last-Event-ID`.
+    is disconnected: reconnect with that `Last-Event-ID`. Past `max_streams` open streams the answer is
+    429
+    with `Retry-After`; a client that stops reading is disconnected after `stream_write_timeout`
+    seconds.
 
     Args:
         project (None | str | Unset): Only this project's events (id or slug).
