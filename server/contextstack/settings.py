@@ -54,6 +54,9 @@ class ProviderConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     connect_timeout: float = 5.0
     read_timeout: float = 600.0
     context_window: Annotated[int, msgspec.Meta(ge=256)] | None = None
+    # Whether the server answers OpenAI's Responses API at `base_url + /responses` (the openai preset does);
+    # otherwise /v1/responses requests are translated to its chat completions.
+    responses: bool | None = None
 
 
 class ProjectProxyConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

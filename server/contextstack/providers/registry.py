@@ -26,6 +26,8 @@ class Provider:
     models: list[str]
     connect_timeout: float
     read_timeout: float
+    responses: bool = False
+    """Whether /v1/responses requests pass through to its own `/responses`, rather than being translated."""
 
     @property
     def usable(self) -> bool:
@@ -59,9 +61,15 @@ def _provider(name: str, config: ProviderConfig, environ: Mapping[str, str]) -> 
         raise ConfigError(f"[providers.{name}]: a provider's name cannot be empty or contain '/'")
     if base_url is None:
         raise ConfigError(f"[providers.{name}] needs a base_url (it is not a built-in provider)")
+    kind = config.kind or (preset.kind if preset else "openai")
+    responses = config.responses if config.responses is not None else (preset.responses if preset else False)
+    if responses and kind != "openai":
+        raise ConfigError(
+            f'[providers.{name}]: `responses = true` needs an OpenAI-compatible provider (kind = "openai")'
+        )
     return Provider(
         name=name,
-        kind=config.kind or (preset.kind if preset else "openai"),
+        kind=kind,
         base_url=base_url.rstrip("/"),
         builtin=preset is not None,
         needs_key=needs_key,
@@ -71,6 +79,7 @@ def _provider(name: str, config: ProviderConfig, environ: Mapping[str, str]) -> 
         models=list(config.models),
         connect_timeout=config.connect_timeout,
         read_timeout=config.read_timeout,
+        responses=responses,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 
 import aiohttp
 import httpx
@@ -169,11 +169,17 @@ async def whole_events(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         yield tail
 
 
-async def open_stream(target: Target, response: Response, events: AsyncIterator[bytes]) -> AsyncGenerator[bytes, None]:
+ErrorEvent = Callable[[ProviderError], bytes]
+
+
+async def open_stream(
+    target: Target, response: Response, events: AsyncIterator[bytes], failure: ErrorEvent = error_event
+) -> AsyncGenerator[bytes, None]:
     """Wait for the first event, then relay the rest; failures before the first byte raise (so fallbacks apply).
 
     An answer that is not an event stream (a login page, a captive portal's HTML) is a 502 before anything is
-    relayed. After the first byte, a failure ends the stream with an error event; closing the relay closes upstream.
+    relayed. After the first byte, a failure ends the stream with `failure`'s event (by default the error event
+    chat completion clients read); closing the relay closes upstream.
     """
     if response.content_type != "text/event-stream":
         response.close()
@@ -195,11 +201,11 @@ async def open_stream(target: Target, response: Response, events: AsyncIterator[
     except BaseException:
         response.close()
         raise
-    return _relay(target, response, first, events)
+    return _relay(target, response, first, events, failure)
 
 
 async def _relay(
-    target: Target, response: Response, first: bytes, events: AsyncIterator[bytes]
+    target: Target, response: Response, first: bytes, events: AsyncIterator[bytes], failure: ErrorEvent
 ) -> AsyncGenerator[bytes, None]:
     try:
         yield first
@@ -207,11 +213,11 @@ async def _relay(
             async for event in events:
                 yield event
         except TRANSPORT_ERRORS as exc:
-            failure = _transport_failure(target, exc, "mid-stream")
-            log.warning("%s: stream failed: %s", target.name, failure.message)
-            yield error_event(failure)
+            error = _transport_failure(target, exc, "mid-stream")
+            log.warning("%s: stream failed: %s", target.name, error.message)
+            yield failure(error)
         except ProviderError as exc:
             log.warning("%s: stream failed: %s", target.name, exc.message)
-            yield error_event(exc)
+            yield failure(exc)
     finally:
         response.close()

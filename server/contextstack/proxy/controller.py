@@ -1,10 +1,15 @@
-"""HTTP for the proxy: OpenAI's endpoints under /v1, and under /p/{project}/v1 with the project in the URL."""
+"""HTTP for the proxy: OpenAI's endpoints under /v1, and under /p/{project}/v1 with the project in the URL.
+
+Chat completions, the Responses API and embeddings share one way through: the body limit, the proxy headers,
+cancellation when the client goes away, and OpenAI's error shape.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
+from collections.abc import Awaitable, Callable
 from typing import get_args
 
 from litestar import Controller, Litestar, asgi, get, post
@@ -21,8 +26,11 @@ from contextstack.errors import BadRequest, FieldError
 from contextstack.numbers import parse_count
 from contextstack.providers.models import OpenAIModel, OpenAIModelList
 from contextstack.providers.service import Providers
+from contextstack.proxy.embeddings import create_embeddings
 from contextstack.proxy.errors import OPENAI_ERROR_HANDLERS
+from contextstack.proxy.responses import create_response
 from contextstack.proxy.service import ProxyAnswer, ProxyOptions, chat_completion
+from contextstack.runtime import Runtime
 from contextstack.settings import MAX_BODY_BYTES, InjectMode
 
 PROJECT_HEADER = b"x-contextstack-project"
@@ -148,7 +156,35 @@ async def _send_answer(send: Send, answer: ProxyAnswer) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
+# What answers one of the proxy's endpoints, given the request's body and the proxy's own options.
+Endpoint = Callable[[Runtime, bytes, ProxyOptions], Awaitable[ProxyAnswer]]
+
+
+async def _chat_endpoint(runtime: Runtime, body: bytes, options: ProxyOptions) -> ProxyAnswer:
+    return await chat_completion(runtime.providers, runtime.db, runtime.contexts, runtime.settings, body, options)
+
+
+async def _responses_endpoint(runtime: Runtime, body: bytes, options: ProxyOptions) -> ProxyAnswer:
+    return await create_response(runtime.providers, runtime.db, runtime.contexts, runtime.settings, body, options)
+
+
+async def _embeddings_endpoint(runtime: Runtime, body: bytes, options: ProxyOptions) -> ProxyAnswer:
+    return await create_embeddings(runtime.providers, body)
+
+
 async def _chat(scope: Scope, receive: Receive, send: Send, project: str | None) -> None:
+    await _serve(scope, receive, send, project, _chat_endpoint)
+
+
+async def _responses(scope: Scope, receive: Receive, send: Send, project: str | None) -> None:
+    await _serve(scope, receive, send, project, _responses_endpoint)
+
+
+async def _embeddings(scope: Scope, receive: Receive, send: Send, project: str | None) -> None:
+    await _serve(scope, receive, send, project, _embeddings_endpoint)
+
+
+async def _serve(scope: Scope, receive: Receive, send: Send, project: str | None, endpoint: Endpoint) -> None:
     # Plain ASGI rather than a Litestar handler with its Request and Response: less work a request on the
     # proxy's hot path (docs/benchmarks.md, Proxy). Errors raised here still reach the controller's exception
     # handlers (OpenAI's shape).
@@ -172,10 +208,7 @@ async def _chat(scope: Scope, receive: Receive, send: Send, project: str | None)
         await send(message)
 
     try:
-        await _send_answer(
-            send_noting,
-            await chat_completion(runtime.providers, runtime.db, runtime.contexts, runtime.settings, body, options),
-        )
+        await _send_answer(send_noting, await endpoint(runtime, body, options))
     except asyncio.CancelledError:
         if not watch.cancelled_by_it():
             raise
@@ -195,7 +228,7 @@ async def _models(providers: Providers) -> OpenAIModelList:
 
 
 class OpenAIProxy(Controller):
-    """OpenAI's chat completions and model list, served by whichever provider the model names."""
+    """OpenAI's chat completions, Responses API, embeddings and model list, served by the provider the model names."""
 
     path = "/v1"
     tags = ["proxy"]
@@ -205,6 +238,14 @@ class OpenAIProxy(Controller):
     @asgi("/chat/completions", name="create_chat_completion", copy_scope=False)
     async def chat_completions(self, scope: Scope, receive: Receive, send: Send) -> None:
         await _chat(scope, receive, send, None)
+
+    @asgi("/responses", name="create_response", copy_scope=False)
+    async def responses(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _responses(scope, receive, send, None)
+
+    @asgi("/embeddings", name="create_embeddings", copy_scope=False)
+    async def embeddings(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _embeddings(scope, receive, send, None)
 
     @get("/models", operation_id="list_proxy_models", summary="The models requests can name")
     async def models(self, providers: NamedDependency[Providers]) -> OpenAIModelList:
@@ -229,6 +270,24 @@ class ProjectOpenAIProxy(Controller):
     )
     async def chat_completions(self, project: FromPath[str]) -> ASGIApp:
         return functools.partial(_chat, project=project)
+
+    @post(
+        "/responses",
+        operation_id="create_project_response",
+        summary="A Responses API request with the project's context",
+        status_code=200,
+    )
+    async def responses(self, project: FromPath[str]) -> ASGIApp:
+        return functools.partial(_responses, project=project)
+
+    @post(
+        "/embeddings",
+        operation_id="create_project_embeddings",
+        summary="Embeddings (nothing is injected)",
+        status_code=200,
+    )
+    async def embeddings(self, project: FromPath[str]) -> ASGIApp:
+        return functools.partial(_embeddings, project=project)
 
     @get("/models", operation_id="list_project_proxy_models", summary="The models requests can name")
     async def models(self, providers: NamedDependency[Providers]) -> OpenAIModelList:
