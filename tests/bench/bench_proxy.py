@@ -1,5 +1,6 @@
 """What the proxy costs: latency added over calling the fake upstream directly, time to first streamed byte
-added, and 200 concurrent streams with the daemon's resident memory.
+added, and 200 concurrent streams with the daemon's resident memory; for chat completions, and beside them the
+Responses API (passed through, injected, translated to chat completions) and embeddings.
 
 The daemon runs as a real `contextstack serve` process (uvloop + httptools), the fake OpenAI-compatible
 upstream as another process; requests to the two alternate so that drift on the machine hits both alike.
@@ -67,7 +68,10 @@ def fake_upstream() -> Iterator[tuple[str, int]]:
 @contextmanager
 def proxy_daemon(upstream: str, workdir: Path, log_level: str) -> Iterator[Daemon]:
     config = workdir / "config.toml"
-    config.write_text(f'default_model = "fake/fake-small"\n[providers.fake]\nbase_url = "{upstream}"\n')
+    config.write_text(
+        f'default_model = "fake/fake-small"\n[providers.fake]\nbase_url = "{upstream}"\n'
+        + responses_providers(upstream)
+    )
     daemon = start_daemon(workdir, env={"CONTEXTSTACK_CONFIG": str(config)}, args=("--log-level", log_level))
     try:
         yield daemon
@@ -157,6 +161,96 @@ def first_byte_latency(
             lambda: call(upstream + "/chat/completions", "fake-small", {}),
             lambda: call(proxy + "/v1/chat/completions", "fake/fake-small", headers),
         )
+
+
+def responses_providers(upstream: str) -> str:
+    """The fake upstream again: once as a server of the Responses API, once as a server of chat completions only."""
+    return (
+        f'[providers.fakeresponses]\nbase_url = "{upstream}"\nresponses = true\n'
+        f'[providers.fakechat]\nbase_url = "{upstream}"\nresponses = false\n'
+    )
+
+
+def responses_input(question: str) -> list[dict[str, str]]:
+    return [{"role": "developer", "content": MESSAGES[0]["content"]}, {"role": "user", "content": question}]
+
+
+def responses_latency(
+    upstream: str, proxy: str, requests: int, headers: dict[str, str], *, translated: bool
+) -> tuple[list[float], list[float]]:
+    """POST /v1/responses through the proxy, beside the upstream endpoint the proxy calls for it.
+
+    Passed through, that is the upstream's own /responses; translated, its /chat/completions.
+    """
+    with httpx.Client() as client:
+
+        def call(url: str, body: dict[str, object], extra: dict[str, str]) -> float:
+            started = time.perf_counter()
+            response = client.post(url, json=body, headers=extra)
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200, response.text
+            return elapsed
+
+        items = {"input": responses_input(SAME_QUESTION)}
+        direct: tuple[str, dict[str, object]] = (
+            ("/chat/completions", {"model": "fake-small", "messages": messages(SAME_QUESTION)})
+            if translated
+            else ("/responses", {"model": "fake-small", **items})
+        )
+        model = "fakechat/fake-small" if translated else "fakeresponses/fake-small"
+        return measure(
+            requests,
+            lambda: call(upstream + direct[0], direct[1], {}),
+            lambda: call(proxy + "/v1/responses", {"model": model, **items}, headers),
+        )
+
+
+def embeddings_latency(upstream: str, proxy: str, requests: int) -> tuple[list[float], list[float]]:
+    """POST /v1/embeddings through the proxy, beside the upstream's own."""
+    body = {"input": ["The checkout keeps its state in SQLite.", "Payments report through events."]}
+    with httpx.Client() as client:
+
+        def call(url: str, model: str) -> float:
+            started = time.perf_counter()
+            response = client.post(url, json={**body, "model": model})
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200, response.text
+            return elapsed
+
+        return measure(
+            requests,
+            lambda: call(upstream + "/embeddings", "fake-embed"),
+            lambda: call(proxy + "/v1/embeddings", "fake/fake-embed"),
+        )
+
+
+def responses_scenarios(
+    upstream: str, proxy: str, requests: int, same: int
+) -> list[tuple[str, str, Callable[[], tuple[list[float], list[float]]]]]:
+    """The Responses API and embeddings scenarios, to run beside chat completions'."""
+    return [
+        (
+            "responses",
+            "responses, passed through",
+            lambda: responses_latency(upstream, proxy, requests, {}, translated=False),
+        ),
+        (
+            "responses_injected",
+            f"responses, {same} tokens injected",
+            lambda: responses_latency(upstream, proxy, requests, PROJECT, translated=False),
+        ),
+        (
+            "responses_translated",
+            "responses, translated",
+            lambda: responses_latency(upstream, proxy, requests, {}, translated=True),
+        ),
+        (
+            "responses_translated_injected",
+            "responses, translated, injected",
+            lambda: responses_latency(upstream, proxy, requests, PROJECT, translated=True),
+        ),
+        ("embeddings", "embeddings", lambda: embeddings_latency(upstream, proxy, requests)),
+    ]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -281,6 +375,7 @@ def run(requests: int, streams: int, log_level: str = "info") -> dict[str, float
                 "stream TTFB, injected",
                 lambda: first_byte_latency(upstream, daemon.url, requests, PROJECT),
             ),
+            *responses_scenarios(upstream, daemon.url, requests, same),
         ]
         for key, name, scenario in scenarios:
             cpu = cpu_seconds(pid)

@@ -12,7 +12,15 @@ from contextstack.providers.errors import ProviderError, malformed
 from contextstack.providers.models import Completion, Target
 from contextstack.providers.registry import Provider
 from contextstack.providers.responses_answer import response_error_event
-from contextstack.providers.upstream import Upstream, chunks, open_stream, read_body, upstream_url, whole_events
+from contextstack.providers.upstream import (
+    Response,
+    Upstream,
+    chunks,
+    open_stream,
+    read_body,
+    upstream_url,
+    whole_events,
+)
 
 _encode = msgspec.json.Encoder().encode
 
@@ -60,7 +68,7 @@ class OpenAICompatible:
         return Completion(target, body=await self._json_body(target, response))
 
     @staticmethod
-    async def _json_body(target: Target, response: Any) -> bytes:
+    async def _json_body(target: Target, response: Response) -> bytes:
         body = await read_body(target, response)
         try:
             _check_object(body)

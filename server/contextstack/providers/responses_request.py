@@ -201,7 +201,7 @@ def _tools(tools: Any) -> list[dict[str, Any]]:
             raise untranslatable(
                 f"The tool tools[{index}] of type {kind!r}",
                 f"tools[{index}].type",
-                "only function tools are; built-in tools run at the provider that offers them.",
+                "only function tools are (built-in tools and namespaces of tools are the Responses API's own).",
             )
         function = {key: tool[key] for key in ("name", "description", "parameters", "strict") if key in tool}
         translated.append({"type": "function", "function": function})
