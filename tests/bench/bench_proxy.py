@@ -253,6 +253,100 @@ def responses_scenarios(
     ]
 
 
+def dialects_side_by_side(upstream: str, proxy: str, requests: int) -> dict[str, float]:
+    """Each path's added latency measured in one loop, each round calling every path once (in a rotating order),
+    so that the machine's drift hits them all alike; each new path's added p50 beside chat completions'."""
+    items = {"input": responses_input(SAME_QUESTION)}
+    chat_body = {"model": "fake-small", "messages": messages(SAME_QUESTION)}
+    embed_body = {"model": "fake-embed", "input": ["The checkout keeps its state in SQLite.", "Payments report."]}
+    paths: list[tuple[str, str, tuple[str, dict[str, object]], tuple[str, dict[str, object]], dict[str, str]]] = [
+        (
+            "chat",
+            "chat completions",
+            ("/chat/completions", chat_body),
+            ("/v1/chat/completions", {**chat_body, "model": "fake/fake-small"}),
+            {},
+        ),
+        (
+            "chat_injected",
+            "chat completions, injected",
+            ("/chat/completions", chat_body),
+            ("/v1/chat/completions", {**chat_body, "model": "fake/fake-small"}),
+            PROJECT,
+        ),
+        (
+            "responses",
+            "responses, passed through",
+            ("/responses", {"model": "fake-small", **items}),
+            ("/v1/responses", {"model": "fakeresponses/fake-small", **items}),
+            {},
+        ),
+        (
+            "responses_injected",
+            "responses, injected",
+            ("/responses", {"model": "fake-small", **items}),
+            ("/v1/responses", {"model": "fakeresponses/fake-small", **items}),
+            PROJECT,
+        ),
+        (
+            "translated",
+            "responses, translated",
+            ("/chat/completions", chat_body),
+            ("/v1/responses", {"model": "fakechat/fake-small", **items}),
+            {},
+        ),
+        (
+            "translated_injected",
+            "responses, translated, injected",
+            ("/chat/completions", chat_body),
+            ("/v1/responses", {"model": "fakechat/fake-small", **items}),
+            PROJECT,
+        ),
+        (
+            "embeddings",
+            "embeddings",
+            ("/embeddings", embed_body),
+            ("/v1/embeddings", {**embed_body, "model": "fake/fake-embed"}),
+            {},
+        ),
+    ]
+    times: dict[str, tuple[list[float], list[float]]] = {key: ([], []) for key, *_ in paths}
+    with httpx.Client() as client:
+
+        def call(url: str, body: dict[str, object], extra: dict[str, str]) -> float:
+            started = time.perf_counter()
+            response = client.post(url, json=body, headers=extra)
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200, response.text
+            return elapsed
+
+        warm_up = max(200, requests // 10)
+        for round in range(warm_up + requests):
+            shift = round % len(paths)
+            for key, _, direct, proxied, headers in paths[shift:] + paths[:shift]:
+                pair = (call(upstream + direct[0], direct[1], {}), call(proxy + proxied[0], proxied[1], headers))
+                if round >= warm_up:
+                    times[key][0].append(pair[0])
+                    times[key][1].append(pair[1])
+    print(f"side by side, {requests} rounds of every path (after warm-up):")
+    figures: dict[str, float] = {}
+    added: dict[str, float] = {}
+    for key, name, *_ in paths:
+        result = report(name, *times[key])
+        added[key] = result["added_p50"]
+        figures.update({f"side_{key}_{field}": value for field, value in result.items()})
+    for key, baseline in (
+        ("responses", "chat"),
+        ("responses_injected", "chat_injected"),
+        ("translated", "chat"),
+        ("translated_injected", "chat_injected"),
+        ("embeddings", "chat"),
+    ):
+        figures[f"side_{key}_over_{baseline}"] = added[key] - added[baseline]
+        print(f"{'':<32} {key} added p50 over {baseline}'s: {added[key] - added[baseline]:+.2f} ms")
+    return figures
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -383,6 +477,7 @@ def run(requests: int, streams: int, log_level: str = "info") -> dict[str, float
             result["daemon_cpu"] = (cpu_seconds(pid) - cpu) / (requests + max(200, requests // 10)) * 1000
             print(f"{'':<32} daemon CPU per proxied request {result['daemon_cpu']:.2f} ms")
             figures.update({f"{key}_{name}": value for name, value in result.items()})
+        figures.update(dialects_side_by_side(upstream, daemon.url, requests))
         completed, failed, seconds = asyncio.run(concurrent_streams(daemon.url, streams, 0.05))
         rss, peak = resident_mb(pid)
         print(
