@@ -143,6 +143,14 @@ def test_a_function_call_passes_through_both_ways(proxy: str, fake_openai: FakeO
     assert fake_openai.last.json()["input"] == items
 
 
+def test_a_passed_through_stream_carries_function_call_arguments(proxy: str, fake_openai: FakeOpenAI) -> None:
+    stream = events(proxy, {"model": PASSED, "input": "Weather in Paris?", "tools": [WEATHER]})
+    assert_well_ordered(stream)
+    deltas = "".join(data["delta"] for name, data in stream if name == "response.function_call_arguments.delta")
+    assert deltas == openai_upstream.TOOL_ARGUMENTS
+    assert stream[-1][1]["response"]["output"][0]["call_id"] == openai_upstream.CALL_ID
+
+
 # Translated to chat completions
 
 
