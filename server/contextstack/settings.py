@@ -81,6 +81,14 @@ class ProviderConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
             "(see [proxy.md](proxy.md#credentials))."
         ),
     ] = False
+    responses: Annotated[
+        bool | None,
+        _doc(
+            "Whether the server serves OpenAI's Responses API at `base_url` + `/responses`: `/v1/responses` requests "
+            'pass through to it; otherwise they are translated to its chat completions. Only for `kind = "openai"`.',
+            "on for the `openai` preset, off elsewhere",
+        ),
+    ] = None
 
 
 class ModelProxyConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

@@ -1,7 +1,8 @@
 """What the proxy costs: latency added over calling the fake upstream directly, time to first streamed byte
 added, and 200 concurrent streams with the daemon's resident memory; for chat completions and, beside them in
 the same run, Anthropic Messages (passed through to an Anthropic-kind fake, with the context injected, and
-translated for the OpenAI-compatible fake).
+translated for the OpenAI-compatible fake), the Responses API (passed through, injected, translated to chat
+completions) and embeddings.
 
 The daemon runs as a real `contextstack serve` process (uvloop + httptools), the fake upstreams as other
 processes; requests to the upstream and to the proxy alternate so that drift on the machine hits both alike.
@@ -75,7 +76,7 @@ def proxy_daemon(upstream: str, anthropic: str, workdir: Path, log_level: str) -
     config = workdir / "config.toml"
     config.write_text(
         f'default_model = "fake/fake-small"\n[providers.fake]\nbase_url = "{upstream}"\n'
-        f'[providers.claude]\nkind = "anthropic"\nbase_url = "{anthropic}"\n'
+        f'[providers.claude]\nkind = "anthropic"\nbase_url = "{anthropic}"\n' + responses_providers(upstream)
     )
     daemon = start_daemon(workdir, env={"CONTEXTSTACK_CONFIG": str(config)}, args=("--log-level", log_level))
     try:
@@ -191,6 +192,190 @@ def first_byte_latency(
             lambda: call(upstream + "/chat/completions", "fake-small", {}),
             lambda: call(proxy + "/v1/chat/completions", "fake/fake-small", headers),
         )
+
+
+def responses_providers(upstream: str) -> str:
+    """The fake upstream again: once as a server of the Responses API, once as a server of chat completions only."""
+    return (
+        f'[providers.fakeresponses]\nbase_url = "{upstream}"\nresponses = true\n'
+        f'[providers.fakechat]\nbase_url = "{upstream}"\nresponses = false\n'
+    )
+
+
+def responses_input(question: str) -> list[dict[str, str]]:
+    return [{"role": "developer", "content": MESSAGES[0]["content"]}, {"role": "user", "content": question}]
+
+
+def responses_latency(
+    upstream: str, proxy: str, requests: int, headers: dict[str, str], *, translated: bool
+) -> tuple[list[float], list[float]]:
+    """POST /v1/responses through the proxy, beside the upstream endpoint the proxy calls for it.
+
+    Passed through, that is the upstream's own /responses; translated, its /chat/completions.
+    """
+    with httpx.Client() as client:
+
+        def call(url: str, body: dict[str, object], extra: dict[str, str]) -> float:
+            started = time.perf_counter()
+            response = client.post(url, json=body, headers=extra)
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200, response.text
+            return elapsed
+
+        items = {"input": responses_input(SAME_QUESTION)}
+        direct: tuple[str, dict[str, object]] = (
+            ("/chat/completions", {"model": "fake-small", "messages": messages(SAME_QUESTION)})
+            if translated
+            else ("/responses", {"model": "fake-small", **items})
+        )
+        model = "fakechat/fake-small" if translated else "fakeresponses/fake-small"
+        return measure(
+            requests,
+            lambda: call(upstream + direct[0], direct[1], {}),
+            lambda: call(proxy + "/v1/responses", {"model": model, **items}, headers),
+        )
+
+
+def embeddings_latency(upstream: str, proxy: str, requests: int) -> tuple[list[float], list[float]]:
+    """POST /v1/embeddings through the proxy, beside the upstream's own."""
+    body = {"input": ["The checkout keeps its state in SQLite.", "Payments report through events."]}
+    with httpx.Client() as client:
+
+        def call(url: str, model: str) -> float:
+            started = time.perf_counter()
+            response = client.post(url, json={**body, "model": model})
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200, response.text
+            return elapsed
+
+        return measure(
+            requests,
+            lambda: call(upstream + "/embeddings", "fake-embed"),
+            lambda: call(proxy + "/v1/embeddings", "fake/fake-embed"),
+        )
+
+
+def responses_scenarios(
+    upstream: str, proxy: str, requests: int, same: int
+) -> list[tuple[str, str, Callable[[], tuple[list[float], list[float]]]]]:
+    """The Responses API and embeddings scenarios, to run beside chat completions'."""
+    return [
+        (
+            "responses",
+            "responses, passed through",
+            lambda: responses_latency(upstream, proxy, requests, {}, translated=False),
+        ),
+        (
+            "responses_injected",
+            f"responses, {same} tokens injected",
+            lambda: responses_latency(upstream, proxy, requests, PROJECT, translated=False),
+        ),
+        (
+            "responses_translated",
+            "responses, translated",
+            lambda: responses_latency(upstream, proxy, requests, {}, translated=True),
+        ),
+        (
+            "responses_translated_injected",
+            "responses, translated, injected",
+            lambda: responses_latency(upstream, proxy, requests, PROJECT, translated=True),
+        ),
+        ("embeddings", "embeddings", lambda: embeddings_latency(upstream, proxy, requests)),
+    ]
+
+
+def dialects_side_by_side(upstream: str, proxy: str, requests: int) -> dict[str, float]:
+    """Each path's added latency measured in one loop, each round calling every path once (in a rotating order),
+    so that the machine's drift hits them all alike; each new path's added p50 beside chat completions'."""
+    items = {"input": responses_input(SAME_QUESTION)}
+    chat_body = {"model": "fake-small", "messages": messages(SAME_QUESTION)}
+    embed_body = {"model": "fake-embed", "input": ["The checkout keeps its state in SQLite.", "Payments report."]}
+    paths: list[tuple[str, str, tuple[str, dict[str, object]], tuple[str, dict[str, object]], dict[str, str]]] = [
+        (
+            "chat",
+            "chat completions",
+            ("/chat/completions", chat_body),
+            ("/v1/chat/completions", {**chat_body, "model": "fake/fake-small"}),
+            {},
+        ),
+        (
+            "chat_injected",
+            "chat completions, injected",
+            ("/chat/completions", chat_body),
+            ("/v1/chat/completions", {**chat_body, "model": "fake/fake-small"}),
+            PROJECT,
+        ),
+        (
+            "responses",
+            "responses, passed through",
+            ("/responses", {"model": "fake-small", **items}),
+            ("/v1/responses", {"model": "fakeresponses/fake-small", **items}),
+            {},
+        ),
+        (
+            "responses_injected",
+            "responses, injected",
+            ("/responses", {"model": "fake-small", **items}),
+            ("/v1/responses", {"model": "fakeresponses/fake-small", **items}),
+            PROJECT,
+        ),
+        (
+            "translated",
+            "responses, translated",
+            ("/chat/completions", chat_body),
+            ("/v1/responses", {"model": "fakechat/fake-small", **items}),
+            {},
+        ),
+        (
+            "translated_injected",
+            "responses, translated, injected",
+            ("/chat/completions", chat_body),
+            ("/v1/responses", {"model": "fakechat/fake-small", **items}),
+            PROJECT,
+        ),
+        (
+            "embeddings",
+            "embeddings",
+            ("/embeddings", embed_body),
+            ("/v1/embeddings", {**embed_body, "model": "fake/fake-embed"}),
+            {},
+        ),
+    ]
+    times: dict[str, tuple[list[float], list[float]]] = {key: ([], []) for key, *_ in paths}
+    with httpx.Client() as client:
+
+        def call(url: str, body: dict[str, object], extra: dict[str, str]) -> float:
+            started = time.perf_counter()
+            response = client.post(url, json=body, headers=extra)
+            elapsed = time.perf_counter() - started
+            assert response.status_code == 200, response.text
+            return elapsed
+
+        warm_up = max(200, requests // 10)
+        for round in range(warm_up + requests):
+            shift = round % len(paths)
+            for key, _, direct, proxied, headers in paths[shift:] + paths[:shift]:
+                pair = (call(upstream + direct[0], direct[1], {}), call(proxy + proxied[0], proxied[1], headers))
+                if round >= warm_up:
+                    times[key][0].append(pair[0])
+                    times[key][1].append(pair[1])
+    print(f"side by side, {requests} rounds of every path (after warm-up):")
+    figures: dict[str, float] = {}
+    added: dict[str, float] = {}
+    for key, name, *_ in paths:
+        result = report(name, *times[key])
+        added[key] = result["added_p50"]
+        figures.update({f"side_{key}_{field}": value for field, value in result.items()})
+    for key, baseline in (
+        ("responses", "chat"),
+        ("responses_injected", "chat_injected"),
+        ("translated", "chat"),
+        ("translated_injected", "chat_injected"),
+        ("embeddings", "chat"),
+    ):
+        figures[f"side_{key}_over_{baseline}"] = added[key] - added[baseline]
+        print(f"{'':<32} {key} added p50 over {baseline}'s: {added[key] - added[baseline]:+.2f} ms")
+    return figures
 
 
 def cpu_seconds(pid: int) -> float:
@@ -345,6 +530,7 @@ def run(requests: int, streams: int, log_level: str = "info", *, reverse: bool =
                 "stream TTFB, injected",
                 lambda: first_byte_latency(upstream, daemon.url, requests, PROJECT),
             ),
+            *responses_scenarios(upstream, daemon.url, requests, same),
         ]
         for key, name, scenario in reversed(scenarios) if reverse else scenarios:
             cpu = cpu_seconds(pid)
@@ -352,6 +538,7 @@ def run(requests: int, streams: int, log_level: str = "info", *, reverse: bool =
             result["daemon_cpu"] = (cpu_seconds(pid) - cpu) / (requests + max(200, requests // 10)) * 1000
             print(f"{'':<32} daemon CPU per proxied request {result['daemon_cpu']:.2f} ms")
             figures.update({f"{key}_{name}": value for name, value in result.items()})
+        figures.update(dialects_side_by_side(upstream, daemon.url, requests))
         completed, failed, seconds = asyncio.run(concurrent_streams(daemon.url, streams, 0.05))
         rss, peak = resident_mb(pid)
         print(

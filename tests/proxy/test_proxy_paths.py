@@ -31,9 +31,11 @@ def guarded_proxy(proxy_settings: Settings, no_provider_keys: None) -> Iterator[
 @pytest.mark.parametrize(
     ("method", "path", "status"),
     [
-        ("POST", "/v1/embeddings", 404),
+        ("POST", "/v1/moderations", 404),
         ("GET", "/v1/no/such/thing", 404),
-        ("POST", "/p/launch/v1/responses", 404),
+        ("POST", "/p/launch/v1/audio/speech", 404),
+        ("GET", "/v1/responses", 405),
+        ("GET", "/p/launch/v1/embeddings", 405),
         ("GET", "/v1/chat/completions", 405),
         ("PUT", "/p/launch/v1/chat/completions", 405),
         ("DELETE", "/v1/models", 405),
@@ -46,7 +48,17 @@ def test_what_reaches_no_proxy_route_is_an_openai_error(proxy: str, method: str,
     assert path in error["message"]
 
 
-@pytest.mark.parametrize("path", ["/v1/chat/completions", "/p/launch/v1/chat/completions"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/chat/completions",
+        "/p/launch/v1/chat/completions",
+        "/v1/responses",
+        "/p/launch/v1/responses",
+        "/v1/embeddings",
+        "/p/launch/v1/embeddings",
+    ],
+)
 @pytest.mark.parametrize("announced", [True, False], ids=["content-length", "chunked"])
 def test_a_body_over_the_limit_is_a_413_and_reaches_no_provider(
     proxy: str, fake_openai: FakeOpenAI, path: str, announced: bool
@@ -68,7 +80,7 @@ def test_a_body_over_the_limit_is_a_413_and_reaches_no_provider(
 def test_the_sdk_reads_a_missing_endpoint_as_not_found(proxy: str) -> None:
     client = openai.OpenAI(base_url=proxy + "/v1", api_key="unused", max_retries=0)
     with pytest.raises(openai.NotFoundError) as raised:
-        client.embeddings.create(model="fake/fake-small", input="hello")
+        client.moderations.create(model="fake/fake-small", input="hello")
     assert raised.value.status_code == 404
     assert isinstance(raised.value.body, dict)
     assert raised.value.body["type"] == "invalid_request_error"
@@ -105,3 +117,21 @@ def test_a_missing_token_elsewhere_is_still_a_problem_document(guarded_proxy: st
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["status"] == 401
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/responses", "/p/launch/v1/responses", "/v1/embeddings", "/p/launch/v1/embeddings"]
+)
+def test_every_dialect_needs_the_daemon_token(guarded_proxy: str, fake_openai: FakeOpenAI, path: str) -> None:
+    assert httpx.post(
+        guarded_proxy + "/api/projects",
+        json={"name": "Launch", "slug": "launch"},
+        headers={"authorization": f"Bearer {TOKEN}"},
+    ).is_success
+    body = {"model": "fake/fake-small", "input": "Hello?"}
+    error = assert_openai_error(httpx.post(guarded_proxy + path, json=body), 401)
+    assert error["code"] == "unauthorized"
+    assert fake_openai.requests == []
+    answered = httpx.post(guarded_proxy + path, json=body, headers={"authorization": f"Bearer {TOKEN}"})
+    assert answered.status_code == 200, answered.text
+    assert TOKEN not in str(fake_openai.last.headers)

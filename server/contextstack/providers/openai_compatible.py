@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import ssl
+from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
 
 from contextstack.providers.chat_request import to_chat_request
 from contextstack.providers.chat_response import EventTranslation, to_message
-from contextstack.providers.errors import malformed
+from contextstack.providers.errors import ProviderError, malformed
 from contextstack.providers.models import Completion, Forwarded, Target
 from contextstack.providers.registry import Provider
+from contextstack.providers.responses_answer import response_error_event
 from contextstack.providers.upstream import (
+    RESPONSES_END,
+    Response,
     Upstream,
     anthropic_error_event,
     chunks,
@@ -43,6 +47,8 @@ class OpenAICompatible:
         self.upstream = Upstream(provider, ssl_context, {**shared, **provider.headers})
         self._chat_url = upstream_url(provider.base_url + "/chat/completions")
         self._models_url = upstream_url(provider.base_url + "/models")
+        self._responses_url = upstream_url(provider.base_url + "/responses")
+        self._embeddings_url = upstream_url(provider.base_url + "/embeddings")
 
     def _headers(self, forwarded: Forwarded) -> tuple[dict[str, str] | None, str | None]:
         """The headers of one request, and the key among them that is the client's."""
@@ -67,12 +73,31 @@ class OpenAICompatible:
             return Completion(
                 target, stream=await open_stream(target, response, whole_events(target, chunks(response)))
             )
+        return Completion(target, body=await self._json_body(target, response))
+
+    async def responses(self, target: Target, request: dict[str, Any], *, stream: bool) -> Completion:
+        """A Responses API request sent as it came (only `model` replaced), to a server that serves `/responses`."""
+        request["model"] = target.model
+        response = await self.upstream.send(target, "POST", self._responses_url, _encode(request))
+        if stream:
+            counted = _CountedEvents(whole_events(target, chunks(response), RESPONSES_END))
+            return Completion(target, stream=await open_stream(target, response, counted, counted.error_event))
+        return Completion(target, body=await self._json_body(target, response))
+
+    async def embeddings(self, target: Target, request: dict[str, Any]) -> Completion:
+        """An embeddings request sent as it came, with only `model` replaced."""
+        request["model"] = target.model
+        response = await self.upstream.send(target, "POST", self._embeddings_url, _encode(request))
+        return Completion(target, body=await self._json_body(target, response))
+
+    @staticmethod
+    async def _json_body(target: Target, response: Response) -> bytes:
         body = await read_body(target, response)
         try:
             _check_object(body)
         except (msgspec.DecodeError, msgspec.ValidationError):
             raise malformed(target, "an answer that is not JSON") from None
-        return Completion(target, body=body)
+        return body
 
     async def messages(
         self, target: Target, request: dict[str, Any], *, stream: bool, forwarded: Forwarded
@@ -92,3 +117,22 @@ class OpenAICompatible:
 
     async def aclose(self) -> None:
         await self.upstream.aclose()
+
+
+class _CountedEvents:
+    """A Responses stream's events as relayed, counted: an error event after them takes the next sequence number."""
+
+    def __init__(self, events: AsyncIterator[bytes]) -> None:
+        self._events = events
+        self.relayed = 0
+
+    def __aiter__(self) -> _CountedEvents:
+        return self
+
+    async def __anext__(self) -> bytes:
+        chunk = await anext(self._events)
+        self.relayed += chunk.count(b"\n\n")
+        return chunk
+
+    def error_event(self, error: ProviderError) -> bytes:
+        return response_error_event(error, self.relayed)

@@ -12,10 +12,12 @@ class Preset(NamedTuple):
     base_url: str
     api_key_env: str | None
     """None: a local server that needs no key."""
+    responses: bool = False
+    """Whether it serves OpenAI's Responses API (`/responses`) besides chat completions."""
 
 
 PRESETS: dict[str, Preset] = {
-    "openai": Preset("openai", "https://api.openai.com/v1", "OPENAI_API_KEY"),
+    "openai": Preset("openai", "https://api.openai.com/v1", "OPENAI_API_KEY", responses=True),
     "anthropic": Preset("anthropic", "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY"),
     "groq": Preset("openai", "https://api.groq.com/openai/v1", "GROQ_API_KEY"),
     "ollama": Preset("openai", "http://127.0.0.1:11434/v1", None),

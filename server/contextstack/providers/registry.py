@@ -29,6 +29,8 @@ class Provider:
     forward_client_key: bool = False
     configured: bool = False
     """Whether the config file has a `[providers.NAME]` table for it."""
+    responses: bool = False
+    """Whether /v1/responses requests pass through to its own `/responses`, rather than being translated."""
 
     @property
     def usable(self) -> bool:
@@ -72,6 +74,11 @@ def _provider(name: str, config: ProviderConfig, environ: Mapping[str, str], *, 
     if base_url is None:
         raise ConfigError(f"[providers.{name}] needs a base_url (it is not a built-in provider)")
     kind = config.kind or (preset.kind if preset else "openai")
+    responses = config.responses if config.responses is not None else (preset.responses if preset else False)
+    if responses and kind != "openai":
+        raise ConfigError(
+            f'[providers.{name}]: `responses = true` needs an OpenAI-compatible provider (kind = "openai")'
+        )
     return Provider(
         name=name,
         kind=kind,
@@ -86,6 +93,7 @@ def _provider(name: str, config: ProviderConfig, environ: Mapping[str, str], *, 
         read_timeout=config.read_timeout,
         forward_client_key=config.forward_client_key,
         configured=configured,
+        responses=responses,
     )
 
 

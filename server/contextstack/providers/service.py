@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import Any, Literal, TypeVar
 
 import httpx
 
 from contextstack.providers.anthropic import Anthropic
+from contextstack.providers.anthropic_response import sse_events
 from contextstack.providers.errors import ProviderError, missing_key, unknown_provider
 from contextstack.providers.models import NOTHING_FORWARDED, Completion, Forwarded, ModelInfo, ProviderInfo, Target
 from contextstack.providers.openai_compatible import OpenAICompatible
 from contextstack.providers.registry import Provider, configured_providers
+from contextstack.providers.responses_answer import StreamTranslation, to_response
+from contextstack.providers.responses_request import to_chat_request
 from contextstack.providers.routing import ModelRoutes
 from contextstack.settings import Settings
 
@@ -108,6 +111,38 @@ class Providers:
             raise ProviderError(400, f"{target.name} is not an Anthropic provider's model.", code="not_anthropic")
         return await adapter.count_tokens(target, dict(request), forwarded)
 
+    async def responses(self, request: dict[str, Any], targets: list[Target], *, stream: bool) -> Completion:
+        """A Responses API answer from the first of `targets` that answers: passed through to a provider that
+        serves `/responses`, translated to and from chat completions for any other."""
+
+        async def call(adapter: Adapter, target: Target) -> Completion:
+            if isinstance(adapter, OpenAICompatible) and adapter.provider.responses:
+                return await adapter.responses(target, request, stream=stream)
+            chat = await adapter.chat(
+                target, to_chat_request(request, target.provider), stream=stream, forwarded=NOTHING_FORWARDED
+            )
+            if chat.stream is None:
+                return Completion(target, body=to_response(target, request, chat.body or b""))
+            return Completion(target, stream=_translated(StreamTranslation(target, request), chat.stream))
+
+        return await self._first_answer(targets, call)
+
+    async def embeddings(self, request: dict[str, Any], targets: list[Target]) -> Completion:
+        """Embeddings from the first of `targets` that answers; only OpenAI-compatible providers make them."""
+
+        async def call(adapter: Adapter, target: Target) -> Completion:
+            if not isinstance(adapter, OpenAICompatible):
+                raise ProviderError(
+                    400,
+                    f"{target.name}: the provider {target.provider!r} is an Anthropic one, and Anthropic's API has no "
+                    "embeddings; name the model of an OpenAI-compatible provider.",
+                    code="unsupported_model",
+                    param="model",
+                )
+            return await adapter.embeddings(target, request)
+
+        return await self._first_answer(targets, call)
+
     async def _listed(self, adapter: Adapter) -> list[str] | None:
         try:
             return await adapter.models()
@@ -131,6 +166,15 @@ class Providers:
             for alias, targets in self.routes.aliases.items()
         )
         return items
+
+
+async def _translated(translation: StreamTranslation, chat: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
+    """The Responses events of a chat stream; closing them closes the chat stream, and so the upstream connection."""
+    try:
+        async for event in translation.translate(sse_events(chat)):
+            yield event
+    finally:
+        await chat.aclose()
 
 
 def _model(provider: Provider, name: str, source: Literal["listed", "configured"]) -> ModelInfo:

@@ -165,8 +165,9 @@ def anthropic_error_event(error: ProviderError) -> bytes:
 
 # What the last event of a whole stream holds: a stream that stops before it was cut short, whatever the provider
 # says of it.
-OPENAI_END = b"[DONE]"
-ANTHROPIC_END = b"event: message_stop"
+OPENAI_END: tuple[bytes, ...] = (b"[DONE]",)
+ANTHROPIC_END: tuple[bytes, ...] = (b"event: message_stop",)
+RESPONSES_END: tuple[bytes, ...] = (b"response.completed", b"response.failed", b"response.incomplete")
 
 
 def _last_event_end(data: bytes) -> int:
@@ -177,14 +178,14 @@ def _last_event_end(data: bytes) -> int:
 
 
 async def whole_events(
-    target: Target, chunks: AsyncIterator[bytes], end_marker: bytes = OPENAI_END
+    target: Target, chunks: AsyncIterator[bytes], end_markers: tuple[bytes, ...] = OPENAI_END
 ) -> AsyncIterator[bytes]:
     """The bytes of an event stream as they arrive, cut after the last complete event, so a failure never splits
     an event.
 
-    A stream whose last event does not hold `end_marker` (OpenAI's closing `data: [DONE]`, Anthropic's
-    `message_stop`) was cut short, even when its connection closed cleanly (a body that runs to the connection's
-    close has no other end): it ends with an error, not a half answer.
+    A stream whose last event holds none of `end_markers` (OpenAI's closing `data: [DONE]`, Anthropic's
+    `message_stop`, the Responses API's last event) was cut short, even when its connection closed cleanly (a body
+    that runs to the connection's close has no other end): it ends with an error, not a half answer.
     """
     tail = b""
     last = b""
@@ -197,7 +198,7 @@ async def whole_events(
         tail = data[end:]
         last = data[:end]
         yield last
-    if tail.strip() or end_marker not in last:
+    if tail.strip() or not any(marker in last for marker in end_markers):
         raise ended_early(target)
 
 

@@ -1,4 +1,8 @@
-"""HTTP for the proxy: OpenAI's endpoints under /v1, and under /p/{project}/v1 with the project in the URL."""
+"""HTTP for the proxy: OpenAI's endpoints under /v1, and under /p/{project}/v1 with the project in the URL.
+
+Chat completions, the Responses API and embeddings share one way through: the body limit, the proxy headers,
+cancellation when the client goes away, and OpenAI's error shape.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,10 @@ from litestar.types import ASGIApp
 from contextstack.asgi import Receive, Scope, Send
 from contextstack.providers.models import AnthropicModel, AnthropicModelList, OpenAIModel, OpenAIModelList
 from contextstack.providers.service import Providers
+from contextstack.proxy.embeddings import create_embeddings
 from contextstack.proxy.errors import OPENAI_ERROR_HANDLERS
 from contextstack.proxy.exchange import forwarded_credentials, serve
+from contextstack.proxy.responses import create_response
 from contextstack.proxy.service import ProxyAnswer, ProxyOptions, chat_completion
 from contextstack.runtime import Runtime
 
@@ -28,8 +34,24 @@ async def _chat_completion(runtime: Runtime, options: ProxyOptions, scope: Scope
     )
 
 
+async def _create_response(runtime: Runtime, options: ProxyOptions, scope: Scope, body: bytes) -> ProxyAnswer:
+    return await create_response(runtime.providers, runtime.db, runtime.contexts, runtime.settings, body, options)
+
+
+async def _create_embeddings(runtime: Runtime, options: ProxyOptions, scope: Scope, body: bytes) -> ProxyAnswer:
+    return await create_embeddings(runtime.providers, body)
+
+
 async def _chat(scope: Scope, receive: Receive, send: Send, project: str | None) -> None:
     await serve(scope, receive, send, project, _chat_completion)
+
+
+async def _responses(scope: Scope, receive: Receive, send: Send, project: str | None) -> None:
+    await serve(scope, receive, send, project, _create_response)
+
+
+async def _embeddings(scope: Scope, receive: Receive, send: Send, project: str | None) -> None:
+    await serve(scope, receive, send, project, _create_embeddings)
 
 
 async def _models(providers: Providers, anthropic_version: str | None) -> OpenAIModelList | AnthropicModelList:
@@ -46,7 +68,7 @@ async def _models(providers: Providers, anthropic_version: str | None) -> OpenAI
 
 
 class OpenAIProxy(Controller):
-    """OpenAI's chat completions and model list, served by whichever provider the model names."""
+    """OpenAI's chat completions, Responses API, embeddings and model list, served by the provider the model names."""
 
     path = "/v1"
     tags = ["proxy"]
@@ -56,6 +78,14 @@ class OpenAIProxy(Controller):
     @asgi("/chat/completions", name="create_chat_completion", copy_scope=False)
     async def chat_completions(self, scope: Scope, receive: Receive, send: Send) -> None:
         await _chat(scope, receive, send, None)
+
+    @asgi("/responses", name="create_response", copy_scope=False)
+    async def responses(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _responses(scope, receive, send, None)
+
+    @asgi("/embeddings", name="create_embeddings", copy_scope=False)
+    async def embeddings(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _embeddings(scope, receive, send, None)
 
     @get("/models", operation_id="list_proxy_models", summary="The models requests can name")
     async def models(
@@ -82,6 +112,24 @@ class ProjectOpenAIProxy(Controller):
     )
     async def chat_completions(self, project: FromPath[str]) -> ASGIApp:
         return functools.partial(_chat, project=project)
+
+    @post(
+        "/responses",
+        operation_id="create_project_response",
+        summary="A Responses API request with the project's context",
+        status_code=200,
+    )
+    async def responses(self, project: FromPath[str]) -> ASGIApp:
+        return functools.partial(_responses, project=project)
+
+    @post(
+        "/embeddings",
+        operation_id="create_project_embeddings",
+        summary="Embeddings (nothing is injected)",
+        status_code=200,
+    )
+    async def embeddings(self, project: FromPath[str]) -> ASGIApp:
+        return functools.partial(_embeddings, project=project)
 
     @get("/models", operation_id="list_project_proxy_models", summary="The models requests can name")
     async def models(

@@ -47,8 +47,8 @@ def _on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
     message = exc.detail
     if exc.status_code == 404 and message == "Not Found":  # no route: say what the proxy serves
         message = (
-            f"The proxy does not serve {request.method} {request.url.path}: it serves POST /v1/chat/completions "
-            "and GET /v1/models (also under /p/{project}/v1)."
+            f"The proxy does not serve {request.method} {request.url.path}: it serves POST /v1/chat/completions, "
+            "POST /v1/responses, POST /v1/embeddings and GET /v1/models (also under /p/{project}/v1)."
         )
     elif exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path}."

@@ -44,8 +44,11 @@ class ProxyAnswer(msgspec.Struct, frozen=True):
     context_tokens: int = 0
 
 
-def decode_chat_request(body: bytes) -> dict[str, Any]:
-    """The request as a dict: every field kept, so that what the proxy does not know passes through."""
+def decode_request(body: bytes) -> dict[str, Any]:
+    """The request as a dict: every field kept, so that what the proxy does not know passes through.
+
+    Checked only as far as the proxy reads it: a JSON object whose `model`, if any, is a string fit for a header.
+    """
     try:
         request = _decode_request(body)
     except msgspec.DecodeError as exc:
@@ -56,12 +59,6 @@ def decode_chat_request(body: bytes) -> dict[str, Any]:
         ) from None
     except RecursionError:
         raise too_deep() from None
-    messages = request.get("messages")
-    if not isinstance(messages, list) or not all(isinstance(message, dict) for message in messages):
-        raise BadRequest(
-            "`messages` must be a list of message objects.",
-            errors=[FieldError("messages", "expected a list of message objects")],
-        )
     model = request.get("model", "")
     if not isinstance(model, str):
         raise BadRequest("`model` must be a string.", errors=[FieldError("model", "expected a string")])
@@ -72,6 +69,32 @@ def decode_chat_request(body: bytes) -> dict[str, Any]:
             errors=[FieldError("model", "contains a control character")],
         )
     return request
+
+
+def decode_chat_request(body: bytes) -> dict[str, Any]:
+    """A chat completion request: a JSON object with a list of messages."""
+    request = decode_request(body)
+    messages = request.get("messages")
+    if not isinstance(messages, list) or not all(isinstance(message, dict) for message in messages):
+        raise BadRequest(
+            "`messages` must be a list of message objects.",
+            errors=[FieldError("messages", "expected a list of message objects")],
+        )
+    return request
+
+
+def inject_mode(settings: Settings, options: ProxyOptions) -> InjectMode:
+    """Where the context goes for this request: its header's mode, else its project's, else the daemon's."""
+    assert options.project is not None
+    configured = settings.projects.get(options.project, _UNCONFIGURED)
+    return options.inject or configured.inject or settings.inject
+
+
+def context_budget(settings: Settings, options: ProxyOptions) -> int:
+    """The token budget of the context for this request: its header's, else its project's, else the daemon's."""
+    assert options.project is not None
+    configured = settings.projects.get(options.project, _UNCONFIGURED)
+    return next(b for b in (options.budget, configured.context_budget, settings.context_budget) if b is not None)
 
 
 def last_user_text(messages: list[dict[str, Any]]) -> str | None:
