@@ -1,5 +1,5 @@
 """Values handlers ask for by name: the parts of the Runtime (store, settings, providers, context cache,
-broadcaster) and who is acting."""
+broadcaster, search by meaning) and who is acting."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from litestar.di import Provide
 from contextstack.assembly.cache import ContextCache
 from contextstack.errors import BadRequest, FieldError
 from contextstack.events.broadcaster import Broadcaster
+from contextstack.memory.meaning import Meaning
 from contextstack.providers.service import Providers
 from contextstack.runtime import Runtime
 from contextstack.settings import Settings
@@ -47,6 +48,10 @@ def provide_broadcaster(state: State) -> Broadcaster:
     return runtime_of(state).broadcaster
 
 
+def provide_meaning(state: State) -> Meaning | None:
+    return runtime_of(state).meaning
+
+
 def provide_actor(request: Request[Any, Any, Any]) -> str:
     """Who makes this change: the `X-Contextstack-Actor` header (`user`, `api` or `ai:<model>`), else `api`."""
     actor = request.headers.get(ACTOR_HEADER)
@@ -67,4 +72,5 @@ DEPENDENCIES = {
     "providers": Provide(provide_providers, sync_to_thread=False),
     "contexts": Provide(provide_contexts, sync_to_thread=False),
     "broadcaster": Provide(provide_broadcaster, sync_to_thread=False),
+    "meaning": Provide(provide_meaning, sync_to_thread=False),
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from contextstack.assembly.document import Block
 from contextstack.assembly.models import AssembledContext
@@ -17,6 +17,9 @@ from contextstack.execution.models import StatusReport
 from contextstack.memory.models import KnowledgeEntry
 from contextstack.memory.ranking import KnowledgeRanking
 from contextstack.storage import Event
+
+if TYPE_CHECKING:
+    from contextstack.memory.meaning import Meaning
 
 CACHE_SIZE = 256
 GROUND_CACHE_SIZE = 32
@@ -75,6 +78,8 @@ class ContextCache:
     """Assembled contexts and grounds of one store, dropped when their project (or global knowledge) changes."""
 
     def __init__(self) -> None:
+        # Search by meaning, which assembly fuses with words: set by the Runtime when embeddings are configured.
+        self.meaning: Meaning | None = None
         self.commits = 0
         self.generations: dict[str | None, int] = {}
         self.contexts: _Stamped[tuple[str, tuple[str, ...], int], AssembledContext] = _Stamped(

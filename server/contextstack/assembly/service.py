@@ -5,7 +5,9 @@ the project's name, description and instructions; the one-line progress summary;
 their instructions and acceptance criteria); pinned knowledge; blocked steps and their reasons; the knowledge
 most relevant to the query; the next steps that can start; per-track progress; recent decisions and
 constraints. Superseded knowledge is left out. The relevant knowledge takes what the budget leaves after the
-blocks before it: as many of the best matching entries as fit, best first, each whole or summarised.
+blocks before it: as many of the best matching entries as fit, best first, each whole or summarised. With
+embeddings configured, the best by words and the nearest in meaning are fused (memory/hybrid.py); the question's
+embedding is awaited only `[memory] embedding_time_limit`, past which the words' entries go alone.
 
 Answers are cached per (project, query words, budget) and invalidated when anything of that project, or any
 global knowledge, commits a change: an unchanged project costs no SQL. What does not depend on the question
@@ -24,6 +26,7 @@ from contextstack.assembly.models import AssembledContext, ManifestItem
 from contextstack.assembly.tokens import token_counter
 from contextstack.execution.models import LocatedStep, StatusReport
 from contextstack.execution.service import status_report
+from contextstack.memory.hybrid import fused_relevant
 from contextstack.memory.models import KnowledgeEntry
 from contextstack.memory.ranking import KnowledgeRanking
 from contextstack.memory.search import MAX_TERMS, query_terms, text_words
@@ -107,6 +110,8 @@ async def assemble_context(
     commits = cache.commits
     known = cache.grounds.get(project)
     wanted = relevant_candidates(budget)
+    # Asked first, so that the provider embeds the question while the store is read.
+    asked = cache.meaning.ask(query) if cache.meaning is not None and query and words else None
     if known is None:
         ground, found = await db.read(lambda view: _read_all(view, project, words, wanted))
     elif known.ranking is not None or not words:
@@ -114,11 +119,17 @@ async def assemble_context(
     else:
         ground, project_id = known, known.status.project.id
         found = await db.read(lambda view: _relevant(view, project_id, words, wanted))
+    complete = True
+    if asked is not None and cache.meaning is not None:
+        found, complete = await fused_relevant(cache.meaning, asked, ground.status.project.id, found, wanted)
     context = _compose(ground, found, budget)
-    if cache.commits == commits:  # else something committed meanwhile, and what was read may be stale already
+    # Kept unless something committed meanwhile (what was read may be stale already); the context also not if the
+    # question's embedding came too late (it is there the next time).
+    if cache.commits == commits:
         if known is None:
             cache.grounds.put(project, ground)
-        cache.contexts.put(key, context)
+        if complete:
+            cache.contexts.put(key, context)
     return context
 
 

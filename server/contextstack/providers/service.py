@@ -72,6 +72,18 @@ class Providers:
                 log.warning("%s failed, falling back to %s: %s", target.name, following.name, exc.message)
         return await self._adapter(last).chat(last, request, stream=stream)
 
+    async def embed(self, target: Target, texts: list[str]) -> list[list[float]]:
+        """The embeddings of `texts` from `target`, an OpenAI-compatible provider's model (its `/embeddings`)."""
+        adapter = self._adapter(target)
+        if not isinstance(adapter, OpenAICompatible):
+            raise ProviderError(
+                400,
+                f"{target.name}: the provider {target.provider!r} speaks {adapter.provider.kind}, which has no "
+                "embeddings endpoint: name a model of an OpenAI-compatible provider.",
+                code="embeddings_not_supported",
+            )
+        return await adapter.embed(target, texts)
+
     async def _listed(self, adapter: Adapter) -> list[str] | None:
         try:
             return await adapter.models()
