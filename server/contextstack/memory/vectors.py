@@ -149,8 +149,9 @@ async def current_entries(view: Reader, model: str, seqs: Sequence[int]) -> dict
     return {seq: entry for seq, entry in entries.items() if seq in current}
 
 
-# Scope codes: each project gets a number; global entries have this one, and dropped rows match nothing.
-_GLOBAL, _DROPPED = -1, -2
+# Scope codes: each project gets a number; global entries have this one, dropped rows this, and a project with
+# no vectors the last, which no row has.
+_GLOBAL, _DROPPED, _NO_ROWS = -1, -2, -3
 
 
 class VectorIndex:
@@ -250,7 +251,7 @@ class VectorIndex:
         if size == 0 or limit < 1 or self._matrix.shape[1] != len(question):
             return []
         matrix, seqs, scopes = self._matrix[:size], self._seqs[:size], self._scopes[:size]
-        code = None if project_id is None else self._codes.get(project_id, _DROPPED)
+        code = None if project_id is None else self._codes.get(project_id, _NO_ROWS)
         if size > ON_A_THREAD:
             return await asyncio.to_thread(_nearest, matrix, seqs, scopes, question, code, limit)
         return _nearest(matrix, seqs, scopes, question, code, limit)
