@@ -214,6 +214,9 @@ async def test_an_embedder_that_is_slow_leaves_assembly_to_words_until_the_embed
         car = await add(client, CAR, project=project)
         await caught_up(client)
         fake.fault = Fault.slow_first_byte(1.0)
+        # A write does not wait for the embedder: it is done, and its entry waits for its vector.
+        await add(client, DOGS, project=project)
+        assert (await embeddings(client))["waiting"] == 1
         params = {"query": "when is the car serviced", "budget": 2000}
         first = (await client.get(f"/api/projects/{project}/context", params=params)).json()
         assert car not in {item["id"] for item in first["manifest"] if item["included"]}

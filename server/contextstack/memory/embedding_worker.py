@@ -92,7 +92,9 @@ class EmbeddingWorker:
         for event in events:
             if event.type.startswith("knowledge."):
                 touched = True
-                if event.type == "knowledge.deleted" and event.entity_id:
+                if event.type == "knowledge.created":
+                    self.entries += 1  # waiting at once; the pass counts again
+                elif event.type == "knowledge.deleted" and event.entity_id:
                     self._index.drop([event.entity_id])
                 elif event.type == "knowledge.updated" and event.entity_id:
                     if {"title", "body", "tags"} & event.data.keys():
