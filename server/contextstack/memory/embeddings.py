@@ -17,10 +17,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
+import sys
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from contextstack.errors import ContextstackError
 from contextstack.providers.errors import ProviderError
@@ -58,11 +60,24 @@ class EmbedderUnavailable(ContextstackError):
     slug = "embeddings"
 
 
+def numpy() -> Any:
+    """numpy, imported on first use: a daemon without embeddings never loads it (it costs start-up a while).
+
+    Its BLAS gets one thread: comparing a question with every vector is bound by memory, and BLAS threads that
+    spin for a core on a busy machine make it many times slower (docs/benchmarks.md).
+    """
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import numpy
+
+    return numpy
+
+
 def normalised(values: Sequence[float]) -> Vector:
     """`values` as float32 of length 1 (a zero vector stays zero: it is similar to nothing)."""
-    import numpy as np  # only with embeddings configured: numpy costs every start-up a noticeable while
-
-    vector = np.asarray(values, dtype=np.float32)
+    np = numpy()
+    vector: Vector = np.asarray(values, dtype=np.float32)
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm > 0 else vector
 

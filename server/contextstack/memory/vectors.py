@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
 
+from contextstack.memory.embeddings import numpy
 from contextstack.memory.models import KnowledgeEntry
 from contextstack.memory.store import entries_by_seq
 from contextstack.storage import Reader, Transaction
@@ -24,13 +25,6 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from contextstack.memory.embeddings import Vector
-
-
-def _numpy() -> Any:
-    """numpy, imported where vectors are read or compared: a daemon without embeddings never loads it."""
-    import numpy
-
-    return numpy
 
 
 _encode_json = msgspec.json.Encoder().encode
@@ -126,7 +120,7 @@ _ALL = (
 async def stored_vectors(view: Reader, model: str, below: int, limit: int) -> list[StoredVector]:
     """At most `limit` of the vectors of `model` under the row key `below`, newest first."""
     rows = await view.fetchall(_ALL, (model, below, limit))
-    np = _numpy()
+    np = numpy()
     return [
         StoredVector(row["seq"], row["id"], row["project_id"], np.frombuffer(row["vector"], dtype="<f4"))
         for row in rows
@@ -165,7 +159,7 @@ class VectorIndex:
         self._empty(0)
 
     def _empty(self, dimension: int) -> None:
-        np = _numpy()
+        np = numpy()
         self._matrix: npt.NDArray[Any] = np.zeros((0, dimension), dtype=np.float32)
         self._seqs = np.zeros(0, dtype=np.int64)
         self._scopes = np.zeros(0, dtype=np.int32)
@@ -190,7 +184,7 @@ class VectorIndex:
         if self._size + rows <= capacity:
             return
         capacity = max(self._size + rows, 2 * capacity, 1024)
-        np = _numpy()
+        np = numpy()
         matrix = np.zeros((capacity, dimension), dtype=np.float32)
         matrix[: self._size] = self._matrix[: self._size]
         seqs = np.full(capacity, -1, dtype=np.int64)
@@ -265,7 +259,7 @@ def _nearest(
     code: int | None,
     limit: int,
 ) -> list[tuple[int, float]]:
-    np = _numpy()
+    np = numpy()
     similarities = matrix @ question
     seen = scopes != _DROPPED if code is None else (scopes == code) | (scopes == _GLOBAL)
     rows = np.flatnonzero(seen)
