@@ -1,5 +1,5 @@
 """Values handlers ask for by name: the parts of the Runtime (store, settings, providers, context cache,
-broadcaster, open streams) and who is acting."""
+broadcaster, open streams, search by meaning) and who is acting."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from contextstack.assembly.cache import ContextCache
 from contextstack.errors import BadRequest, FieldError
 from contextstack.events.broadcaster import Broadcaster
 from contextstack.limits import StreamLimit
+from contextstack.memory.meaning import Meaning
 from contextstack.providers.service import Providers
 from contextstack.runtime import Runtime
 from contextstack.settings import Settings
@@ -52,6 +53,10 @@ def provide_streams(state: State) -> StreamLimit:
     return runtime_of(state).streams
 
 
+def provide_meaning(state: State) -> Meaning | None:
+    return runtime_of(state).meaning
+
+
 def provide_actor(request: Request[Any, Any, Any]) -> str:
     """Who makes this change: the `X-Contextstack-Actor` header (`user`, `api` or `ai:<model>`), else `api`."""
     actor = request.headers.get(ACTOR_HEADER)
@@ -73,4 +78,5 @@ DEPENDENCIES = {
     "contexts": Provide(provide_contexts, sync_to_thread=False),
     "broadcaster": Provide(provide_broadcaster, sync_to_thread=False),
     "streams": Provide(provide_streams, sync_to_thread=False),
+    "meaning": Provide(provide_meaning, sync_to_thread=False),
 }

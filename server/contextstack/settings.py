@@ -116,7 +116,7 @@ class ProjectProxyConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True
 
 
 class MemoryConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
-    """The `[memory]` table: how knowledge is searched, store-wide."""
+    """The `[memory]` table: how knowledge is searched, store-wide: by words, and by meaning with embeddings."""
 
     language: Annotated[
         str,
@@ -126,11 +126,36 @@ class MemoryConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_o
             "changing it needs no rebuild (see [knowledge.md](knowledge.md#search))."
         ),
     ] = "english"
+    embedding_model: Annotated[
+        str | None,
+        _doc(
+            "`provider/model` of an OpenAI-compatible provider's embeddings (`ollama/nomic-embed-text`, "
+            "`openai/text-embedding-3-small` …): knowledge is found by meaning as well as by words. Unset: by "
+            "words alone (see [knowledge.md](knowledge.md#search-by-meaning))."
+        ),
+    ] = None
+    embedding_time_limit: Annotated[
+        float,
+        msgspec.Meta(gt=0, le=60),
+        _doc(
+            "Seconds context assembly waits for a new question's embedding before it goes on with words alone "
+            "(the embedding, once it comes, serves the next time the question is asked)."
+        ),
+    ] = 0.15
+    embedding_batch: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=2048),
+        _doc("Entries the embedding worker sends to the provider in one request."),
+    ] = 64
 
     def __post_init__(self) -> None:
         languages = sorted(snowballstemmer.algorithms())
         if self.language not in languages:
             raise ValueError(f"memory.language {self.language!r} is not one the stemmer knows: {', '.join(languages)}")
+        if self.embedding_model is not None:
+            provider, slash, model = self.embedding_model.partition("/")
+            if not (provider and slash and model):
+                raise ValueError(f"memory.embedding_model {self.embedding_model!r} is not `provider/model`")
 
 
 class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):

@@ -24,6 +24,8 @@ from .deleted import Deleted
 from .deleted_deleted import DeletedDeleted
 from .diff_entity import DiffEntity
 from .diff_entity_kind import DiffEntityKind
+from .embedding_status import EmbeddingStatus
+from .embedding_status_state import EmbeddingStatusState
 from .event import Event
 from .event_data import EventData
 from .export_conversation_format import ExportConversationFormat
@@ -53,6 +55,7 @@ from .knowledge_create_kind import KnowledgeCreateKind
 from .knowledge_entry import KnowledgeEntry
 from .knowledge_entry_kind import KnowledgeEntryKind
 from .knowledge_hit import KnowledgeHit
+from .knowledge_hit_found_by_item import KnowledgeHitFoundByItem
 from .knowledge_list import KnowledgeList
 from .knowledge_search_result import KnowledgeSearchResult
 from .knowledge_update import KnowledgeUpdate
@@ -110,6 +113,7 @@ from .search_knowledge_kind_type_1 import SearchKnowledgeKindType1
 from .search_knowledge_kind_type_2_type_1 import SearchKnowledgeKindType2Type1
 from .search_knowledge_kind_type_3_type_1 import SearchKnowledgeKindType3Type1
 from .search_knowledge_match import SearchKnowledgeMatch
+from .search_knowledge_mode import SearchKnowledgeMode
 from .section_tokens import SectionTokens
 from .status_change import StatusChange
 from .status_change_status import StatusChangeStatus
@@ -160,6 +164,8 @@ __all__ = (
     "DeletedDeleted",
     "DiffEntity",
     "DiffEntityKind",
+    "EmbeddingStatus",
+    "EmbeddingStatusState",
     "Event",
     "EventData",
     "ExportConversationFormat",
@@ -189,6 +195,7 @@ __all__ = (
     "KnowledgeEntry",
     "KnowledgeEntryKind",
     "KnowledgeHit",
+    "KnowledgeHitFoundByItem",
     "KnowledgeList",
     "KnowledgeSearchResult",
     "KnowledgeUpdate",
@@ -246,6 +253,7 @@ __all__ = (
     "SearchKnowledgeKindType2Type1",
     "SearchKnowledgeKindType3Type1",
     "SearchKnowledgeMatch",
+    "SearchKnowledgeMode",
     "SectionTokens",
     "StatusChange",
     "StatusChangeStatus",

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.embedding_status import EmbeddingStatus
+
 
 T = TypeVar("T", bound="Health")
 
@@ -17,12 +21,14 @@ class Health:
     Attributes:
         status (Literal['ok']):
         database (str | Unset):
+        embeddings (EmbeddingStatus | Unset):
         schema_version (int | Unset):
         version (str | Unset):
     """
 
     status: Literal["ok"]
     database: str | Unset = UNSET
+    embeddings: EmbeddingStatus | Unset = UNSET
     schema_version: int | Unset = UNSET
     version: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -35,6 +41,10 @@ class Health:
             database = UNSET
         else:
             database = self.database
+
+        embeddings: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.embeddings, Unset):
+            embeddings = self.embeddings.to_dict()
 
         schema_version: int | Unset
         if isinstance(self.schema_version, Unset):
@@ -57,6 +67,8 @@ class Health:
         )
         if database is not UNSET:
             field_dict["database"] = database
+        if embeddings is not UNSET:
+            field_dict["embeddings"] = embeddings
         if schema_version is not UNSET:
             field_dict["schema_version"] = schema_version
         if version is not UNSET:
@@ -66,6 +78,8 @@ class Health:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.embedding_status import EmbeddingStatus  # noqa: PLC0415
+
         d = dict(src_dict)
         status = cast(Literal["ok"], d.pop("status"))
         if status != "ok":
@@ -77,6 +91,13 @@ class Health:
             return cast(str | Unset, data)
 
         database = _parse_database(d.pop("database", UNSET))
+
+        _embeddings = d.pop("embeddings", UNSET)
+        embeddings: EmbeddingStatus | Unset
+        if isinstance(_embeddings, Unset):
+            embeddings = UNSET
+        else:
+            embeddings = EmbeddingStatus.from_dict(_embeddings)
 
         def _parse_schema_version(data: object) -> int | Unset:
             if isinstance(data, Unset):
@@ -95,6 +116,7 @@ class Health:
         health = cls(
             status=status,
             database=database,
+            embeddings=embeddings,
             schema_version=schema_version,
             version=version,
         )

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.knowledge_hit_found_by_item import KnowledgeHitFoundByItem, check_knowledge_hit_found_by_item
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ class KnowledgeHit:
         score (float):
         snippet (str):
         title_highlight (str):
+        found_by (list[KnowledgeHitFoundByItem] | Unset):
         matched (list[str] | Unset):
     """
 
@@ -30,6 +32,7 @@ class KnowledgeHit:
     score: float
     snippet: str
     title_highlight: str
+    found_by: list[KnowledgeHitFoundByItem] | Unset = UNSET
     matched: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -41,6 +44,13 @@ class KnowledgeHit:
         snippet = self.snippet
 
         title_highlight = self.title_highlight
+
+        found_by: list[str] | Unset = UNSET
+        if not isinstance(self.found_by, Unset):
+            found_by = []
+            for found_by_item_data in self.found_by:
+                found_by_item: str = found_by_item_data
+                found_by.append(found_by_item)
 
         matched: list[str] | Unset = UNSET
         if not isinstance(self.matched, Unset):
@@ -56,6 +66,8 @@ class KnowledgeHit:
                 "title_highlight": title_highlight,
             }
         )
+        if found_by is not UNSET:
+            field_dict["found_by"] = found_by
         if matched is not UNSET:
             field_dict["matched"] = matched
 
@@ -74,6 +86,15 @@ class KnowledgeHit:
 
         title_highlight = d.pop("title_highlight")
 
+        _found_by = d.pop("found_by", UNSET)
+        found_by: list[KnowledgeHitFoundByItem] | Unset = UNSET
+        if _found_by is not UNSET:
+            found_by = []
+            for found_by_item_data in _found_by:
+                found_by_item = check_knowledge_hit_found_by_item(found_by_item_data)
+
+                found_by.append(found_by_item)
+
         matched = cast(list[str], d.pop("matched", UNSET))
 
         knowledge_hit = cls(
@@ -81,6 +102,7 @@ class KnowledgeHit:
             score=score,
             snippet=snippet,
             title_highlight=title_highlight,
+            found_by=found_by,
             matched=matched,
         )
 

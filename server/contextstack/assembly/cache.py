@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from contextstack.assembly.document import Block
 from contextstack.assembly.models import AssembledContext
@@ -22,6 +22,9 @@ from contextstack.execution.models import StatusReport
 from contextstack.memory.models import KnowledgeEntry
 from contextstack.memory.ranking import KnowledgeRanking
 from contextstack.storage import Event
+
+if TYPE_CHECKING:
+    from contextstack.memory.meaning import Meaning
 
 CACHE_SIZE = 256
 GROUND_CACHE_SIZE = 32
@@ -90,6 +93,8 @@ class ContextCache:
     def __init__(self, sources: Sequence[RelevanceSource] = ()) -> None:
         self.sources = tuple(sources)
         self._watched = tuple(prefix for source in self.sources for prefix in source.events)
+        # Search by meaning, which assembly fuses with words: set by the Runtime when embeddings are configured.
+        self.meaning: Meaning | None = None
         self.commits = 0
         self.generations: dict[str | None, int] = {}
         self.found_generations: dict[str, int] = {}

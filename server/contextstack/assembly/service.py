@@ -7,6 +7,9 @@ most relevant to the query; the next steps that can start; per-track progress; r
 constraints. Superseded knowledge is left out. The relevant knowledge takes what the budget leaves after the
 blocks before it: as many of the best matching entries as fit, best first, each whole or summarised; entries
 written together with a hit and next to it share in its score (memory/ranking.py, `neighbour_scores`).
+With
+embeddings configured, the best by words and the nearest in meaning are fused (memory/hybrid.py); the question's
+embedding is awaited only `[memory] embedding_time_limit`, past which the words' entries go alone.
 
 The registered relevance sources (sources.py: the project's past conversation messages) are ranked beside the
 relevant knowledge, taking turns with it for the same budget.
@@ -30,6 +33,7 @@ from contextstack.assembly.sources import SECTION_OF, Found, RelevanceSource, So
 from contextstack.assembly.tokens import token_counter
 from contextstack.execution.models import LocatedStep, StatusReport
 from contextstack.execution.service import status_report
+from contextstack.memory.hybrid import fused_relevant
 from contextstack.memory.index import KnowledgeIndex, knowledge_index, start_catching_up
 from contextstack.memory.models import KnowledgeEntry
 from contextstack.memory.ranking import KnowledgeRanking
@@ -122,6 +126,8 @@ async def assemble_context(
     known = cache.grounds.get(project)
     wanted = relevant_candidates(budget)
     index = knowledge_index(db)
+    # Asked first, so that the provider embeds the question while the store is read.
+    asked = cache.meaning.ask(query) if cache.meaning is not None and query and words else None
     kept: dict[SourceKind, KeptPool | None] = {}
     if known is not None and words:
         project_id = known.status.project.id
@@ -136,13 +142,19 @@ async def assemble_context(
         )
     if index.behind and (known is None or known.ranking is None) and words:
         start_catching_up(db)
+    complete = True
+    if asked is not None and cache.meaning is not None:
+        found, complete = await fused_relevant(cache.meaning, asked, ground.status.project.id, found, wanted)
     context = _compose(ground, found, others, budget)
-    if cache.commits == commits:  # else something committed meanwhile, and what was read may be stale already
+    # Kept unless something committed meanwhile (what was read may be stale already); the context also not if the
+    # question's embedding came too late (it is there the next time).
+    if cache.commits == commits:
         if known is None:
             cache.grounds.put(project, ground)
         for kind, pool in read.items():
             cache.pools.put((kind, pool.project_id), pool)
-        cache.contexts.put(key, context)
+        if complete:
+            cache.contexts.put(key, context)
     return context
 
 

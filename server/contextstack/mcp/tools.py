@@ -195,6 +195,7 @@ async def search_knowledge(call: Call, args: SearchKnowledge) -> msgspec.Struct:
         limit=args.limit,
         include_superseded=args.include_superseded,
         match=args.match,
+        meaning=call.runtime.meaning,  # by words and by meaning when embeddings are configured
     )
     return KnowledgeSearchResult(items=hits)
 

@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from contextstack.api import Cursor, IfMatch, Limit, with_etag
 from contextstack.memory import service
+from contextstack.memory.meaning import Meaning
 from contextstack.memory.models import (
     Kind,
     KnowledgeBulkCreate,
@@ -22,6 +23,7 @@ from contextstack.memory.models import (
     KnowledgeSearchResult,
     KnowledgeUpdate,
     Match,
+    Mode,
 )
 from contextstack.pagination import DEFAULT_LIMIT
 from contextstack.plan.models import Deleted
@@ -109,6 +111,7 @@ class KnowledgeController(Controller):
     async def search(
         self,
         db: NamedDependency[Database],
+        meaning: NamedDependency[Meaning | None],
         q: Annotated[str, QueryParameter(description="Words to find; the last also as a prefix.")] = "",
         project: ProjectFilter = None,
         kind: KindFilter = None,
@@ -120,11 +123,26 @@ class KnowledgeController(Controller):
                 description="`any`: entries matching any of the words, those matching more first; `all`: every word."
             ),
         ] = "any",
+        mode: Annotated[
+            Mode,
+            QueryParameter(
+                description="`hybrid`: by words and by meaning, fused (by words alone without `[memory] "
+                "embedding_model`); `words`: by words alone; `meaning`: by meaning alone (needs embeddings)."
+            ),
+        ] = "hybrid",
     ) -> KnowledgeSearchResult:
         """Any text is safe: it is searched as words, never as query syntax; text without words finds nothing."""
         project_id = None if project is None else await service.project_id_of(db, project, "project")
         hits = await service.search_knowledge(
-            db, q, project_id=project_id, kind=kind, limit=limit, include_superseded=include_superseded, match=match
+            db,
+            q,
+            project_id=project_id,
+            kind=kind,
+            limit=limit,
+            include_superseded=include_superseded,
+            match=match,
+            mode=mode,
+            meaning=meaning,
         )
         return KnowledgeSearchResult(items=hits)
 

@@ -103,20 +103,49 @@ class KnowledgeBulkCreated(msgspec.Struct, frozen=True):
 # How the words of a search combine: `any` (an entry matching more of them ranks higher) or `all` (every one).
 Match = Literal["any", "all"]
 
+# How the words and the meaning of a search combine: both fused (`hybrid`), or either alone.
+Mode = Literal["hybrid", "words", "meaning"]
+# How a hit was found: by its words (BM25), by its meaning (its embedding), or both.
+FoundBy = Literal["words", "meaning"]
+
 
 class KnowledgeHit(msgspec.Struct, frozen=True, kw_only=True):
     """One search result: the entry, its relevance (`score`, higher is better: BM25 with title weighted above tags
-    above body) and where it matched (`title_highlight`, and a `snippet` of the body; matches are wrapped in
-    `<mark>` … `</mark>`, the text around them is the entry's own, not HTML-escaped)."""
+    above body when found by words alone; cosine similarity by meaning alone; their reciprocal rank fusion in a
+    hybrid search with embeddings), how it was found (`found_by`) and where it matched (`title_highlight`, and a
+    `snippet` of the body; matches are wrapped in `<mark>` … `</mark>`, the text around them is the entry's own,
+    not HTML-escaped; a hit found by meaning alone has its title and the start of its body, unmarked)."""
 
     entry: KnowledgeEntry
     score: float
     title_highlight: str
     snippet: str
     matched: list[str] = []  # the searched words this entry matched (itself, a word of its stem, or as a prefix)
+    found_by: list[FoundBy] = msgspec.field(
+        default_factory=lambda: ["words"]
+    )  # by its words, by its meaning (embeddings), or by both
 
 
 class KnowledgeSearchResult(msgspec.Struct, frozen=True):
     """Hits, best first."""
 
     items: list[KnowledgeHit]
+
+
+EmbeddingState = Literal["loading", "embedding", "idle", "failing"]
+
+
+class EmbeddingStatus(msgspec.Struct, frozen=True, kw_only=True):
+    """Where the embeddings of knowledge stand: how many entries have a vector of the model, how many wait.
+
+    `state`: `loading` (reading the stored vectors at start-up), `embedding` (catching up), `idle` (every entry
+    embedded), `failing` (the provider fails or answers amiss: `error` says how; entries wait and it is retried).
+    """
+
+    model: str
+    dimension: int | None
+    entries: int
+    embedded: int
+    waiting: int
+    state: EmbeddingState
+    error: str | None = None

@@ -14,7 +14,9 @@ import msgspec
 from contextstack.errors import BadRequest, Conflict, FieldError, Invalid, NotFound
 from contextstack.ids import new_id
 from contextstack.memory import store
+from contextstack.memory.hybrid import fused_search
 from contextstack.memory.index import knowledge_index, start_catching_up
+from contextstack.memory.meaning import Meaning
 from contextstack.memory.models import (
     SCOPES,
     Kind,
@@ -25,8 +27,9 @@ from contextstack.memory.models import (
     KnowledgeList,
     KnowledgeUpdate,
     Match,
+    Mode,
 )
-from contextstack.memory.search import query_terms
+from contextstack.memory.search import Term, query_terms
 from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
 from contextstack.plan.models import Deleted
 from contextstack.plan.service import resolve_project_id
@@ -282,6 +285,8 @@ async def search_knowledge(
     limit: int = 20,
     include_superseded: bool = False,
     match: Match = "any",
+    mode: Mode = "hybrid",
+    meaning: Meaning | None = None,
 ) -> list[KnowledgeHit]:
     """The entries matching the user text `q`, best first, with highlighted title and body snippet.
 
@@ -290,10 +295,48 @@ async def search_knowledge(
     `match="any"` (the default) an entry matching any of the words is a hit, those matching more of them first,
     then by BM25; with `match="all"` every word must match. Each hit lists the words it matched. The hits are
     full BM25's best over every matching entry (memory/index.py), once the store's index has caught up.
+
+
+
+    With `meaning` (embeddings configured), `mode="hybrid"` (the default) fuses those hits with the entries
+    nearest in meaning, `mode="meaning"` answers those alone (hybrid.py); `mode="words"`, or no `meaning`, the
+    words' hits alone.
     """
+    if mode == "meaning" and meaning is None:
+        raise BadRequest(
+            "search by meaning needs embeddings: set `[memory] embedding_model` (see docs/knowledge.md)",
+            errors=[FieldError("mode", "no embedding model is configured")],
+        )
     terms = query_terms(q)
     if not terms or limit < 1:
         return []
+    by_words = (
+        [] if mode == "meaning" else await _search_words(db, terms, project_id, kind, limit, include_superseded, match)
+    )
+    if meaning is None or mode == "words":
+        return by_words
+    return await fused_search(
+        meaning,
+        q,
+        terms,
+        by_words,
+        mode=mode,
+        project_id=project_id,
+        kind=kind,
+        limit=limit,
+        include_superseded=include_superseded,
+    )
+
+
+async def _search_words(
+    db: Database,
+    terms: list[Term],
+    project_id: str | None,
+    kind: str | None,
+    limit: int,
+    include_superseded: bool,
+    match: Match,
+) -> list[KnowledgeHit]:
     index = knowledge_index(db)
     hits = await db.read(
         lambda view: store.search(

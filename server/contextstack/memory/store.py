@@ -525,3 +525,9 @@ async def taken_entry_ids(conn: Reader, ids: Iterable[str]) -> set[str]:
         "SELECT id FROM knowledge WHERE id IN (SELECT value FROM json_each(?))", (_encode_json(list(ids)).decode(),)
     )
     return {str(row["id"]) for row in rows}
+
+
+async def entries_by_seq(view: Reader, seqs: Sequence[int]) -> dict[int, KnowledgeEntry]:
+    """The entries of these row keys, by row key (those that still exist)."""
+    rows = await view.fetchall(_BY_SEQ, (_encode_json(list(seqs)).decode(),))
+    return {int(row["seq"]): _entry(row) for row in rows}

@@ -36,6 +36,18 @@ class _AnyObject(msgspec.Struct):
 _check_object = msgspec.json.Decoder(_AnyObject).decode
 
 
+class _Embedding(msgspec.Struct, frozen=True):
+    embedding: list[float]
+    index: int = 0
+
+
+class _Embeddings(msgspec.Struct, frozen=True):
+    data: list[_Embedding]
+
+
+_decode_embeddings = msgspec.json.Decoder(_Embeddings).decode
+
+
 class OpenAICompatible:
     """OpenAI, Groq, Ollama, LM Studio, OpenRouter, Mistral, Gemini's compatible endpoint, and the like."""
 
@@ -110,6 +122,17 @@ class OpenAICompatible:
             events = EventTranslation(target, model).translate(chunks(response))
             return Completion(target, stream=await open_stream(target, response, events, anthropic_error_event))
         return Completion(target, body=to_message(target, model, await read_body(target, response)))
+
+    async def embed(self, target: Target, texts: list[str]) -> list[list[float]]:
+        """The embedding of each of `texts`, in their order (`POST /embeddings`)."""
+        body = _encode({"model": target.model, "input": texts, "encoding_format": "float"})
+        response = await self.upstream.send(target, "POST", self._embeddings_url, body)
+        answer = await read_body(target, response)
+        try:
+            data = _decode_embeddings(answer).data
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            raise malformed(target, "an embeddings answer in an unknown shape") from None
+        return [item.embedding for item in sorted(data, key=lambda item: item.index)]
 
     async def models(self) -> list[str]:
         """The model names the server lists."""

@@ -143,6 +143,18 @@ class Providers:
 
         return await self._first_answer(targets, call)
 
+    async def embed(self, target: Target, texts: list[str]) -> list[list[float]]:
+        """The embeddings of `texts` from `target`, an OpenAI-compatible provider's model (its `/embeddings`)."""
+        adapter = self._adapter(target)
+        if not isinstance(adapter, OpenAICompatible):
+            raise ProviderError(
+                400,
+                f"{target.name}: the provider {target.provider!r} speaks {adapter.provider.kind}, which has no "
+                "embeddings endpoint: name a model of an OpenAI-compatible provider.",
+                code="embeddings_not_supported",
+            )
+        return await adapter.embed(target, texts)
+
     async def _listed(self, adapter: Adapter) -> list[str] | None:
         try:
             return await adapter.models()

@@ -4,9 +4,11 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.di import NamedDependency
+from msgspec import UNSET
 
 from contextstack import __version__
 from contextstack.guard import AUTHENTICATED
+from contextstack.memory.meaning import Meaning
 from contextstack.settings import Settings
 from contextstack.storage import Database
 from contextstack.system.models import Health
@@ -19,9 +21,18 @@ from contextstack.system.models import Health
     tags=["system"],
 )
 async def health(
-    request: Request[Any, Any, Any], db: NamedDependency[Database], settings: NamedDependency[Settings]
+    request: Request[Any, Any, Any],
+    db: NamedDependency[Database],
+    settings: NamedDependency[Settings],
+    meaning: NamedDependency[Meaning | None],
 ) -> Health:
     """Answers everyone (health checks); with a token configured, only its holder learns the store and version."""
     if settings.token and not request.scope.get(AUTHENTICATED, False):
         return Health(status="ok")
-    return Health(status="ok", version=__version__, database=db.path, schema_version=db.schema_version)
+    return Health(
+        status="ok",
+        version=__version__,
+        database=db.path,
+        schema_version=db.schema_version,
+        embeddings=UNSET if meaning is None else meaning.status(),
+    )

@@ -5,6 +5,8 @@ from typing import Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from contextstack.memory.models import EmbeddingStatus
+
 
 class Health(msgspec.Struct, frozen=True):
     """The daemon is up: what it runs and which store it uses (only `status` for a caller without the token)."""
@@ -13,3 +15,4 @@ class Health(msgspec.Struct, frozen=True):
     version: str | UnsetType = UNSET
     database: str | UnsetType = UNSET
     schema_version: int | UnsetType = UNSET
+    embeddings: EmbeddingStatus | UnsetType = UNSET  # with `[memory] embedding_model` set: how far it has come

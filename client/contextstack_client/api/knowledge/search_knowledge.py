@@ -15,6 +15,7 @@ from ...models.search_knowledge_kind_type_3_type_1 import (
     SearchKnowledgeKindType3Type1,
 )
 from ...models.search_knowledge_match import SearchKnowledgeMatch
+from ...models.search_knowledge_mode import SearchKnowledgeMode
 from ...types import UNSET, Response, Unset
 
 
@@ -30,6 +31,7 @@ def _get_kwargs(
     limit: int | Unset = 20,
     include_superseded: bool | Unset = False,
     match: SearchKnowledgeMatch | Unset = "any",
+    mode: SearchKnowledgeMode | Unset = "hybrid",
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -65,6 +67,12 @@ def _get_kwargs(
         json_match = match
 
     params["match"] = json_match
+
+    json_mode: str | Unset = UNSET
+    if not isinstance(mode, Unset):
+        json_mode = mode
+
+    params["mode"] = json_mode
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -125,6 +133,7 @@ def sync_detailed(
     limit: int | Unset = 20,
     include_superseded: bool | Unset = False,
     match: SearchKnowledgeMatch | Unset = "any",
+    mode: SearchKnowledgeMode | Unset = "hybrid",
 ) -> Response[KnowledgeSearchResult | Problem]:
     """Search knowledge, best matches first
 
@@ -140,6 +149,9 @@ def sync_detailed(
         include_superseded (bool | Unset): Also entries a newer one superseded. Default: False.
         match (SearchKnowledgeMatch | Unset): `any`: entries matching any of the words, those
             matching more first; `all`: every word. Default: 'any'.
+        mode (SearchKnowledgeMode | Unset): `hybrid`: by words and by meaning, fused (by words
+            alone without `[memory] embedding_model`); `words`: by words alone; `meaning`: by meaning
+            alone (needs embeddings). Default: 'hybrid'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -156,6 +168,7 @@ def sync_detailed(
         limit=limit,
         include_superseded=include_superseded,
         match=match,
+        mode=mode,
     )
 
     response = client.get_httpx_client().request(
@@ -178,6 +191,7 @@ def sync(
     limit: int | Unset = 20,
     include_superseded: bool | Unset = False,
     match: SearchKnowledgeMatch | Unset = "any",
+    mode: SearchKnowledgeMode | Unset = "hybrid",
 ) -> KnowledgeSearchResult | Problem | None:
     """Search knowledge, best matches first
 
@@ -193,6 +207,9 @@ def sync(
         include_superseded (bool | Unset): Also entries a newer one superseded. Default: False.
         match (SearchKnowledgeMatch | Unset): `any`: entries matching any of the words, those
             matching more first; `all`: every word. Default: 'any'.
+        mode (SearchKnowledgeMode | Unset): `hybrid`: by words and by meaning, fused (by words
+            alone without `[memory] embedding_model`); `words`: by words alone; `meaning`: by meaning
+            alone (needs embeddings). Default: 'hybrid'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -210,6 +227,7 @@ def sync(
         limit=limit,
         include_superseded=include_superseded,
         match=match,
+        mode=mode,
     ).parsed
 
 
@@ -226,6 +244,7 @@ async def asyncio_detailed(
     limit: int | Unset = 20,
     include_superseded: bool | Unset = False,
     match: SearchKnowledgeMatch | Unset = "any",
+    mode: SearchKnowledgeMode | Unset = "hybrid",
 ) -> Response[KnowledgeSearchResult | Problem]:
     """Search knowledge, best matches first
 
@@ -241,6 +260,9 @@ async def asyncio_detailed(
         include_superseded (bool | Unset): Also entries a newer one superseded. Default: False.
         match (SearchKnowledgeMatch | Unset): `any`: entries matching any of the words, those
             matching more first; `all`: every word. Default: 'any'.
+        mode (SearchKnowledgeMode | Unset): `hybrid`: by words and by meaning, fused (by words
+            alone without `[memory] embedding_model`); `words`: by words alone; `meaning`: by meaning
+            alone (needs embeddings). Default: 'hybrid'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -257,6 +279,7 @@ async def asyncio_detailed(
         limit=limit,
         include_superseded=include_superseded,
         match=match,
+        mode=mode,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -277,6 +300,7 @@ async def asyncio(
     limit: int | Unset = 20,
     include_superseded: bool | Unset = False,
     match: SearchKnowledgeMatch | Unset = "any",
+    mode: SearchKnowledgeMode | Unset = "hybrid",
 ) -> KnowledgeSearchResult | Problem | None:
     """Search knowledge, best matches first
 
@@ -292,6 +316,9 @@ async def asyncio(
         include_superseded (bool | Unset): Also entries a newer one superseded. Default: False.
         match (SearchKnowledgeMatch | Unset): `any`: entries matching any of the words, those
             matching more first; `all`: every word. Default: 'any'.
+        mode (SearchKnowledgeMode | Unset): `hybrid`: by words and by meaning, fused (by words
+            alone without `[memory] embedding_model`); `words`: by words alone; `meaning`: by meaning
+            alone (needs embeddings). Default: 'hybrid'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -310,5 +337,6 @@ async def asyncio(
             limit=limit,
             include_superseded=include_superseded,
             match=match,
+            mode=mode,
         )
     ).parsed
