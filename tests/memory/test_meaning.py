@@ -8,8 +8,6 @@ entry is embedded (a wait, not a timed assertion).
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -341,15 +339,3 @@ def test_a_bad_embedding_setting_stops_start_up_saying_why(
     config.write_text("[memory]\n" + "".join(f"{key} = {value!r}\n" for key, value in memory.items()))
     with pytest.raises(ConfigError, match=message):
         Runtime(load_settings(config, environ={}, db=str(tmp_path / "x.db")), environ={})
-
-
-def test_a_daemon_without_embeddings_never_loads_numpy(tmp_path: Path) -> None:
-    script = (
-        "import sys, asyncio\n"
-        "from contextstack.app import create_app\n"
-        "from contextstack.settings import Settings\n"
-        f"app = create_app(Settings(db={str(tmp_path / 'x.db')!r}))\n"
-        "print('numpy' in sys.modules)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
