@@ -13,6 +13,9 @@ from typing import Any
 import msgspec
 
 from contextstack.providers.anthropic_response import sse_events
+from contextstack.providers.chat_answer import ChatChoice as _Choice
+from contextstack.providers.chat_answer import ChatMessage as _Message
+from contextstack.providers.chat_answer import ChatUsage as _Usage
 from contextstack.providers.errors import ProviderError, malformed
 from contextstack.providers.models import Target
 
@@ -28,46 +31,6 @@ _encode = msgspec.json.Encoder().encode
 _decode_arguments = msgspec.json.Decoder().decode
 
 
-class _Function(msgspec.Struct, frozen=True):
-    name: str | None = None
-    arguments: str | None = None
-
-
-class _ToolCall(msgspec.Struct, frozen=True):
-    index: int = 0
-    id: str | None = None
-    function: _Function = _Function()
-
-
-class _Message(msgspec.Struct, frozen=True):
-    content: str | None = None
-    refusal: str | None = None
-    tool_calls: list[_ToolCall] | None = None
-
-
-class _Choice(msgspec.Struct, frozen=True):
-    message: _Message | None = None
-    delta: _Message | None = None
-    finish_reason: str | None = None
-
-
-class _PromptDetails(msgspec.Struct, frozen=True):
-    cached_tokens: int | None = None
-
-
-class _Usage(msgspec.Struct, frozen=True):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    prompt_tokens_details: _PromptDetails | None = None
-
-    def anthropic(self) -> dict[str, int]:
-        cached = (self.prompt_tokens_details.cached_tokens if self.prompt_tokens_details else None) or 0
-        usage = {"input_tokens": self.prompt_tokens - cached, "output_tokens": self.completion_tokens}
-        if cached:
-            usage["cache_read_input_tokens"] = cached
-        return usage
-
-
 class _Completion(msgspec.Struct, frozen=True):
     id: str = ""
     choices: list[_Choice] = []
@@ -75,6 +38,14 @@ class _Completion(msgspec.Struct, frozen=True):
 
 
 _decode_completion = msgspec.json.Decoder(_Completion).decode
+
+
+def _anthropic_usage(usage: _Usage) -> dict[str, int]:
+    cached = usage.cached_tokens
+    answer = {"input_tokens": usage.prompt_tokens - cached, "output_tokens": usage.completion_tokens}
+    if cached:
+        answer["cache_read_input_tokens"] = cached
+    return answer
 
 
 def _stop_reason(finish_reason: str | None) -> str | None:
@@ -124,7 +95,7 @@ def to_message(target: Target, model: str, body: bytes) -> bytes:
         "content": content,
         "stop_reason": _stop_reason(choice.finish_reason),
         "stop_sequence": None,
-        "usage": (completion.usage or _Usage()).anthropic(),
+        "usage": _anthropic_usage(completion.usage or _Usage()),
     }
     return _encode(answer)
 
@@ -208,7 +179,7 @@ class EventTranslation:
     def _end(self) -> bytes:
         out = b"" if self.started else self._start("")
         out += self._close_block()
-        usage = self.usage.anthropic()
+        usage = _anthropic_usage(self.usage)
         delta = {"delta": {"stop_reason": self.stop_reason or "end_turn", "stop_sequence": None}, "usage": usage}
         return out + _event("message_delta", delta) + _event("message_stop", {})
 

@@ -16,6 +16,9 @@ from typing import Any
 
 import msgspec
 
+from contextstack.providers.chat_answer import ChatChoice as _Choice
+from contextstack.providers.chat_answer import ChatToolCall as _ToolCall
+from contextstack.providers.chat_answer import ChatUsage as _Usage
 from contextstack.providers.errors import ProviderError, malformed
 from contextstack.providers.models import Target
 
@@ -25,44 +28,6 @@ Item = dict[str, Any]
 
 # Why an answer stopped short, as the Responses API says it.
 _INCOMPLETE = {"length": "max_output_tokens", "content_filter": "content_filter"}
-
-
-class _Function(msgspec.Struct, frozen=True):
-    name: str | None = None
-    arguments: str | None = None
-
-
-class _ToolCall(msgspec.Struct, frozen=True):
-    index: int = 0
-    id: str | None = None
-    function: _Function = _Function()
-
-
-class _Message(msgspec.Struct, frozen=True):
-    content: str | None = None
-    refusal: str | None = None
-    tool_calls: list[_ToolCall] | None = None
-
-
-class _Choice(msgspec.Struct, frozen=True):
-    message: _Message | None = None
-    delta: _Message | None = None
-    finish_reason: str | None = None
-
-
-class _PromptDetails(msgspec.Struct, frozen=True):
-    cached_tokens: int | None = None
-
-
-class _CompletionDetails(msgspec.Struct, frozen=True):
-    reasoning_tokens: int | None = None
-
-
-class _Usage(msgspec.Struct, frozen=True):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    prompt_tokens_details: _PromptDetails | None = None
-    completion_tokens_details: _CompletionDetails | None = None
 
 
 class _Completion(msgspec.Struct, frozen=True):
