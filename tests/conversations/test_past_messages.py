@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from contextstack.conversations.relevance import PastMessages
 from contextstack.ids import new_id
 from contextstack.plan.models import ProjectCreate
 from contextstack.plan.service import create_project
+from contextstack.settings import Settings
 from contextstack.storage import Database
 from tests.conversations.helpers import api, new_conversation, send
 from tests.fakes.anthropic_upstream import FakeAnthropic
@@ -186,3 +188,31 @@ async def test_the_index_finds_what_memory_finds_past_the_pooled_size(tmp_path: 
         assert found["memory"] == found["index"]
     finally:
         await db.close()
+
+
+def test_what_was_trimmed_from_a_long_conversation_comes_back_when_asked_about(
+    serve: Callable[[Settings], str], proxy_settings: Settings, no_provider_keys: None, fake_openai: FakeOpenAI
+) -> None:
+    settings = msgspec.structs.replace(proxy_settings, context_windows={"fake/fake-small": 700}, context_budget=300)
+    with api(serve(settings)) as client:
+        client.post("/api/projects", json={"name": "Shop"})
+        conversation = new_conversation(client, project="shop")
+        early = send(client, conversation["id"], "The courier for Lisbon orders is Tomas Reyes.")
+        for n in range(8):
+            send(client, conversation["id"], f"Note {n} about the warehouse shelves " + "and pallets " * 20)
+        recent = send(client, conversation["id"], "The courier van is painted blue.")
+        turn = send(client, conversation["id"], "Who is the courier for Lisbon?")
+        sent = fake_openai.last.json()["messages"]
+        system, history = sent[0]["content"], sent[1:-1]
+        assert "left out to fit" in system
+        history_text = [message["content"] for message in history]
+        assert "The courier for Lisbon orders is Tomas Reyes." not in history_text
+        assert "The courier van is painted blue." in history_text
+        # Trimmed away from the history, the early fact comes back through relevance; what is still sent does not.
+        assert "## From past conversations" in system
+        assert "Tomas Reyes" in system
+        assert "painted blue" not in system
+        ids = turn["assistant_message"]["context"]["ids"]
+        assert early["user_message"]["id"] in ids
+        assert recent["user_message"]["id"] not in ids
+        assert turn["assistant_message"]["context"]["omitted_messages"] > 0

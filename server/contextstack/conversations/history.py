@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from contextstack.assembly.cache import ContextCache
+from contextstack.assembly.models import AssembledContext
 from contextstack.assembly.service import assemble_context
 from contextstack.assembly.tokens import token_counter
 from contextstack.conversations import store
@@ -89,31 +90,54 @@ async def build_request(
 ) -> tuple[list[dict[str, Any]], InjectedContext | None]:
     """The messages to send: the project's context, as much history as the window takes, the user's message.
 
-    The project's past messages in the context are others than the history's (and those of `leave_out`).
+    The project's past messages in the context are others than the history that is sent (and those of
+    `leave_out`): a message of this conversation trimmed away to fit the window is a candidate like any past
+    message, so what was said early in a long conversation can come back when it is asked about.
+
+    What fits depends on the context's size, and the context on what is sent. The context is first assembled
+    leaving out the history that fits even beside a context of the whole budget; if it then holds a message that
+    fits beside it after all, it is assembled again leaving out all that fits, and the history sent is the
+    shorter of the two fits, so no message is both sent and in the context.
     """
     count = _count()
-    document, context = "", None
     text = content_text(user_content)
+    window = min(context_window(settings, target.provider, target.model) for target in targets)
+    reserve = min(window // 4, ANSWER_RESERVE)
+    room = window - reserve - count(text) - count(_omitted_note(10**6)) - 3 * MESSAGE_OVERHEAD
+    budget = settings.context_budget if budget is None else budget
+    assembled: AssembledContext | None = None
+    kept = history
     if conversation.project_id is not None:
-        assembled = await assemble_context(
-            db,
-            contexts,
-            conversation.project_id,
-            query=text or None,
-            budget=settings.context_budget if budget is None else budget,
-            leave_out=frozenset(message.id for message in history) | leave_out,
-        )
-        document = assembled.document
+        project_id = conversation.project_id
+
+        async def assemble(sent: list[Message]) -> AssembledContext:
+            return await assemble_context(
+                db,
+                contexts,
+                project_id,
+                query=text or None,
+                budget=budget,
+                leave_out=frozenset(message.id for message in sent) | leave_out,
+            )
+
+        surely = _fit(history, max(room - budget, 0))
+        assembled = await assemble(surely)
+        kept = _fit(history, max(room - count(assembled.document), 0))
+        if len(kept) > len(surely) and _included_messages(assembled) & {message.id for message in kept}:
+            assembled = await assemble(kept)
+            again = _fit(history, max(room - count(assembled.document), 0))
+            kept = again if len(again) < len(kept) else kept
+    else:
+        kept = _fit(history, max(room, 0))
+    context = None
+    document = "" if assembled is None else assembled.document
+    if assembled is not None:
         context = InjectedContext(
             tokens=assembled.tokens if document else 0,
             hash=hashlib.sha256(document.encode()).hexdigest() if document else None,
             ids=[item.id for item in assembled.manifest if item.included],
             omitted_messages=0,
         )
-    window = min(context_window(settings, target.provider, target.model) for target in targets)
-    reserve = min(window // 4, ANSWER_RESERVE)
-    room = window - reserve - count(document) - count(text) - count(_omitted_note(10**6)) - 3 * MESSAGE_OVERHEAD
-    kept = _fit(history, max(room, 0))
     omitted = len(history) - len(kept)
     system = "\n\n".join(part for part in (document, _omitted_note(omitted) if omitted else "") if part)
     messages: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
@@ -123,3 +147,7 @@ async def build_request(
         nothing = InjectedContext(tokens=0, hash=None, ids=[], omitted_messages=0)
         context = msgspec.structs.replace(context or nothing, omitted_messages=omitted)
     return messages, context
+
+
+def _included_messages(assembled: AssembledContext) -> set[str]:
+    return {item.id for item in assembled.manifest if item.kind == "message" and item.included}
