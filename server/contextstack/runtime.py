@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from contextstack.assembly.cache import ContextCache
 from contextstack.checkpoints.automatic import AutomaticCheckpoints
 from contextstack.conversations.relevance import PastMessages
+from contextstack.conversations.store import MESSAGE_VECTORS
 from contextstack.errors import ConfigError
 from contextstack.events.broadcaster import Broadcaster
 from contextstack.limits import StreamLimit
@@ -38,7 +39,8 @@ class Runtime:
         self.db = Database(settings.db, readers=settings.readers)
         self.broadcaster = Broadcaster(capacity=settings.sse_queue_size)
         # Assembly ranks the project's past messages beside its knowledge: conversations implement its source.
-        self.contexts = ContextCache(sources=[PastMessages()])
+        self.past_messages = PastMessages()
+        self.contexts = ContextCache(sources=[self.past_messages])
         self.streams = StreamLimit(settings.max_streams)
         self.db.on_commit(self.broadcaster.publish)
         self.db.on_commit(self.contexts.on_commit)
@@ -50,6 +52,7 @@ class Runtime:
             self.db.on_commit(self.meaning.on_commit)
             # Assembly asks the context cache for it: every front end that assembles has the cache.
             self.contexts.meaning = self.meaning
+            self.past_messages.meaning = self.meaning
 
     def _meaning(self, settings: Settings) -> Meaning | None:
         """Search by meaning with `[memory] embedding_model`'s embeddings; None when it is not set."""
@@ -74,6 +77,7 @@ class Runtime:
             Embeddings(model, embed),
             batch=settings.memory.embedding_batch,
             time_limit=settings.memory.embedding_time_limit,
+            tables=[MESSAGE_VECTORS],  # conversations' past messages, beside knowledge
             on_stored=self.contexts.contexts.clear,
         )
 

@@ -336,10 +336,13 @@ async def test_a_store_of_schema_10_is_upgraded_and_its_entries_ranked(db_path: 
         for trigger in ("knowledge_changed_update", "knowledge_changed_delete"):
             conn.execute(f"DROP TRIGGER {trigger}")
         conn.execute("DROP TABLE knowledge_changes")
-        conn.execute("DROP TABLE message_terms")  # migrations 0012 to 0014 are made again on the way up
+        conn.execute("DROP TABLE message_terms")  # migrations 0012 to 0015 are made again on the way up
         conn.execute("ALTER TABLE checkpoints DROP COLUMN globals")
         conn.execute("DROP TRIGGER knowledge_vectors_stale")  # and 0014
         conn.execute("DROP TABLE knowledge_vectors")
+        conn.execute("DROP TRIGGER message_vectors_stale")  # and 0015
+        conn.execute("DROP TABLE message_vectors")
+        conn.execute("DROP INDEX messages_embeddable")
         conn.execute("PRAGMA user_version = 10")
     db = Database(db_path, readers=1)
     await db.open()

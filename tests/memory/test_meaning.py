@@ -107,6 +107,8 @@ async def test_search_by_meaning_finds_an_entry_that_shares_no_word_with_the_que
             "waiting": 0,
             "state": "idle",
             "error": None,
+            "messages": 0,
+            "messages_embedded": 0,
         }
         assert await search(client, "car maintenance ", mode="words") == []
         [first, *_] = await search(client, "car maintenance ", mode="meaning")

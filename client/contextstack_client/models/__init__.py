@@ -17,6 +17,7 @@ from .conversation import Conversation
 from .conversation_create import ConversationCreate
 from .conversation_export import ConversationExport
 from .conversation_hit import ConversationHit
+from .conversation_hit_found_by_item import ConversationHitFoundByItem
 from .conversation_list import ConversationList
 from .conversation_search_result import ConversationSearchResult
 from .conversation_update import ConversationUpdate
@@ -109,6 +110,8 @@ from .provider_list import ProviderList
 from .regenerate import Regenerate
 from .restore_request import RestoreRequest
 from .restore_result import RestoreResult
+from .search_conversations_match import SearchConversationsMatch
+from .search_conversations_mode import SearchConversationsMode
 from .search_knowledge_kind_type_1 import SearchKnowledgeKindType1
 from .search_knowledge_kind_type_2_type_1 import SearchKnowledgeKindType2Type1
 from .search_knowledge_kind_type_3_type_1 import SearchKnowledgeKindType3Type1
@@ -157,6 +160,7 @@ __all__ = (
     "ConversationCreate",
     "ConversationExport",
     "ConversationHit",
+    "ConversationHitFoundByItem",
     "ConversationList",
     "ConversationSearchResult",
     "ConversationUpdate",
@@ -249,6 +253,8 @@ __all__ = (
     "Regenerate",
     "RestoreRequest",
     "RestoreResult",
+    "SearchConversationsMatch",
+    "SearchConversationsMode",
     "SearchKnowledgeKindType1",
     "SearchKnowledgeKindType2Type1",
     "SearchKnowledgeKindType3Type1",

@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.conversation_hit_found_by_item import ConversationHitFoundByItem, check_conversation_hit_found_by_item
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.conversation import Conversation
 
@@ -21,12 +24,16 @@ class ConversationHit:
         message_id (None | str):
         score (float):
         snippet (str):
+        found_by (list[ConversationHitFoundByItem] | Unset):
+        matched (list[str] | Unset):
     """
 
     conversation: Conversation
     message_id: None | str
     score: float
     snippet: str
+    found_by: list[ConversationHitFoundByItem] | Unset = UNSET
+    matched: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -39,6 +46,17 @@ class ConversationHit:
 
         snippet = self.snippet
 
+        found_by: list[str] | Unset = UNSET
+        if not isinstance(self.found_by, Unset):
+            found_by = []
+            for found_by_item_data in self.found_by:
+                found_by_item: str = found_by_item_data
+                found_by.append(found_by_item)
+
+        matched: list[str] | Unset = UNSET
+        if not isinstance(self.matched, Unset):
+            matched = self.matched
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -49,6 +67,10 @@ class ConversationHit:
                 "snippet": snippet,
             }
         )
+        if found_by is not UNSET:
+            field_dict["found_by"] = found_by
+        if matched is not UNSET:
+            field_dict["matched"] = matched
 
         return field_dict
 
@@ -70,11 +92,24 @@ class ConversationHit:
 
         snippet = d.pop("snippet")
 
+        _found_by = d.pop("found_by", UNSET)
+        found_by: list[ConversationHitFoundByItem] | Unset = UNSET
+        if _found_by is not UNSET:
+            found_by = []
+            for found_by_item_data in _found_by:
+                found_by_item = check_conversation_hit_found_by_item(found_by_item_data)
+
+                found_by.append(found_by_item)
+
+        matched = cast(list[str], d.pop("matched", UNSET))
+
         conversation_hit = cls(
             conversation=conversation,
             message_id=message_id,
             score=score,
             snippet=snippet,
+            found_by=found_by,
+            matched=matched,
         )
 
         conversation_hit.additional_properties = d

@@ -23,6 +23,8 @@ class EmbeddingStatus:
         state (EmbeddingStatusState):
         waiting (int):
         error (None | str | Unset):
+        messages (int | Unset):  Default: 0.
+        messages_embedded (int | Unset):  Default: 0.
     """
 
     dimension: int | None
@@ -32,6 +34,8 @@ class EmbeddingStatus:
     state: EmbeddingStatusState
     waiting: int
     error: None | str | Unset = UNSET
+    messages: int | Unset = 0
+    messages_embedded: int | Unset = 0
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -54,6 +58,10 @@ class EmbeddingStatus:
         else:
             error = self.error
 
+        messages = self.messages
+
+        messages_embedded = self.messages_embedded
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -68,6 +76,10 @@ class EmbeddingStatus:
         )
         if error is not UNSET:
             field_dict["error"] = error
+        if messages is not UNSET:
+            field_dict["messages"] = messages
+        if messages_embedded is not UNSET:
+            field_dict["messages_embedded"] = messages_embedded
 
         return field_dict
 
@@ -101,6 +113,10 @@ class EmbeddingStatus:
 
         error = _parse_error(d.pop("error", UNSET))
 
+        messages = d.pop("messages", UNSET)
+
+        messages_embedded = d.pop("messages_embedded", UNSET)
+
         embedding_status = cls(
             dimension=dimension,
             embedded=embedded,
@@ -109,6 +125,8 @@ class EmbeddingStatus:
             state=state,
             waiting=waiting,
             error=error,
+            messages=messages,
+            messages_embedded=messages_embedded,
         )
 
         embedding_status.additional_properties = d

@@ -12,7 +12,8 @@ embeddings configured, the best by words and the nearest in meaning are fused (m
 embedding is awaited only `[memory] embedding_time_limit`, past which the words' entries go alone.
 
 The registered relevance sources (sources.py: the project's past conversation messages) are ranked beside the
-relevant knowledge, taking turns with it for the same budget.
+relevant knowledge, taking turns with it for the same budget; with embeddings, what a source finds by words is
+fused with what it finds by meaning, once the question's embedding is there.
 
 Answers are cached per (project, query words, budget, what the asker has) and invalidated when anything of that project,
 or any global knowledge, commits a change, or anything a source watches in the project: an unchanged project
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from typing import TYPE_CHECKING
 
 from contextstack.assembly.cache import ContextCache, Ground, KeptPool
 from contextstack.assembly.document import Block, cut_to_words, fit
@@ -33,6 +35,7 @@ from contextstack.assembly.sources import SECTION_OF, Found, RelevanceSource, So
 from contextstack.assembly.tokens import token_counter
 from contextstack.execution.models import LocatedStep, StatusReport
 from contextstack.execution.service import status_report
+from contextstack.memory.fusion import reciprocal_rank_fusion
 from contextstack.memory.hybrid import fused_relevant
 from contextstack.memory.index import KnowledgeIndex, knowledge_index, start_catching_up
 from contextstack.memory.models import KnowledgeEntry
@@ -40,6 +43,9 @@ from contextstack.memory.ranking import KnowledgeRanking
 from contextstack.memory.search import MAX_TERMS, query_terms, text_words
 from contextstack.memory.store import best_matches, knowledge_lists, searchable_entries_if_few
 from contextstack.storage import Database, Reader
+
+if TYPE_CHECKING:
+    from contextstack.memory.embeddings import Vector
 
 DEFAULT_BUDGET = 4000
 MAX_BUDGET = 1_000_000
@@ -145,6 +151,9 @@ async def assemble_context(
     complete = True
     if asked is not None and cache.meaning is not None:
         found, complete = await fused_relevant(cache.meaning, asked, ground.status.project.id, found, wanted)
+        vector = asked.result() if asked.done() and not asked.cancelled() and asked.exception() is None else None
+        if vector is not None and others:
+            others = await _fused_others(db, cache.sources, others, vector, ground.status.project.id, wanted, leave_out)
     context = _compose(ground, found, others, budget)
     # Kept unless something committed meanwhile (what was read may be stale already); the context also not if the
     # question's embedding came too late (it is there the next time).
@@ -156,6 +165,32 @@ async def assemble_context(
         if complete:
             cache.contexts.put(key, context)
     return context
+
+
+async def _fused_others(
+    db: Database,
+    sources: tuple[RelevanceSource, ...],
+    others: list[tuple[SourceKind, list[Found]]],
+    vector: Vector,
+    project_id: str,
+    wanted: int,
+    leave_out: frozenset[str],
+) -> list[tuple[SourceKind, list[Found]]]:
+    """Each source's items found by words fused with those it finds nearest the question, by reciprocal rank."""
+    by_kind = {source.kind: source for source in sources}
+
+    async def nearest(view: Reader) -> list[list[Found]]:
+        return [await by_kind[kind].nearest(view, project_id, vector, wanted, leave_out) for kind, _ in others]
+
+    fused: list[tuple[SourceKind, list[Found]]] = []
+    for (kind, by_words), meant in zip(others, await db.read(nearest), strict=True):
+        if not meant:
+            fused.append((kind, by_words))
+            continue
+        items = {item.id: item for item in meant} | {item.id: item for item in by_words}
+        ranking = reciprocal_rank_fusion([[item.id for item in by_words], [item.id for item in meant]])
+        fused.append((kind, [items[item_id] for item_id, _ in ranking[:wanted]]))
+    return fused
 
 
 def _all_pooled(kept: dict[SourceKind, KeptPool | None]) -> bool:

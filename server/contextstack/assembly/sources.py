@@ -10,15 +10,21 @@ A source names the event types that change what it finds (`events`, prefixes suc
 one drops the project's cached contexts and the source's pool, but not the project's ground, which does not
 depend on it. What a source can rank in memory for a project (its `pool`, when the project has few enough
 items) is read once and kept until then.
+
+With embeddings (`[memory] embedding_model`), a source may also find its items by meaning (`nearest`): assembly
+fuses what it finds so with what the words found, by reciprocal rank, as it does knowledge.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from contextstack.storage import Reader
+
+if TYPE_CHECKING:
+    from contextstack.memory.embeddings import Vector
 
 SourceKind = Literal["message"]
 # The document's section of each kind of item (document.SECTIONS gives its place and heading).
@@ -67,4 +73,11 @@ class RelevanceSource(Protocol):
         self, view: Reader, project_id: str, words: Sequence[str], limit: int, leave_out: frozenset[str]
     ) -> list[Found]:
         """What `Pool.best` answers, found through the store's index."""
+        ...
+
+    async def nearest(
+        self, view: Reader, project_id: str, vector: Vector, limit: int, leave_out: frozenset[str]
+    ) -> list[Found]:
+        """The items nearest in meaning to the question whose embedding is `vector`, nearest first, at most `limit`
+        (none when its items are not embedded)."""
         ...

@@ -35,6 +35,8 @@ from contextstack.conversations.models import (
     UsageGroup,
     UsageReport,
 )
+from contextstack.memory.meaning import Meaning
+from contextstack.memory.models import Match, Mode
 from contextstack.pagination import DEFAULT_LIMIT
 from contextstack.plan.models import Deleted
 from contextstack.problems import problems
@@ -128,17 +130,36 @@ class ConversationController(Controller):
         "/conversations/search",
         operation_id="search_conversations",
         summary="Search conversations by title and message text, best first",
-        responses=problems(404),
+        responses=problems(400, 404, 502),
     )
     async def search(
         self,
         db: NamedDependency[Database],
-        q: Annotated[str, QueryParameter(description="Words to find; the last also as a prefix.")] = "",
+        meaning: NamedDependency[Meaning | None],
+        q: Annotated[
+            str, QueryParameter(description="Words to find, each also by its stem; the last also as a prefix.")
+        ] = "",
         project: ProjectFilter = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100, description="Most conversations to answer.")] = 20,
+        match: Annotated[
+            Match,
+            QueryParameter(
+                description="`any`: titles and messages matching any of the words, those matching more first; "
+                "`all`: every word."
+            ),
+        ] = "any",
+        mode: Annotated[
+            Mode,
+            QueryParameter(
+                description="`hybrid`: by words and by meaning, fused (by words alone without `[memory] "
+                "embedding_model`); `words`: by words alone; `meaning`: by meaning alone (needs embeddings)."
+            ),
+        ] = "hybrid",
     ) -> ConversationSearchResult:
-        """Any text is safe: it is searched as words, never as query syntax."""
-        return await service.search_conversations(db, q, project=project, limit=limit)
+        """Any text is safe: it is searched as words, never as query syntax; text without words finds nothing."""
+        return await service.search_conversations(
+            db, q, project=project, limit=limit, match=match, mode=mode, meaning=meaning
+        )
 
     @get(
         "/conversations/{id:str}",

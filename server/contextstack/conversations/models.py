@@ -8,6 +8,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from contextstack.errors import ContextstackError
+from contextstack.memory.models import FoundBy
 
 Role = Literal["system", "user", "assistant", "tool"]
 MessageStatus = Literal["complete", "incomplete", "error"]
@@ -161,12 +162,19 @@ class ForkCreate(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_onl
 
 
 class ConversationHit(msgspec.Struct, frozen=True, kw_only=True):
-    """A conversation that matched: in its title (`message_id` null) or in a message; matches are in `<mark>`."""
+    """A conversation that matched: in its title (`message_id` null) or in a message; matches are in `<mark>`.
+
+    `score`, higher is better: BM25 when found by words alone; cosine similarity by meaning alone; their
+    reciprocal rank fusion in a hybrid search with embeddings. `matched`: the words of the query its title or
+    message matched (a whole word by any word of its stem). `found_by`: by its words, its meaning, or both.
+    """
 
     conversation: Conversation
     message_id: str | None
     snippet: str
     score: float
+    matched: list[str] = msgspec.field(default_factory=list)
+    found_by: list[FoundBy] = msgspec.field(default_factory=lambda: ["words"])
 
 
 class ConversationSearchResult(msgspec.Struct, frozen=True):

@@ -3,13 +3,16 @@
 What the people and models of a project said in its conversations is ranked beside its knowledge, so a new
 conversation, with any model, starts knowing what was said before. The user's and the models' messages count (not
 failures, tool results or system messages); the history of the conversation that asks is left out, since it is
-sent with it.
+sent with it (the messages trimmed out of it to fit the model's window are not, and can be found).
 
 Ranking is BM25 over the message text, as search ranks knowledge with `match=any`: words compared by their stem
 (memory/stemming.py), ties to the newest message. A project with at most POOLED_MESSAGES messages has them
 ranked in memory (read once, kept until one of its conversations changes); past that, the FTS5 index ranks them
 (a word matching the indexed words of its stem, listed in `message_terms`): every message holding a rare word of
 the question (held by at most RARE_WORD_MESSAGES messages), and the newest CANDIDATES matches of the others.
+
+With embeddings (`[memory] embedding_model`), the messages nearest the question in meaning (meaning.py) are
+found too, and assembly fuses them with those its words found.
 
 Each message found is one block: who said it, in which conversation, when, and the passage around its first
 matching word (the whole message if short), its summary a shorter passage.
@@ -21,13 +24,19 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from contextstack.assembly.sources import Found, Pool, SourceKind
 from contextstack.conversations import store
+from contextstack.conversations.meaning import nearest_messages
+from contextstack.memory.meaning import Meaning
 from contextstack.memory.ranking import K1, MIN_IDF, B, stems
 from contextstack.memory.search import Term, fold, match_expression, tokens
 from contextstack.memory.stemming import stem
 from contextstack.storage import Reader
+
+if TYPE_CHECKING:
+    from contextstack.memory.embeddings import Vector
 
 POOLED_MESSAGES = 2000
 # Messages never change, so the words of each are counted once and kept for the project's next pool (every turn
@@ -43,9 +52,11 @@ SUMMARY_WORDS = 30
 class PastMessages:
     """The relevance source of a project's conversation messages."""
 
-    def __init__(self, pooled: int = POOLED_MESSAGES) -> None:
-        """`pooled`: the most messages a project may have to be ranked in memory."""
+    def __init__(self, pooled: int = POOLED_MESSAGES, meaning: Meaning | None = None) -> None:
+        """`pooled`: the most messages a project may have to be ranked in memory; `meaning`: the daemon's search by
+        meaning, if embeddings are configured (the Runtime sets it once it is built)."""
         self.pooled = pooled
+        self.meaning = meaning
         self._counted: dict[int, Counter[str]] = {}  # by message seq: its words' stems, counted
 
     @property
@@ -88,6 +99,16 @@ class PastMessages:
         best = sorted(found.values(), key=lambda pair: (pair[0], -pair[1].seq))[:limit]
         wanted = {stem(fold(word)) for word in words}
         return [_found(message, wanted) for _, message in best]
+
+    async def nearest(
+        self, view: Reader, project_id: str, vector: Vector, limit: int, leave_out: frozenset[str]
+    ) -> list[Found]:
+        if self.meaning is None:
+            return []
+        found = await nearest_messages(
+            self.meaning, view, vector, project_id=project_id, limit=limit, leave_out=leave_out
+        )
+        return [_found(message, set()) for message, _ in found]
 
 
 class MessagePool:

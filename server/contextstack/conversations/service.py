@@ -11,10 +11,12 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from contextstack.conversations import store
+from contextstack.conversations.meaning import embedded, nearest_messages
 from contextstack.conversations.models import (
     Conversation,
     ConversationCreate,
@@ -30,14 +32,23 @@ from contextstack.conversations.models import (
     UsageReport,
     UsageRow,
 )
-from contextstack.errors import FieldError, NotFound
+from contextstack.errors import BadRequest, FieldError, NotFound
 from contextstack.ids import new_id
-from contextstack.memory.search import Term, fold, match_expression, query_terms
+from contextstack.memory.embeddings import EmbedderUnavailable, EmbeddingError
+from contextstack.memory.fusion import reciprocal_rank_fusion
+from contextstack.memory.hybrid import is_worth_embedding
+from contextstack.memory.meaning import Meaning
+from contextstack.memory.models import FoundBy, Match, Mode
+from contextstack.memory.search import Term, fold, match_expression, matched_words, query_terms
+from contextstack.memory.stemming import stem
 from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
 from contextstack.plan.models import Deleted
 from contextstack.plan.service import resolve_project_id
 from contextstack.storage import Database, Reader, Transaction
 from contextstack.versioning import check_if_match
+
+if TYPE_CHECKING:
+    from contextstack.memory.embeddings import Vector
 
 SEARCH_CANDIDATES = 200
 MARK, UNMARK, ELLIPSIS = "<mark>", "</mark>", "…"
@@ -229,47 +240,159 @@ async def list_messages(
 
 
 async def search_conversations(
-    db: Database, q: str, *, project: str | None = None, limit: int = 20
+    db: Database,
+    q: str,
+    *,
+    project: str | None = None,
+    limit: int = 20,
+    match: Match = "any",
+    mode: Mode = "hybrid",
+    meaning: Meaning | None = None,
 ) -> ConversationSearchResult:
-    """Conversations whose title or messages hold the words of `q` (the last also as a prefix), best first."""
+    """Conversations whose title or messages hold the words of `q`, best first, one hit per conversation.
+
+    A whole word matches every indexed word of its stem (`couriers` finds `courier`), the last word also as a
+    prefix, as knowledge search matches. `match="any"` (the default): a title or message matching any of the
+    words is a hit, those matching more of them first, then by BM25; `match="all"`: every word must match. Each
+    hit lists the words it matched.
+
+    With `meaning` (embeddings configured), `mode="hybrid"` (the default) fuses those hits with the
+    conversations whose messages are nearest in meaning (reciprocal rank fusion; the question's embedding waited
+    for only `[memory] embedding_time_limit`), `mode="meaning"` answers those alone (waiting for it, a 502 if
+    the provider fails); `mode="words"`, or no `meaning`, the words' hits alone. Each hit says how it was found.
+    """
+    if mode == "meaning" and not embedded(meaning):
+        raise BadRequest(
+            "search by meaning needs embeddings: set `[memory] embedding_model` (see docs/knowledge.md)",
+            errors=[FieldError("mode", "no embedding model is configured")],
+        )
     terms = query_terms(q)
 
-    async def read(view: Reader) -> list[ConversationHit]:
+    async def read(view: Reader) -> tuple[str | None, list[ConversationHit]]:
         project_id = None if project is None else await project_id_of(view, project, "project")
-        if not terms:
-            return []
-        match = match_expression(terms)
-        best: dict[str, store.Candidate] = {}
-        for candidate in sorted(
-            await store.search_candidates(view, match, project_id, SEARCH_CANDIDATES),
-            key=lambda candidate: candidate.score,
-            reverse=True,
-        ):
-            best.setdefault(candidate.conversation_id, candidate)
-            if len(best) == limit:
-                break
-        found = await store.conversations(view, list(best))
-        texts = await store.message_texts(view, [c.seq for c in best.values() if c.message_id is not None])
-        return [
-            ConversationHit(
-                conversation=found[candidate.conversation_id],
-                message_id=candidate.message_id,
-                snippet=(
-                    highlighted(found[candidate.conversation_id].title, terms)
-                    if candidate.message_id is None
-                    else snippet(texts.get(candidate.seq, ""), terms)
-                ),
-                score=candidate.score,
-            )
-            for candidate in best.values()
-        ]
+        if not terms or mode == "meaning":
+            return project_id, []
+        return project_id, await _hits_by_words(view, terms, project_id, limit, match == "any")
 
-    return ConversationSearchResult(items=await db.read(read))
+    project_id, by_words = await db.read(read)
+    if meaning is None or mode == "words" or not embedded(meaning) or not terms:
+        return ConversationSearchResult(items=by_words)
+    if mode == "hybrid" and not is_worth_embedding(terms):
+        return ConversationSearchResult(items=by_words)
+    try:
+        vector = await meaning.embeddings.question(q, None if mode == "meaning" else meaning.time_limit)
+    except EmbeddingError as exc:
+        if mode == "meaning":
+            raise EmbedderUnavailable(f"could not embed the question with {meaning.model}: {exc}") from None
+        return ConversationSearchResult(items=by_words)
+    if vector is None:
+        return ConversationSearchResult(items=by_words)
+    by_meaning = await db.read(lambda view: _hits_by_meaning(view, meaning, vector, terms, project_id, limit))
+    if mode == "meaning":
+        return ConversationSearchResult(items=by_meaning)
+    return ConversationSearchResult(items=_fused(by_words, by_meaning, limit))
+
+
+async def _hits_by_words(
+    view: Reader, terms: list[Term], project_id: str | None, limit: int, any_term: bool
+) -> list[ConversationHit]:
+    variants = await store.variants(view, [term.word for term in terms if not term.prefix])
+    every = match_expression(terms, variants)
+    candidates = await store.search_candidates(view, every, project_id, SEARCH_CANDIDATES)
+    words = [term.word for term in terms]
+    texts: dict[int, str] = {}
+    if any_term and len(terms) > 1:
+        # The newest matches of every word, and those of any word: the most words matched first, then BM25.
+        seen = {(candidate.message_id, candidate.seq) for candidate in candidates}
+        anywhere = match_expression(terms, variants, any_term=True)
+        for candidate in await store.search_candidates(view, anywhere, project_id, SEARCH_CANDIDATES):
+            if (candidate.message_id, candidate.seq) not in seen:
+                candidates.append(candidate)
+        texts = await store.message_texts(view, [c.seq for c in candidates if c.message_id is not None])
+        matched = {(c.message_id, c.seq): matched_words(terms, [_text_of(c, texts)], variants) for c in candidates}
+    else:
+        matched = {(c.message_id, c.seq): words for c in candidates}
+    best: dict[str, store.Candidate] = {}
+    for candidate in sorted(candidates, key=lambda c: (-len(matched[(c.message_id, c.seq)]), -c.score)):
+        best.setdefault(candidate.conversation_id, candidate)
+        if len(best) == limit:
+            break
+    found = await store.conversations(view, list(best))
+    wanted = [c.seq for c in best.values() if c.message_id is not None and c.seq not in texts]
+    texts |= await store.message_texts(view, wanted) if wanted else {}
+    return [
+        ConversationHit(
+            conversation=found[candidate.conversation_id],
+            message_id=candidate.message_id,
+            snippet=(
+                highlighted(found[candidate.conversation_id].title, terms)
+                if candidate.message_id is None
+                else snippet(texts.get(candidate.seq, ""), terms)
+            ),
+            score=candidate.score,
+            matched=matched[(candidate.message_id, candidate.seq)],
+        )
+        for candidate in best.values()
+        if candidate.conversation_id in found
+    ]
+
+
+def _text_of(candidate: store.Candidate, texts: dict[int, str]) -> str:
+    return candidate.title or "" if candidate.message_id is None else texts.get(candidate.seq, "")
+
+
+async def _hits_by_meaning(
+    view: Reader, meaning: Meaning, vector: Vector, terms: list[Term], project_id: str | None, limit: int
+) -> list[ConversationHit]:
+    """The conversations of the past messages nearest `vector`, each by its nearest message, nearest first."""
+    nearest: dict[str, tuple[store.PastMessage, float]] = {}
+    wanted = limit
+    while True:
+        found = await nearest_messages(meaning, view, vector, project_id=project_id, limit=wanted)
+        for message, similarity in found:
+            nearest.setdefault(message.conversation_id, (message, similarity))
+        if len(nearest) >= limit or len(found) < wanted:
+            break
+        nearest.clear()
+        wanted *= 4
+    chosen = list(nearest.values())[:limit]
+    conversations = await store.conversations(view, [message.conversation_id for message, _ in chosen])
+    variants = await store.variants(view, [term.word for term in terms if not term.prefix])
+    return [
+        ConversationHit(
+            conversation=conversations[message.conversation_id],
+            message_id=message.id,
+            snippet=snippet(message.text, terms),
+            score=similarity,
+            matched=matched_words(terms, [message.text], variants),
+            found_by=["meaning"],
+        )
+        for message, similarity in chosen
+        if message.conversation_id in conversations
+    ]
+
+
+def _fused(by_words: list[ConversationHit], by_meaning: list[ConversationHit], limit: int) -> list[ConversationHit]:
+    """The hits of both, by reciprocal rank of their conversations; one found both ways keeps its words' hit."""
+    words = {hit.conversation.id: hit for hit in by_words}
+    meant = {hit.conversation.id: hit for hit in by_meaning}
+    hits = []
+    for conversation_id, score in reciprocal_rank_fusion([list(words), list(meant)])[:limit]:
+        hit = words.get(conversation_id)
+        if hit is None:
+            hits.append(msgspec.structs.replace(meant[conversation_id], score=score))
+        else:
+            found_by: list[FoundBy] = ["words", "meaning"] if conversation_id in meant else ["words"]
+            hits.append(msgspec.structs.replace(hit, score=score, found_by=found_by))
+    return hits
 
 
 def _matches(word: str, terms: Sequence[Term]) -> bool:
     folded = fold(word)
-    return any(folded.startswith(fold(t.word)) if t.prefix else folded == fold(t.word) for t in terms)
+    return any(
+        folded.startswith(fold(t.word)) if t.prefix else folded == fold(t.word) or stem(folded) == stem(fold(t.word))
+        for t in terms
+    )
 
 
 def highlighted(text: str, terms: Sequence[Term]) -> str:

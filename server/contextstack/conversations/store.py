@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
 
@@ -20,9 +20,14 @@ from contextstack.conversations.models import (
     Usage,
     UsageRow,
 )
+from contextstack.memory.embeddings import numpy
 from contextstack.memory.search import fold, tokens
 from contextstack.memory.stemming import stem, stem_prefix
-from contextstack.storage import Reader, Transaction
+from contextstack.memory.vectors import Heard, StoredVector, Unembedded, VectorIndex
+from contextstack.storage import Event, Reader, Transaction
+
+if TYPE_CHECKING:
+    from contextstack.memory.embeddings import Vector
 
 _encode_json = msgspec.json.Encoder().encode
 _decode_content = msgspec.json.Decoder(str | list[dict[str, Any]]).decode
@@ -113,6 +118,7 @@ async def insert_conversation(tx: Transaction, conversation: Conversation) -> No
         f"INSERT INTO conversations ({', '.join(CONVERSATION_COLUMNS)}) VALUES ({', '.join('?' * 9)})",
         [getattr(conversation, column) for column in CONVERSATION_COLUMNS],
     )
+    await _remember_terms(tx, conversation.title)
 
 
 async def conversation(reader: Reader, conversation_id: str) -> Conversation | None:
@@ -133,6 +139,7 @@ async def update_conversation(tx: Transaction, conversation: Conversation) -> No
             conversation.id,
         ),
     )
+    await _remember_terms(tx, conversation.title)
 
 
 async def conversations_page(
@@ -242,11 +249,15 @@ async def insert_message(tx: Transaction, message: Message, depth: int, text: st
         f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES ({', '.join(':' + c for c in MESSAGE_COLUMNS)})",
         values,
     )
+    await _remember_terms(tx, text)
+
+
+async def _remember_terms(tx: Transaction, text: str) -> None:
     await tx.executemany(_REMEMBER_TERMS, [(term,) for term in sorted(set(tokens(text)))])
 
 
-# Every word the message index has held, each once (migration 0012): a word of a question is matched by those of
-# the same stem, found by a range of this table's key.
+# Every word the message and title indexes have held, each once (migrations 0012, 0015): a word of a question is
+# matched by those of the same stem, found by a range of this table's key.
 _REMEMBER_TERMS = "INSERT OR IGNORE INTO message_terms (term) VALUES (?)"
 _TERMS_IN_RANGE = "SELECT term FROM message_terms WHERE term >= ? AND term < ?"
 # Stems this short would range over too many words: they match only themselves.
@@ -254,7 +265,7 @@ _SHORTEST_RANGED_STEM = 3
 
 
 async def variants(reader: Reader, words: Sequence[str]) -> dict[str, list[str]]:
-    """By word: the words the message index holds of the same stem."""
+    """By word: the words the message and title indexes hold of the same stem."""
     found: dict[str, list[str]] = {}
     for word in words:
         stemmed = stem(fold(word))
@@ -314,12 +325,14 @@ async def in_conversation(reader: Reader, conversation_id: str, message_id: str)
 
 
 class Candidate(NamedTuple):
-    """A match: in a conversation's title (`message_id` None) or in a message; `seq` is the index's row key."""
+    """A match: in a conversation's title (`message_id` None) or in a message; `seq` is the index's row key, `title`
+    the matching title (a message's text is read apart, for the few that need it)."""
 
     conversation_id: str
     message_id: str | None
     seq: int
     score: float
+    title: str | None = None
 
 
 async def search_candidates(reader: Reader, match: str, project_id: str | None, candidates: int) -> list[Candidate]:
@@ -332,7 +345,7 @@ async def search_candidates(reader: Reader, match: str, project_id: str | None, 
     in_project = "AND c.project_id = :project" if project_id is not None else ""
     titles = await reader.fetchall(
         f"""
-        SELECT c.id, NULL, conversations_fts.rowid, -bm25(conversations_fts)
+        SELECT c.id, NULL, conversations_fts.rowid, -bm25(conversations_fts), c.title
         FROM conversations_fts JOIN conversations c ON c.seq = conversations_fts.rowid
         WHERE conversations_fts MATCH :match {in_project}
         ORDER BY conversations_fts.rowid DESC LIMIT :candidates
@@ -346,14 +359,14 @@ async def search_candidates(reader: Reader, match: str, project_id: str | None, 
     )
     texts = await reader.fetchall(
         f"""
-        SELECT m.conversation_id, m.id, messages_fts.rowid, -bm25(messages_fts)
+        SELECT m.conversation_id, m.id, messages_fts.rowid, -bm25(messages_fts), NULL
         FROM messages_fts JOIN messages m ON m.seq = messages_fts.rowid
         WHERE messages_fts MATCH :match {of_project}
         ORDER BY messages_fts.rowid DESC LIMIT :candidates
         """,
         params,
     )
-    return [Candidate(row[0], row[1], row[2], float(row[3])) for row in [*titles, *texts]]
+    return [Candidate(row[0], row[1], row[2], float(row[3]), row[4]) for row in [*titles, *texts]]
 
 
 async def message_texts(reader: Reader, seqs: Sequence[int]) -> dict[int, str]:
@@ -445,6 +458,110 @@ async def matching_messages(
         },
     )
     return [(float(row["score"]), _past_message(row)) for row in rows]
+
+
+# Vectors of past messages, for finding them by meaning (migration 0015): memory's embedding worker keeps them
+
+
+# The messages embedded: those of the partial index messages_embeddable, whose WHERE this repeats (so that SQLite
+# counts and walks them by it).
+_EMBEDDABLE = "role IN ('user', 'assistant') AND status != 'error' AND text != ''"
+_UNEMBEDDED = (
+    f"SELECT m.seq, m.text FROM messages AS m INDEXED BY messages_embeddable WHERE m.seq < ? AND {_EMBEDDABLE}"
+    " AND NOT EXISTS (SELECT 1 FROM message_vectors AS v WHERE v.seq = m.seq AND v.model = ?)"
+    " ORDER BY m.seq DESC LIMIT ?"
+)
+_VECTOR_COUNTS = (
+    f"SELECT (SELECT count(*) FROM messages INDEXED BY messages_embeddable WHERE {_EMBEDDABLE}) AS items,"
+    " (SELECT count(*) FROM message_vectors WHERE model = ?) AS embedded"
+)
+_STORE_VECTOR = (
+    "INSERT OR REPLACE INTO message_vectors (seq, model, dimension, vector)"
+    " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM messages WHERE seq = ?)"
+)
+_VECTOR_SCOPES = (
+    "SELECT v.seq, m.id, c.project_id FROM message_vectors AS v JOIN messages AS m ON m.seq = v.seq"
+    " JOIN conversations AS c ON c.id = m.conversation_id"
+    " WHERE v.model = ? AND v.seq IN (SELECT value FROM json_each(?))"
+)
+_STORED_VECTORS = (
+    "SELECT v.seq, m.id, c.project_id, v.vector FROM message_vectors AS v JOIN messages AS m ON m.seq = v.seq"
+    " JOIN conversations AS c ON c.id = m.conversation_id WHERE v.model = ? AND v.seq < ? ORDER BY v.seq DESC LIMIT ?"
+)
+
+
+class MessageVectors:
+    """The vectors of past messages, one per message and model: memory's `VectorTable` of conversations.
+
+    A message's scope is its conversation's project; those of conversations without one are found only by a
+    search of every conversation. Messages are written once: a new one waits to be embedded, a deleted one goes
+    with its vector; when a conversation is deleted (its messages gone, or passed to the conversations that
+    forked from it), the index is read again.
+    """
+
+    name = "messages"
+    global_rows = False
+
+    def on_commit(self, events: list[Event], index: VectorIndex) -> Heard:
+        touched, created, reload = False, 0, False
+        for event in events:
+            if event.type == "message.created":
+                touched = True
+                data = event.data
+                created += data.get("role") in ("user", "assistant") and data.get("status") != "error"
+            elif event.type == "conversation.deleted":
+                touched = reload = True
+            elif event.type == "project.deleted" and event.entity_id:
+                index.drop_project(event.entity_id)
+                touched = True
+        return Heard(touched, created, reload)
+
+    async def unembedded(self, view: Reader, model: str, below: int, limit: int) -> list[Unembedded]:
+        rows = await view.fetchall(_UNEMBEDDED, (below, model, limit))
+        return [Unembedded(row[0], 1, row[1]) for row in rows]
+
+    async def counts(self, view: Reader, model: str) -> tuple[int, int]:
+        row = await view.fetchone(_VECTOR_COUNTS, (model,))
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    async def store_vectors(
+        self, tx: Transaction, model: str, embedded: Sequence[tuple[Unembedded, Vector]]
+    ) -> list[StoredVector]:
+        await tx.executemany(
+            _STORE_VECTOR,
+            [
+                (message.seq, model, len(vector), vector.astype("<f4").tobytes(), message.seq)
+                for message, vector in embedded
+            ],
+        )
+        vectors = {message.seq: vector for message, vector in embedded}
+        rows = await tx.fetchall(_VECTOR_SCOPES, (model, _encode_json(list(vectors)).decode()))
+        return [StoredVector(row[0], row[1], row[2], vectors[row[0]]) for row in rows]
+
+    async def stored_vectors(self, view: Reader, model: str, below: int, limit: int) -> list[StoredVector]:
+        rows = await view.fetchall(_STORED_VECTORS, (model, below, limit))
+        np = numpy()
+        return [StoredVector(row[0], row[1], row[2], np.frombuffer(row[3], dtype="<f4")) for row in rows]
+
+    async def model_dimension(self, view: Reader, model: str) -> int | None:
+        row = await view.fetchone("SELECT dimension FROM message_vectors WHERE model = ? LIMIT 1", (model,))
+        return None if row is None else int(row[0])
+
+
+MESSAGE_VECTORS = MessageVectors()
+
+
+async def embedded_past_messages(view: Reader, model: str, seqs: Sequence[int]) -> dict[int, PastMessage]:
+    """By row key, those of the messages `seqs` that are past messages with a vector of `model`: found by meaning
+    as committed."""
+    rows = await view.fetchall(
+        f"SELECT {_PAST_COLUMNS} FROM message_vectors AS v JOIN messages m ON m.seq = v.seq "
+        f"JOIN conversations c ON c.id = m.conversation_id "
+        f"WHERE v.model = ? AND v.seq IN (SELECT value FROM json_each(?)) AND {_PAST_FILTER}",
+        (model, _encode_json(list(seqs)).decode()),
+    )
+    return {row[0]: _past_message(row) for row in rows}
 
 
 # Usage

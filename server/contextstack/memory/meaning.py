@@ -1,5 +1,8 @@
 """Knowledge found by meaning: the embedding model, the vectors in memory and the worker that keeps them, as one.
 
+Other items the worker embeds (conversation messages: their `VectorTable` is given by the Runtime) have an index
+each in `indexes`, by the table's name; their feature compares a question with it and checks what it finds.
+
 Built by the Runtime when `[memory] embedding_model` is set, and handed to search and to context assembly; when
 it is not set there is none, and both find by words alone, exactly as without this module.
 """
@@ -7,14 +10,14 @@ it is not set there is none, and both find by words alone, exactly as without th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from contextstack.memory import vectors
 from contextstack.memory.embedding_worker import EmbeddingWorker
 from contextstack.memory.embeddings import Embeddings
 from contextstack.memory.models import EmbeddingStatus, KnowledgeEntry
-from contextstack.memory.vectors import VectorIndex
+from contextstack.memory.vectors import VectorIndex, VectorTable
 from contextstack.storage import Database, Event
 
 if TYPE_CHECKING:
@@ -35,6 +38,7 @@ class Meaning:
         *,
         batch: int,
         time_limit: float,
+        tables: Sequence[VectorTable] = (),
         on_stored: Callable[[], None] = lambda: None,
     ) -> None:
         """`on_stored` is called after each batch of vectors is stored: what was found before may change."""
@@ -42,7 +46,15 @@ class Meaning:
         self.embeddings = embeddings
         self.time_limit = time_limit
         self.index = VectorIndex()
-        self.worker = EmbeddingWorker(db, embeddings, self.index, batch=batch, on_stored=on_stored)
+        self.indexes = {table.name: VectorIndex(global_rows=table.global_rows) for table in tables}
+        self.worker = EmbeddingWorker(
+            db,
+            embeddings,
+            self.index,
+            batch=batch,
+            tables=[(table, self.indexes[table.name]) for table in tables],
+            on_stored=on_stored,
+        )
 
     @property
     def model(self) -> str:

@@ -136,7 +136,8 @@ EmbeddingState = Literal["loading", "embedding", "idle", "failing"]
 
 
 class EmbeddingStatus(msgspec.Struct, frozen=True, kw_only=True):
-    """Where the embeddings of knowledge stand: how many entries have a vector of the model, how many wait.
+    """Where the embeddings stand: how many knowledge entries and conversation messages have a vector of the
+    model, and how many of both wait (`waiting`).
 
     `state`: `loading` (reading the stored vectors at start-up), `embedding` (catching up), `idle` (every entry
     embedded), `failing` (the provider fails or answers amiss: `error` says how; entries wait and it is retried).
@@ -149,3 +150,5 @@ class EmbeddingStatus(msgspec.Struct, frozen=True, kw_only=True):
     waiting: int
     state: EmbeddingState
     error: str | None = None
+    messages: int = 0  # the conversations' messages that are embedded (users' and models', not failures)
+    messages_embedded: int = 0

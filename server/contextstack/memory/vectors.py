@@ -1,5 +1,8 @@
 """The vectors of knowledge entries: their table (migration 0014) and exact search by meaning over them.
 
+What the embedding worker keeps embedded is a `VectorTable`: knowledge's is here (`KNOWLEDGE`); conversation
+messages have theirs beside their store (conversations/store.py, migration 0015), each with its own index.
+
 A vector is a plain float32 blob beside its entry, with the model that made it and its dimension. Search is
 exact: the question's vector is compared with every vector of the model, held in memory as one matrix
 (`VectorIndex`), in one product. sqlite-vec would do the same brute-force comparison inside SQLite, but only
@@ -12,14 +15,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import msgspec
 
 from contextstack.memory.embeddings import numpy
 from contextstack.memory.models import KnowledgeEntry
 from contextstack.memory.store import entries_by_seq
-from contextstack.storage import Reader, Transaction
+from contextstack.storage import Event, Reader, Transaction
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -42,9 +45,57 @@ class Unembedded(NamedTuple):
 
 class StoredVector(NamedTuple):
     seq: int
-    entry_id: str
+    entry_id: str  # the id of the entry (or message) it is the vector of
     project_id: str | None
     vector: Vector
+
+
+class Heard(NamedTuple):
+    """What a commit means to a `VectorTable`'s vectors."""
+
+    touched: bool  # its items changed: a pass should look for what to embed
+    created: int = 0  # new items, waiting at once (the pass counts again)
+    reload: bool = False  # its index should be read again from the store
+
+
+class VectorTable(Protocol):
+    """Items the embedding worker keeps a vector of, one per item and model, in a table of their own."""
+
+    @property
+    def name(self) -> str:
+        """What its items are called in the log and by `Meaning.indexes`: `entries`, `messages`."""
+        ...
+
+    @property
+    def global_rows(self) -> bool:
+        """Whether its items without a project are found with every project's (VectorIndex's `global_rows`)."""
+        ...
+
+    def on_commit(self, events: list[Event], index: VectorIndex) -> Heard:
+        """Hear of a commit: forget in `index` what changed, and say what it means."""
+        ...
+
+    async def unembedded(self, view: Reader, model: str, below: int, limit: int) -> list[Unembedded]:
+        """At most `limit` items under the row key `below` without a vector of `model`, newest first."""
+        ...
+
+    async def counts(self, view: Reader, model: str) -> tuple[int, int]:
+        """(items, items with a vector of `model`)."""
+        ...
+
+    async def store_vectors(
+        self, tx: Transaction, model: str, embedded: Sequence[tuple[Unembedded, Vector]]
+    ) -> list[StoredVector]:
+        """Write the vectors of items still as they were embedded; those written."""
+        ...
+
+    async def stored_vectors(self, view: Reader, model: str, below: int, limit: int) -> list[StoredVector]:
+        """At most `limit` of the vectors of `model` under the row key `below`, newest first."""
+        ...
+
+    async def model_dimension(self, view: Reader, model: str) -> int | None:
+        """The dimension of the vectors `model` made, if any is stored."""
+        ...
 
 
 def embedded_text(title: str, body: str, tags: Sequence[str]) -> str:
@@ -143,9 +194,57 @@ async def current_entries(view: Reader, model: str, seqs: Sequence[int]) -> dict
     return {seq: entry for seq, entry in entries.items() if seq in current}
 
 
+class KnowledgeVectors:
+    """Knowledge entries' vectors (knowledge_vectors): a `VectorTable`."""
+
+    name = "entries"
+    global_rows = True
+
+    def on_commit(self, events: list[Event], index: VectorIndex) -> Heard:
+        touched, created = False, 0
+        for event in events:
+            if event.type.startswith("knowledge."):
+                touched = True
+                if event.type == "knowledge.created":
+                    created += 1
+                elif event.type == "knowledge.deleted" and event.entity_id:
+                    index.drop([event.entity_id])
+                elif event.type == "knowledge.updated" and event.entity_id:
+                    if {"title", "body", "tags"} & event.data.keys():
+                        index.drop([event.entity_id])
+                    if "project_id" in event.data:
+                        index.move(event.entity_id, event.data["project_id"])
+            elif event.type == "project.deleted" and event.entity_id:
+                index.drop_project(event.entity_id)
+                touched = True
+        return Heard(touched, created)
+
+    async def unembedded(self, view: Reader, model: str, below: int, limit: int) -> list[Unembedded]:
+        return await unembedded(view, model, below, limit)
+
+    async def counts(self, view: Reader, model: str) -> tuple[int, int]:
+        return await counts(view, model)
+
+    async def store_vectors(
+        self, tx: Transaction, model: str, embedded: Sequence[tuple[Unembedded, Vector]]
+    ) -> list[StoredVector]:
+        return await store_vectors(tx, model, embedded)
+
+    async def stored_vectors(self, view: Reader, model: str, below: int, limit: int) -> list[StoredVector]:
+        return await stored_vectors(view, model, below, limit)
+
+    async def model_dimension(self, view: Reader, model: str) -> int | None:
+        return await model_dimension(view, model)
+
+
+KNOWLEDGE = KnowledgeVectors()
+
+
 # Scope codes: each project gets a number; global entries have this one, dropped rows this, and a project with
 # no vectors the last, which no row has.
 _GLOBAL, _DROPPED, _NO_ROWS = -1, -2, -3
+# Rows of no project that are not global (messages of conversations without a project): found only without one.
+_NO_PROJECT = -4
 
 
 class VectorIndex:
@@ -155,7 +254,10 @@ class VectorIndex:
     found is checked against the store before it is answered, so a row kept a moment too long is harmless.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, global_rows: bool = True) -> None:
+        """`global_rows`: whether rows without a project are global, found with every project's (knowledge); if not
+        (messages of conversations without a project), a project's search finds only its own."""
+        self._global_rows = global_rows
         self._empty(0)
 
     def _empty(self, dimension: int) -> None:
@@ -174,7 +276,7 @@ class VectorIndex:
 
     def _code(self, project_id: str | None) -> int:
         if project_id is None:
-            return _GLOBAL
+            return _GLOBAL if self._global_rows else _NO_PROJECT
         return self._codes.setdefault(project_id, len(self._codes))
 
     def _grow(self, rows: int, dimension: int) -> None:
@@ -228,6 +330,10 @@ class VectorIndex:
             return
         gone = [entry_id for entry_id, seq in self._seq_of_id.items() if self._scopes[self._row_of_seq[seq]] == code]
         self.drop(gone)
+
+    def clear(self) -> None:
+        """Forget every vector (they are loaded again)."""
+        self._empty(self._matrix.shape[1])
 
     def move(self, entry_id: str, project_id: str | None) -> None:
         """The entry now belongs to another scope."""

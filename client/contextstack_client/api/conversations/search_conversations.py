@@ -7,6 +7,8 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.conversation_search_result import ConversationSearchResult
 from ...models.problem import Problem
+from ...models.search_conversations_match import SearchConversationsMatch
+from ...models.search_conversations_mode import SearchConversationsMode
 from ...types import UNSET, Response, Unset
 
 
@@ -15,6 +17,8 @@ def _get_kwargs(
     q: str | Unset = "",
     project: None | str | Unset = UNSET,
     limit: int | Unset = 20,
+    match: SearchConversationsMatch | Unset = "any",
+    mode: SearchConversationsMode | Unset = "hybrid",
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -29,6 +33,18 @@ def _get_kwargs(
     params["project"] = json_project
 
     params["limit"] = limit
+
+    json_match: str | Unset = UNSET
+    if not isinstance(match, Unset):
+        json_match = match
+
+    params["match"] = json_match
+
+    json_mode: str | Unset = UNSET
+    if not isinstance(mode, Unset):
+        json_mode = mode
+
+    params["mode"] = json_mode
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -59,6 +75,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 502:
+        response_502 = Problem.from_dict(response.json())
+
+        return response_502
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -82,15 +103,23 @@ def sync_detailed(
     q: str | Unset = "",
     project: None | str | Unset = UNSET,
     limit: int | Unset = 20,
+    match: SearchConversationsMatch | Unset = "any",
+    mode: SearchConversationsMode | Unset = "hybrid",
 ) -> Response[ConversationSearchResult | Problem]:
     """Search conversations by title and message text, best first
 
-     Any text is safe: it is searched as words, never as query syntax.
+     Any text is safe: it is searched as words, never as query syntax; text without words finds nothing.
 
     Args:
-        q (str | Unset): Words to find; the last also as a prefix. Default: ''.
+        q (str | Unset): Words to find, each also by its stem; the last also as a prefix. Default:
+            ''.
         project (None | str | Unset): Only this project's (id or slug).
         limit (int | Unset): Most conversations to answer. Default: 20.
+        match (SearchConversationsMatch | Unset): `any`: titles and messages matching any of the
+            words, those matching more first; `all`: every word. Default: 'any'.
+        mode (SearchConversationsMode | Unset): `hybrid`: by words and by meaning, fused (by words
+            alone without `[memory] embedding_model`); `words`: by words alone; `meaning`: by meaning
+            alone (needs embeddings). Default: 'hybrid'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -104,6 +133,8 @@ def sync_detailed(
         q=q,
         project=project,
         limit=limit,
+        match=match,
+        mode=mode,
     )
 
     response = client.get_httpx_client().request(
@@ -119,15 +150,23 @@ def sync(
     q: str | Unset = "",
     project: None | str | Unset = UNSET,
     limit: int | Unset = 20,
+    match: SearchConversationsMatch | Unset = "any",
+    mode: SearchConversationsMode | Unset = "hybrid",
 ) -> ConversationSearchResult | Problem | None:
     """Search conversations by title and message text, best first
 
-     Any text is safe: it is searched as words, never as query syntax.
+     Any text is safe: it is searched as words, never as query syntax; text without words finds nothing.
 
     Args:
-        q (str | Unset): Words to find; the last also as a prefix. Default: ''.
+        q (str | Unset): Words to find, each also by its stem; the last also as a prefix. Default:
+            ''.
         project (None | str | Unset): Only this project's (id or slug).
         limit (int | Unset): Most conversations to answer. Default: 20.
+        match (SearchConversationsMatch | Unset): `any`: titles and messages matching any of the
+            words, those matching more first; `all`: every word. Default: 'any'.
+        mode (SearchConversationsMode | Unset): `hybrid`: by words and by meaning, fused (by words
+            alone without `[memory] embedding_model`); `words`: by words alone; `meaning`: by meaning
+            alone (needs embeddings). Default: 'hybrid'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -142,6 +181,8 @@ def sync(
         q=q,
         project=project,
         limit=limit,
+        match=match,
+        mode=mode,
     ).parsed
 
 
@@ -151,15 +192,23 @@ async def asyncio_detailed(
     q: str | Unset = "",
     project: None | str | Unset = UNSET,
     limit: int | Unset = 20,
+    match: SearchConversationsMatch | Unset = "any",
+    mode: SearchConversationsMode | Unset = "hybrid",
 ) -> Response[ConversationSearchResult | Problem]:
     """Search conversations by title and message text, best first
 
-     Any text is safe: it is searched as words, never as query syntax.
+     Any text is safe: it is searched as words, never as query syntax; text without words finds nothing.
 
     Args:
-        q (str | Unset): Words to find; the last also as a prefix. Default: ''.
+        q (str | Unset): Words to find, each also by its stem; the last also as a prefix. Default:
+            ''.
         project (None | str | Unset): Only this project's (id or slug).
         limit (int | Unset): Most conversations to answer. Default: 20.
+        match (SearchConversationsMatch | Unset): `any`: titles and messages matching any of the
+            words, those matching more first; `all`: every word. Default: 'any'.
+        mode (SearchConversationsMode | Unset): `hybrid`: by words and by meaning, fused (by words
+            alone without `[memory] embedding_model`); `words`: by words alone; `meaning`: by meaning
+            alone (needs embeddings). Default: 'hybrid'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -173,6 +222,8 @@ async def asyncio_detailed(
         q=q,
         project=project,
         limit=limit,
+        match=match,
+        mode=mode,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -186,15 +237,23 @@ async def asyncio(
     q: str | Unset = "",
     project: None | str | Unset = UNSET,
     limit: int | Unset = 20,
+    match: SearchConversationsMatch | Unset = "any",
+    mode: SearchConversationsMode | Unset = "hybrid",
 ) -> ConversationSearchResult | Problem | None:
     """Search conversations by title and message text, best first
 
-     Any text is safe: it is searched as words, never as query syntax.
+     Any text is safe: it is searched as words, never as query syntax; text without words finds nothing.
 
     Args:
-        q (str | Unset): Words to find; the last also as a prefix. Default: ''.
+        q (str | Unset): Words to find, each also by its stem; the last also as a prefix. Default:
+            ''.
         project (None | str | Unset): Only this project's (id or slug).
         limit (int | Unset): Most conversations to answer. Default: 20.
+        match (SearchConversationsMatch | Unset): `any`: titles and messages matching any of the
+            words, those matching more first; `all`: every word. Default: 'any'.
+        mode (SearchConversationsMode | Unset): `hybrid`: by words and by meaning, fused (by words
+            alone without `[memory] embedding_model`); `words`: by words alone; `meaning`: by meaning
+            alone (needs embeddings). Default: 'hybrid'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -210,5 +269,7 @@ async def asyncio(
             q=q,
             project=project,
             limit=limit,
+            match=match,
+            mode=mode,
         )
     ).parsed
