@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
@@ -18,6 +19,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 from tests.conftest import SERVER_DIR, Daemon, start_daemon, stop_daemon
+from tests.fakes.embeddings_upstream import FakeEmbeddings
 
 pytestmark = pytest.mark.e2e
 
@@ -205,6 +207,8 @@ async def test_every_tool_works_and_its_changes_are_the_clients_in_the_rest_api(
         ("set_step_status", {"step_id": "stp_nope", "status": "finished"}, "- status:"),
         ("supersede_knowledge", {"kind": "note", "title": "t", "body": "b"}, "- supersedes: required"),
         ("get_context", {"project": "bad-args", "budget": -1}, "- budget:"),
+        ("search_knowledge", {"q": "car", "mode": "vibes"}, "- mode:"),
+        ("search_knowledge", {"q": "car", "mode": "meaning"}, "search by meaning needs embeddings"),
         ("no_such_tool", {}, "no tool 'no_such_tool'"),
     ],
 )
@@ -215,6 +219,49 @@ async def test_a_bad_argument_gets_a_tool_error_that_names_it(
     async with connect(shared_daemon) as client:
         assert says in error_of(await client.call_tool(tool, arguments))
         assert not (await client.call_tool("list_projects", {})).is_error  # and the session goes on
+
+
+async def test_search_knowledge_by_meaning_words_or_both(tmp_path: Path) -> None:
+    with FakeEmbeddings() as fake:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[providers.emb]\nbase_url = "{fake.url}"\n\n[memory]\nembedding_model = "emb/embed"\n'
+            "embedding_time_limit = 30\n"
+        )
+        daemon = start_daemon(tmp_path, env={"CONTEXTSTACK_CONFIG": str(config)})
+        try:
+            await new_project(daemon, "garage")
+            async with connect(daemon, "garage") as client:
+                car = answer_of(
+                    await client.call_tool(
+                        "record_knowledge",
+                        {"kind": "note", "title": "Automobile upkeep", "body": "Change the oil of the sedan."},
+                    )
+                )
+                answer_of(
+                    await client.call_tool(
+                        "record_knowledge", {"kind": "note", "title": "Office puppy", "body": "Fridays only."}
+                    )
+                )
+                async with rest(daemon) as api:
+                    for _ in range(600):
+                        status = (await api.get("/health")).json()["embeddings"]
+                        if status["state"] == "idle" and status["waiting"] == 0:
+                            break
+                        await asyncio.sleep(0.05)
+                    assert status["embedded"] == 2, status
+                words = answer_of(
+                    await client.call_tool("search_knowledge", {"q": "car maintenance ", "mode": "words"})
+                )
+                meant = answer_of(
+                    await client.call_tool("search_knowledge", {"q": "car maintenance ", "mode": "meaning"})
+                )
+                hybrid = answer_of(await client.call_tool("search_knowledge", {"q": "car maintenance "}))
+        finally:
+            stop_daemon(daemon)
+    assert words["items"] == []
+    assert [(hit["entry"]["id"], hit["found_by"]) for hit in meant["items"][:1]] == [(car["id"], ["meaning"])]
+    assert [(hit["entry"]["id"], hit["found_by"]) for hit in hybrid["items"][:1]] == [(car["id"], ["meaning"])]
 
 
 def test_a_foreign_origin_on_mcp_is_refused(shared_daemon: Daemon) -> None:

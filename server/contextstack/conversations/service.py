@@ -296,49 +296,42 @@ async def search_conversations(
 async def _hits_by_words(
     view: Reader, terms: list[Term], project_id: str | None, limit: int, any_term: bool
 ) -> list[ConversationHit]:
+    """The best `limit` conversations by words: those matching every word first (the newest SEARCH_CANDIDATES
+    matches of them), then, with `any_term` and too few of those, those matching any (the newest as many), each
+    group by BM25; the hits then ordered by how many words they matched (a stable sort)."""
     variants = await store.variants(view, [term.word for term in terms if not term.prefix])
-    every = match_expression(terms, variants)
-    candidates = await store.search_candidates(view, every, project_id, SEARCH_CANDIDATES)
-    words = [term.word for term in terms]
-    texts: dict[int, str] = {}
-    if any_term and len(terms) > 1:
-        # The newest matches of every word, and those of any word: the most words matched first, then BM25.
-        seen = {(candidate.message_id, candidate.seq) for candidate in candidates}
-        anywhere = match_expression(terms, variants, any_term=True)
-        for candidate in await store.search_candidates(view, anywhere, project_id, SEARCH_CANDIDATES):
-            if (candidate.message_id, candidate.seq) not in seen:
-                candidates.append(candidate)
-        texts = await store.message_texts(view, [c.seq for c in candidates if c.message_id is not None])
-        matched = {(c.message_id, c.seq): matched_words(terms, [_text_of(c, texts)], variants) for c in candidates}
-    else:
-        matched = {(c.message_id, c.seq): words for c in candidates}
+    candidates = await store.search_candidates(view, match_expression(terms, variants), project_id, SEARCH_CANDIDATES)
     best: dict[str, store.Candidate] = {}
-    for candidate in sorted(candidates, key=lambda c: (-len(matched[(c.message_id, c.seq)]), -c.score)):
+    for candidate in sorted(candidates, key=lambda c: -c.score):
         best.setdefault(candidate.conversation_id, candidate)
         if len(best) == limit:
             break
+    if any_term and len(terms) > 1 and len(best) < limit:
+        anywhere = match_expression(terms, variants, any_term=True)
+        for candidate in sorted(
+            await store.search_candidates(view, anywhere, project_id, SEARCH_CANDIDATES), key=lambda c: -c.score
+        ):
+            if len(best) == limit:
+                break
+            best.setdefault(candidate.conversation_id, candidate)
     found = await store.conversations(view, list(best))
-    wanted = [c.seq for c in best.values() if c.message_id is not None and c.seq not in texts]
-    texts |= await store.message_texts(view, wanted) if wanted else {}
-    return [
-        ConversationHit(
-            conversation=found[candidate.conversation_id],
-            message_id=candidate.message_id,
-            snippet=(
-                highlighted(found[candidate.conversation_id].title, terms)
-                if candidate.message_id is None
-                else snippet(texts.get(candidate.seq, ""), terms)
-            ),
-            score=candidate.score,
-            matched=matched[(candidate.message_id, candidate.seq)],
+    texts = await store.message_texts(view, [c.seq for c in best.values() if c.message_id is not None])
+    hits = []
+    for candidate in best.values():
+        conversation = found.get(candidate.conversation_id)
+        if conversation is None:
+            continue
+        text = conversation.title if candidate.message_id is None else texts.get(candidate.seq, "")
+        hits.append(
+            ConversationHit(
+                conversation=conversation,
+                message_id=candidate.message_id,
+                snippet=highlighted(text, terms) if candidate.message_id is None else snippet(text, terms),
+                score=candidate.score,
+                matched=matched_words(terms, [text], variants),
+            )
         )
-        for candidate in best.values()
-        if candidate.conversation_id in found
-    ]
-
-
-def _text_of(candidate: store.Candidate, texts: dict[int, str]) -> str:
-    return candidate.title or "" if candidate.message_id is None else texts.get(candidate.seq, "")
+    return sorted(hits, key=lambda hit: -len(hit.matched)) if any_term else hits
 
 
 async def _hits_by_meaning(

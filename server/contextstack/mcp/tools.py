@@ -19,7 +19,7 @@ from contextstack.execution import service as execution
 from contextstack.execution.models import StatusChange
 from contextstack.mcp.schemas import SERVER_SET, input_schema
 from contextstack.memory import service as memory
-from contextstack.memory.models import Kind, KnowledgeCreate, KnowledgeSearchResult, Match
+from contextstack.memory.models import Kind, KnowledgeCreate, KnowledgeSearchResult, Match, Mode
 from contextstack.pagination import DEFAULT_LIMIT, Limit
 from contextstack.plan import service as plan
 from contextstack.plan import steps
@@ -74,6 +74,13 @@ class SearchKnowledge(Arguments, frozen=True, kw_only=True):
         Match,
         msgspec.Meta(description="`any`: entries with any of the words, more of them first; `all`: with every word."),
     ] = "any"
+    mode: Annotated[
+        Mode,
+        msgspec.Meta(
+            description="`hybrid`: by words and by meaning, fused (by words alone without an embedding model); "
+            "`words`: by words alone; `meaning`: by meaning alone (needs `[memory] embedding_model`)."
+        ),
+    ] = "hybrid"
     limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20
     include_superseded: bool = False
 
@@ -195,6 +202,7 @@ async def search_knowledge(call: Call, args: SearchKnowledge) -> msgspec.Struct:
         limit=args.limit,
         include_superseded=args.include_superseded,
         match=args.match,
+        mode=args.mode,
         meaning=call.runtime.meaning,  # by words and by meaning when embeddings are configured
     )
     return KnowledgeSearchResult(items=hits)
