@@ -130,8 +130,8 @@ class MemoryConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_o
         str | None,
         _doc(
             "`provider/model` of an OpenAI-compatible provider's embeddings (`ollama/nomic-embed-text`, "
-            "`openai/text-embedding-3-small` …): knowledge is found by meaning as well as by words. Unset: by "
-            "words alone (see [knowledge.md](knowledge.md#search-by-meaning))."
+            "`openai/text-embedding-3-small` …): knowledge and conversation messages are found by meaning as well "
+            "as by words. Unset: by words alone (see [knowledge.md](knowledge.md#search-by-meaning))."
         ),
     ] = None
     embedding_time_limit: Annotated[

@@ -23,6 +23,10 @@ assembly's time includes the question's embedding, asked of the server once per 
 that the figure is the method's, not the server's speed):
 
     .venv/bin/python tests/bench/bench_recall_hybrid.py --embeddings http://127.0.0.1:9300/v1
+
+`--mode conversations` stores each conversation's sessions as conversations instead (as bench_recall.py's mode of
+that name does: one message per turn), and the daemon's worker embeds the messages: the figures are then of the
+project's past messages, by words alone and fused with meaning.
 """
 
 from __future__ import annotations
@@ -40,9 +44,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "server"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_knowledge import index_built, machine, percentiles
+from bench_recall import store_as_conversations
 
 from contextstack.assembly.cache import ContextCache
 from contextstack.assembly.service import assemble_context
+from contextstack.conversations.relevance import PastMessages
+from contextstack.conversations.store import MESSAGE_VECTORS
 from contextstack.memory.embeddings import Embeddings
 from contextstack.memory.meaning import Meaning
 from contextstack.memory.models import KnowledgeBulkCreate, KnowledgeCreate
@@ -117,7 +124,7 @@ async def _meaning(db: Database, url: str, model: str) -> tuple[Meaning, Provide
     providers = Providers(Settings(providers={"bench": ProviderConfig(base_url=url, read_timeout=600)}), {})
     await providers.open()
     embed = functools.partial(providers.embed, Target("bench", model))
-    meaning = Meaning(db, Embeddings(f"bench/{model}", embed), batch=64, time_limit=600)
+    meaning = Meaning(db, Embeddings(f"bench/{model}", embed), batch=64, time_limit=600, tables=[MESSAGE_VECTORS])
     db.on_commit(meaning.on_commit)
     await meaning.open()
     return meaning, providers
@@ -133,17 +140,23 @@ async def _caught_up(meaning: Meaning) -> None:
             raise SystemExit(f"the embeddings server fails: {status.error}")
         await asyncio.sleep(0.2)
     seconds = time.perf_counter() - started
-    print(f"embedded {status.embedded} turns with {status.model} ({status.dimension} dimensions) in {seconds:.0f} s")
+    print(
+        f"embedded {status.embedded + status.messages_embedded} turns with {status.model} "
+        f"({status.dimension} dimensions) in {seconds:.0f} s"
+    )
 
 
-async def bench(files: list[Path], budget: int, folder: Path, embeddings: str | None, model: str) -> None:
-    print(f"machine: {machine()}")
+async def bench(
+    files: list[Path], budget: int, folder: Path, embeddings: str | None, model: str, mode: str = "knowledge"
+) -> None:
+    print(f"mode: {mode}; machine: {machine()}")
     db = Database(folder / "recall.db")
     await db.open()
-    cache = ContextCache()
+    past = PastMessages()
+    cache = ContextCache(sources=[past] if mode == "conversations" else [])
     db.on_commit(cache.on_commit)
     meaning = providers = None
-    if embeddings is not None:
+    if embeddings is not None and mode == "knowledge":
         meaning, providers = await _meaning(db, embeddings, model)
     words, hybrid = Figures(), Figures()
     try:
@@ -151,11 +164,18 @@ async def bench(files: list[Path], budget: int, folder: Path, embeddings: str | 
         for path in files:
             data = json.loads(path.read_text())
             project = await create_project(db, ProjectCreate(name=f"LoCoMo {path.stem}"), "bench")
-            items = turns(data, project.id)
-            created = await create_knowledge_bulk(db, KnowledgeBulkCreate(items=items), "bench")
-            await index_built(db)
-            turn_ids = {item.source: entry_id for item, entry_id in zip(items, created, strict=True)}
-            loaded.append((path, data, project.id, len(items), turn_ids))
+            if mode == "knowledge":
+                items = turns(data, project.id)
+                created = await create_knowledge_bulk(db, KnowledgeBulkCreate(items=items), "bench")
+                await index_built(db)
+                turn_ids = {item.source: entry_id for item, entry_id in zip(items, created, strict=True)}
+            else:
+                # Written by the store's functions, without events: the worker, started next, finds them.
+                turn_ids = await store_as_conversations(db, data, project.id)
+            loaded.append((path, data, project.id, len(turn_ids), turn_ids))
+        if embeddings is not None and mode == "conversations":
+            meaning, providers = await _meaning(db, embeddings, model)
+            past.meaning = meaning
         if meaning is not None:
             await _caught_up(meaning)
         for path, data, project_id, count, turn_ids in loaded:
@@ -191,12 +211,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--budget", type=int, default=2000)
     parser.add_argument("--embeddings", help="an OpenAI-compatible API root serving embeddings: adds hybrid figures")
     parser.add_argument("--embedding-model", default="all-minilm-l6-v2", help="the model name sent to it")
+    parser.add_argument("--mode", choices=["knowledge", "conversations"], default="knowledge")
     args = parser.parse_args(argv)
     files = sorted(args.data.glob("*.json"))
     if not files:
         raise SystemExit(f"no LoCoMo conversations in {args.data}")
     with tempfile.TemporaryDirectory() as folder:
-        asyncio.run(bench(files, args.budget, Path(folder), args.embeddings, args.embedding_model))
+        asyncio.run(bench(files, args.budget, Path(folder), args.embeddings, args.embedding_model, args.mode))
 
 
 if __name__ == "__main__":
