@@ -212,6 +212,8 @@ async def bench(
         await measure(
             f"search, {label}, in a project", lambda q: search_conversations(db, q, project=projects[3]), texts
         )
+    # The default is any word (those with every word first); every word alone is what a search was before.
+    await measure("search, word + prefix, match=all", lambda q: search_conversations(db, q, match="all"), two_words)
     await db.close()
     async with AsyncTestClient(
         app=create_asgi_app(Settings(db=str(db_path), readers=4)), base_url="http://127.0.0.1:8765"
