@@ -17,6 +17,7 @@ from contextstack.settings import MemoryConfig, ProviderConfig, Settings
 from tests.conversations.helpers import api, new_conversation, send
 from tests.fakes.embeddings_upstream import FakeEmbeddings
 from tests.fakes.openai_upstream import FakeOpenAI
+from tests.fakes.server import Fault
 
 
 @pytest.fixture
@@ -157,3 +158,27 @@ def test_a_change_of_model_re_embeds_the_messages(
         assert status["messages"] == status["messages_embedded"] == 2
         assert "The sedan sits in bay four." in fake_embeddings.texts
         assert search(client, "automobile ", mode="meaning")[0]["conversation"]["id"] == garage["id"]
+
+
+def test_an_embedder_that_is_down_leaves_search_and_turns_to_words(
+    serve: Callable[[Settings], str],
+    proxy_settings: Settings,
+    no_provider_keys: None,
+    fake_openai: FakeOpenAI,
+    fake_embeddings: FakeEmbeddings,
+) -> None:
+    fake_embeddings.fault = Fault.answer(503)
+    with api(serve(with_embeddings(proxy_settings, fake_embeddings))) as client:
+        client.post("/api/projects", json={"name": "Shop"})
+        garage = new_conversation(client, project="shop", title="Garage")
+        send(client, garage["id"], "The sedan sits in bay four.")
+        turn = send(client, new_conversation(client, project="shop")["id"], "Which bay has the sedan?")
+        assert turn["assistant_message"]["status"] == "complete"
+        status: dict[str, Any] = client.get("/health").json()["embeddings"]
+        assert status["messages_embedded"] == 0
+        assert [hit["conversation"]["id"] for hit in search(client, "sedan ", project="shop")][-1] == garage["id"]
+        response = client.get("/api/conversations/search", params={"q": "automobile", "mode": "meaning"})
+        assert response.status_code == 502, response.text
+        assert response.json()["title"] == "Embeddings unavailable"
+        fake_embeddings.fault = None
+        assert caught_up(client)["messages_embedded"] == 4  # and the worker catches up once it answers again

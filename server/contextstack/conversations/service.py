@@ -253,8 +253,8 @@ async def search_conversations(
 
     A whole word matches every indexed word of its stem (`couriers` finds `courier`), the last word also as a
     prefix, as knowledge search matches. `match="any"` (the default): a title or message matching any of the
-    words is a hit, those matching more of them first, then by BM25; `match="all"`: every word must match. Each
-    hit lists the words it matched.
+    words is a hit, those matching every word first, each group by BM25, and the hits then ordered by how many
+    words they matched; `match="all"`: every word must match. Each hit lists the words it matched.
 
     With `meaning` (embeddings configured), `mode="hybrid"` (the default) fuses those hits with the
     conversations whose messages are nearest in meaning (reciprocal rank fusion; the question's embedding waited
