@@ -48,6 +48,14 @@ class Ground(NamedTuple):
     relevant_blocks: dict[str, Block]  # by entry id: those made so far for questions, kept for the next ones
 
 
+class Assembly(NamedTuple):
+    """An assembled context and what it was made of: the ground, and the text of each item that went in."""
+
+    context: AssembledContext
+    ground: Ground
+    included: dict[str, tuple[str, str]]  # by item id: its section and the text that went in
+
+
 class _Stamped(Generic[K, V]):
     """A least-recently-used map whose values are dropped once their project or global knowledge changes."""
 
@@ -98,8 +106,8 @@ class ContextCache:
         self.commits = 0
         self.generations: dict[str | None, int] = {}
         self.found_generations: dict[str, int] = {}
-        self.contexts: _Stamped[ContextKey, AssembledContext] = _Stamped(
-            self.context_stamp, lambda context: context.project_id, CACHE_SIZE
+        self.contexts: _Stamped[ContextKey, Assembly] = _Stamped(
+            self.context_stamp, lambda assembly: assembly.context.project_id, CACHE_SIZE
         )
         self.grounds: _Stamped[str, Ground] = _Stamped(
             self.stamp, lambda ground: ground.status.project.id, GROUND_CACHE_SIZE
