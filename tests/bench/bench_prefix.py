@@ -1,5 +1,6 @@
 """How much of each turn's prompt a provider's prefix cache can reuse: a 20-turn conversation about an unchanged
-project, each turn on another topic, through chat completions, the Responses API and Anthropic Messages, with
+project, each turn on another topic, through chat completions, the Responses API and Anthropic Messages (and two translations: chat completions for an
+Anthropic-kind provider, Messages for an OpenAI-compatible one), with
 `inject = "delta"` (the default) and, beside it, the whole context every turn (`X-Contextstack-Inject: prepend`).
 
 The daemon runs as a real `contextstack serve` process; the fake upstreams run in this process and record each
@@ -13,7 +14,9 @@ and mode:
 - relevant: whether every turn's prompt holds every item the whole context for its question would include (the
   manifest of `GET /api/projects/bench/context?query=…`), and how many turns miss one;
 - tokens: the context tokens the proxy added with the first turn (X-Contextstack-Context-Tokens), the mean it
-  added with each later turn (new blocks only, not what the client resends), and their ratio.
+  added with each later turn (new blocks only, not what the client resends), and their ratio;
+- turn p50: the median time of a turn as the client sees it (SDK, daemon and fake upstream), the two modes
+  interleaved turn by turn: their difference is what delta costs or saves the daemon.
 
     python tests/bench/bench_prefix.py [--turns 20]
     pytest tests/bench/bench_prefix.py -s
@@ -25,8 +28,10 @@ import argparse
 import itertools
 import json
 import os
+import statistics
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -127,15 +132,13 @@ def common_prefix(a: str, b: str) -> int:
 Turn = Callable[[str, dict[str, str]], int]  # asks a question; the context tokens the proxy added
 
 
-def chat_conversation(proxy: str) -> Turn:
+def chat_conversation(proxy: str, model: str = "fake/fake-small") -> Turn:
     client = openai.OpenAI(base_url=proxy + "/p/bench/v1", api_key="unused", max_retries=0)
     history: list[Any] = [{"role": "system", "content": SYSTEM}]
 
     def turn(ask: str, headers: dict[str, str]) -> int:
         history.append({"role": "user", "content": ask})
-        raw = client.chat.completions.with_raw_response.create(
-            model="fake/fake-small", messages=history, extra_headers=headers
-        )
+        raw = client.chat.completions.with_raw_response.create(model=model, messages=history, extra_headers=headers)
         history.append({"role": "assistant", "content": raw.parse().choices[0].message.content})
         return int(raw.headers["x-contextstack-context-tokens"])
 
@@ -157,7 +160,7 @@ def responses_conversation(proxy: str) -> Turn:
     return turn
 
 
-def messages_conversation(proxy: str) -> Turn:
+def messages_conversation(proxy: str, model: str = "claude/claude-fake-1") -> Turn:
     client = anthropic.Anthropic(base_url=proxy + "/p/bench", api_key="unused", max_retries=0)
     history: list[Any] = []
 
@@ -167,7 +170,7 @@ def messages_conversation(proxy: str) -> Turn:
         sent = [without_cache_control(message) for message in history]
         sent[-1]["content"][-1]["cache_control"] = {"type": "ephemeral"}
         raw = client.messages.with_raw_response.create(
-            model="claude/claude-fake-1",
+            model=model,
             max_tokens=1024,
             system=CLAUDE_SYSTEM,  # type: ignore[arg-type]
             tools=TOOLS,  # type: ignore[arg-type]
@@ -181,38 +184,60 @@ def messages_conversation(proxy: str) -> Turn:
     return turn
 
 
+# Each dialect as the client speaks it, passed through; then translated: chat completions for an Anthropic-kind
+# provider (whose `system` translation must not take the context), Messages for an OpenAI-compatible one.
 DIALECTS: dict[str, tuple[Callable[[str], Turn], str, tuple[str, ...]]] = {
     "chat completions": (chat_conversation, "openai", ("messages",)),
     "Responses": (responses_conversation, "openai", ("instructions", "input")),
     "Messages": (messages_conversation, "anthropic", ("tools", "system", "messages")),
+    "chat → Anthropic": (
+        lambda proxy: chat_conversation(proxy, "claude/claude-fake-1"),
+        "anthropic",
+        ("tools", "system", "messages"),
+    ),
+    "Messages → chat": (
+        lambda proxy: messages_conversation(proxy, "fake/fake-small"),
+        "openai",
+        ("tools", "messages"),
+    ),
 }
 
 
-def conversation(
-    proxy: str, fake: FakeUpstream, dialect: str, mode: str, turns: int, titles: list[list[str]]
-) -> dict[str, float]:
+def conversations(
+    proxy: str, fake: FakeUpstream, dialect: str, turns: int, titles: list[list[str]]
+) -> dict[str, dict[str, float]]:
+    """The same conversation once per mode, turn by turn in lockstep (each mode first in every other turn, so that
+    drift on the machine hits both alike)."""
     make, _, fields = DIALECTS[dialect]
-    turn = make(proxy)
-    headers = {"X-Contextstack-Inject": mode}
-    fake.requests.clear()
-    tokens = [turn(question(TOPICS[n % len(TOPICS)]), headers) for n in range(turns)]
-    prompts = [serialized(received.json(), fields) for received in fake.requests]
-    assert len(prompts) == turns
-    shares = [common_prefix(before, now) / len(before) for before, now in itertools.pairwise(prompts)]
-    missing = sum(
-        any(json.dumps(title, ensure_ascii=False)[1:-1] not in prompt for title in want)
-        for prompt, want in zip(prompts, titles, strict=True)
-    )
-    later = sum(tokens[1:]) / (turns - 1)
-    return {
-        "min_share": min(shares),
-        "mean_share": sum(shares) / len(shares),
-        "turns_missing": missing,
-        "first_tokens": tokens[0],
-        "later_tokens": later,
-        "ratio": later / tokens[0] if tokens[0] else 0.0,
-        "last_prompt_chars": len(prompts[-1]),
-    }
+    talks = {mode: make(proxy) for mode in MODES}
+    tokens: dict[str, list[int]] = {mode: [] for mode in MODES}
+    seconds: dict[str, list[float]] = {mode: [] for mode in MODES}
+    prompts: dict[str, list[str]] = {mode: [] for mode in MODES}
+    for n in range(turns):
+        for mode in MODES if n % 2 == 0 else MODES[::-1]:
+            started = time.perf_counter()
+            tokens[mode].append(talks[mode](question(TOPICS[n % len(TOPICS)]), {"X-Contextstack-Inject": mode}))
+            seconds[mode].append(time.perf_counter() - started)
+            prompts[mode].append(serialized(fake.requests[-1].json(), fields))
+    results = {}
+    for mode in MODES:
+        sent, added = prompts[mode], tokens[mode]
+        shares = [common_prefix(before, now) / len(before) for before, now in itertools.pairwise(sent)]
+        missing = sum(
+            any(json.dumps(title, ensure_ascii=False)[1:-1] not in prompt for title in want)
+            for prompt, want in zip(sent, titles, strict=True)
+        )
+        later = sum(added[1:]) / (turns - 1)
+        results[mode] = {
+            "min_share": min(shares),
+            "mean_share": sum(shares) / len(shares),
+            "turns_missing": missing,
+            "first_tokens": added[0],
+            "later_tokens": later,
+            "ratio": later / added[0] if added[0] else 0.0,
+            "median_ms": statistics.median(seconds[mode]) * 1000,
+        }
+    return results
 
 
 @contextmanager
@@ -240,17 +265,16 @@ def run(turns: int) -> dict[str, dict[str, float]]:
             by_kind: dict[str, FakeUpstream] = {"openai": openai_fake, "anthropic": anthropic_fake}
             print(
                 f"{'dialect':<18} {'inject':<8} {'min share':>9} {'mean share':>10} {'relevant':>12} "
-                f"{'1st tokens':>10} {'later mean':>10} {'ratio':>6}"
+                f"{'1st tokens':>10} {'later mean':>10} {'ratio':>6} {'turn p50':>9}"
             )
             for dialect, (_, kind, _) in DIALECTS.items():
-                for mode in MODES:
-                    result = conversation(daemon.url, by_kind[kind], dialect, mode, turns, titles)
+                for mode, result in conversations(daemon.url, by_kind[kind], dialect, turns, titles).items():
                     results[f"{dialect} {mode}"] = result
                     relevant = "all turns" if not result["turns_missing"] else f"{result['turns_missing']:.0f} miss"
                     print(
                         f"{dialect:<18} {mode:<8} {result['min_share']:>9.3f} {result['mean_share']:>10.3f} "
                         f"{relevant:>12} {result['first_tokens']:>10.0f} {result['later_tokens']:>10.1f} "
-                        f"{result['ratio']:>6.2f}"
+                        f"{result['ratio']:>6.2f} {result['median_ms']:>6.1f} ms"
                     )
         finally:
             stop_daemon(daemon)

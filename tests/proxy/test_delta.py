@@ -335,3 +335,57 @@ def test_a_forgotten_conversation_gets_the_whole_context_again_near_its_new_mess
     sent = fake_openai.last.json()["messages"]
     assert sent[1] == {"role": "user", "content": QUESTIONS["payments"]}  # what was put there is not known
     assert "Website relaunch" in texts(sent[-1])[0]
+
+
+def test_a_decision_changed_or_superseded_mid_conversation_is_told_once(
+    proxy: str, project: dict[str, Any], fake_openai: FakeOpenAI
+) -> None:
+    decision = {
+        "kind": "decision",
+        "title": "Ship on Fridays",
+        "body": "Releases go out on Friday.",
+        "project": "website",
+    }
+    first = httpx.post(proxy + "/api/knowledge", json=decision).json()
+    rule = {"kind": "constraint", "title": "No tracking", "body": "No third-party trackers.", "project": "website"}
+    second = httpx.post(proxy + "/api/knowledge", json=rule).json()
+    conversation = ChatConversation(proxy)
+    conversation.ask(QUESTIONS["payments"])
+    assert "Ship on Fridays" in texts(fake_openai.last.json()["messages"][-1])[0]
+    edited = httpx.patch(
+        proxy + f"/api/knowledge/{second['id']}",
+        json={"body": "No third-party trackers, and no fonts from other hosts."},
+        headers={"If-Match": f'"{second["version"]}"'},
+    )
+    assert edited.status_code == 200, edited.text
+    replacement = {
+        **decision,
+        "title": "Ship on Tuesdays",
+        "body": "Releases go out on Tuesday.",
+        "supersedes": first["id"],
+    }
+    assert httpx.post(proxy + "/api/knowledge", json=replacement).status_code == 201
+    conversation.ask(QUESTIONS["deployment"])
+    told = texts(fake_openai.last.json()["messages"][-1])[0]
+    assert "- **Ship on Fridays** no longer holds: it was superseded.\n" in told
+    assert (
+        "- Changed: **No tracking** _(constraint)_\n  No third-party trackers, and no fonts from other hosts.\n" in told
+    )
+    assert "Ship on Tuesdays" in told
+    conversation.ask(QUESTIONS["database"])
+    told = texts(fake_openai.last.json()["messages"][-1])[0]
+    assert "Ship on" not in told
+    assert "No tracking" not in told
+
+
+def test_counting_tokens_counts_what_would_be_added_and_remembers_no_turn(
+    proxy: str, project: dict[str, Any], fake_anthropic: FakeAnthropic
+) -> None:
+    client = anthropic.Anthropic(base_url=proxy + "/p/website", api_key="sk-ant-fake-key", max_retries=0)
+    asked = [{"role": "user", "content": QUESTIONS["payments"]}]
+    client.messages.count_tokens(model="claude/claude-fake-1", messages=asked)  # type: ignore[arg-type]
+    counted = fake_anthropic.last.json()["messages"][0]["content"][0]["text"]
+    client.messages.create(model="claude/claude-fake-1", max_tokens=64, messages=asked)  # type: ignore[arg-type]
+    sent = fake_anthropic.last.json()["messages"][0]["content"][0]["text"]
+    assert sent == counted  # the whole context both times: the count was no turn of the conversation
+    assert "Website relaunch" in sent
