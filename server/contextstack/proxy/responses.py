@@ -135,10 +135,12 @@ async def create_response(
         items = request.get("input")
         if isinstance(items, str):
             items = [{"type": "message", "role": "user", "content": items}]
-        items = request["input"] = list(items or [])
-        injected = await inject_news(
-            db, contexts, turns, items, RESPONSES_PLACEMENT, options.project, how.budget, options.conversation
-        )
+        injected = None
+        if items:
+            items = request["input"] = list(items)
+            injected = await inject_news(
+                db, contexts, turns, items, RESPONSES_PLACEMENT, options.project, how.budget, options.conversation
+            )
         if injected is not None:
             project, tokens = injected
     elif how is not None:
