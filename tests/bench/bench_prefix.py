@@ -16,7 +16,9 @@ and mode:
 - tokens: the context tokens the proxy added with the first turn (X-Contextstack-Context-Tokens), the mean it
   added with each later turn (new blocks only, not what the client resends), and their ratio;
 - turn p50: the median time of a turn as the client sees it (SDK, daemon and fake upstream), the two modes
-  interleaved turn by turn: their difference is what delta costs or saves the daemon.
+  interleaved turn by turn;
+- and, after the daemon has stopped, what putting the context in costs the daemon a turn, measured in this
+  process over its store (`daemon_cost`), the modes interleaved.
 
     python tests/bench/bench_prefix.py [--turns 20]
     pytest tests/bench/bench_prefix.py -s
@@ -25,6 +27,7 @@ and mode:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import json
 import os
@@ -43,8 +46,18 @@ if __name__ == "__main__":
 
 import anthropic  # noqa: E402
 import httpx  # noqa: E402
+import msgspec  # noqa: E402
 import openai  # noqa: E402
 
+from contextstack.assembly.cache import ContextCache  # noqa: E402
+from contextstack.assembly.changes import TurnStates  # noqa: E402
+from contextstack.assembly.service import assemble_context  # noqa: E402
+from contextstack.conversations.relevance import PastMessages  # noqa: E402
+from contextstack.ids import new_id  # noqa: E402
+from contextstack.memory.index import stop_catching_up  # noqa: E402
+from contextstack.proxy.service import CHAT_PLACEMENT, inject_context, last_user_text  # noqa: E402
+from contextstack.proxy.turn_state import inject_news  # noqa: E402
+from contextstack.storage import Database  # noqa: E402
 from tests.conftest import start_daemon, stop_daemon  # noqa: E402
 from tests.fakes.anthropic_upstream import FakeAnthropic  # noqa: E402
 from tests.fakes.openai_upstream import FakeOpenAI  # noqa: E402
@@ -210,13 +223,15 @@ def conversations(
     drift on the machine hits both alike)."""
     make, _, fields = DIALECTS[dialect]
     talks = {mode: make(proxy) for mode in MODES}
+    # Each dialect's conversation has the same messages as the others': named apart, each is a conversation of its own.
+    headers = {mode: {"X-Contextstack-Inject": mode, "X-Contextstack-Conversation": new_id("cnv")} for mode in MODES}
     tokens: dict[str, list[int]] = {mode: [] for mode in MODES}
     seconds: dict[str, list[float]] = {mode: [] for mode in MODES}
     prompts: dict[str, list[str]] = {mode: [] for mode in MODES}
     for n in range(turns):
         for mode in MODES if n % 2 == 0 else MODES[::-1]:
             started = time.perf_counter()
-            tokens[mode].append(talks[mode](question(TOPICS[n % len(TOPICS)]), {"X-Contextstack-Inject": mode}))
+            tokens[mode].append(talks[mode](question(TOPICS[n % len(TOPICS)]), headers[mode]))
             seconds[mode].append(time.perf_counter() - started)
             prompts[mode].append(serialized(fake.requests[-1].json(), fields))
     results = {}
@@ -238,6 +253,43 @@ def conversations(
             "median_ms": statistics.median(seconds[mode]) * 1000,
         }
     return results
+
+
+async def daemon_cost(db_path: Path, turns: int, repeats: int) -> dict[str, float]:
+    """What putting the context in costs the daemon a turn, in this process over the daemon's store: the same
+    20-turn chat conversation replayed `repeats` times per mode, the modes taking turns (a fresh memory of turns
+    for each replay of delta, so every turn is new to it); the contexts are cached after the first replay for both.
+    The median microseconds a turn (the machine's stalls, which hit single turns, left out)."""
+    db = Database(str(db_path), readers=1)
+    await db.open()
+    contexts = ContextCache(sources=[PastMessages()])
+    db.on_commit(contexts.on_commit)
+    history: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM}]
+    requests = []
+    for n in range(turns):
+        history.append({"role": "user", "content": question(TOPICS[n % len(TOPICS)])})
+        requests.append(msgspec.json.encode(history))
+        history.append({"role": "assistant", "content": "Hello from the fake upstream."})
+    spent: dict[str, list[float]] = {mode: [] for mode in MODES}
+    try:
+        for repeat in range(repeats):
+            for mode in MODES if repeat % 2 == 0 else MODES[::-1]:
+                remembered = TurnStates(4096)
+                for body in requests:
+                    messages = msgspec.json.decode(body)
+                    started = time.perf_counter()
+                    if mode == "delta":
+                        await inject_news(db, contexts, remembered, messages, CHAT_PLACEMENT, "bench", 4000)
+                    else:
+                        context = await assemble_context(
+                            db, contexts, "bench", query=last_user_text(messages), budget=4000
+                        )
+                        inject_context(messages, context.document, "prepend")
+                    spent[mode].append(time.perf_counter() - started)
+    finally:
+        await stop_catching_up(db)
+        await db.close()
+    return {mode: statistics.median(spent[mode]) * 1e6 for mode in MODES}
 
 
 @contextmanager
@@ -278,6 +330,12 @@ def run(turns: int) -> dict[str, dict[str, float]]:
                     )
         finally:
             stop_daemon(daemon)
+        cost = asyncio.run(daemon_cost(daemon.db, turns, repeats=20))
+        print(
+            "daemon's cost a turn, median (chat completions, in process, contexts cached): "
+            + ", ".join(f"{mode} {cost[mode]:.0f} µs" for mode in MODES)
+        )
+        results["cost"] = cost
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return results
 

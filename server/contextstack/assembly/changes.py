@@ -55,8 +55,24 @@ class News(msgspec.Struct, frozen=True):
     snapshot: Snapshot
 
 
+# The last snapshot made of each project's ground: a ground is made again only when its project changes.
+_snapshots: dict[str, tuple[Ground, Snapshot]] = {}
+_SNAPSHOTS_KEPT = 256
+
+
 def snapshot(ground: Ground) -> Snapshot:
     """The state of the project a ground was read from, as a turn is told it."""
+    kept = _snapshots.get(ground.status.project.id)
+    if kept is not None and kept[0] is ground:
+        return kept[1]
+    made = _snapshot(ground)
+    if len(_snapshots) >= _SNAPSHOTS_KEPT:
+        _snapshots.clear()
+    _snapshots[made.project_id] = (ground, made)
+    return made
+
+
+def _snapshot(ground: Ground) -> Snapshot:
     status = ground.status
     project = status.project
     counts = status.counts
