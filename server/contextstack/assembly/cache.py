@@ -24,6 +24,7 @@ from contextstack.memory.ranking import KnowledgeRanking
 from contextstack.storage import Event
 
 if TYPE_CHECKING:
+    from contextstack.assembly.changes import Snapshot
     from contextstack.memory.meaning import Meaning
 
 CACHE_SIZE = 256
@@ -46,6 +47,7 @@ class Ground(NamedTuple):
     recent_blocks: dict[str, Block]  # by entry id
     ranking: KnowledgeRanking | None  # the entries it can see, when few enough to rank in memory
     relevant_blocks: dict[str, Block]  # by entry id: those made so far for questions, kept for the next ones
+    snapshot: Snapshot  # the state of the project, as a conversation is told it (changes.py)
 
 
 class Assembly(NamedTuple):

@@ -15,10 +15,11 @@ from typing import NamedTuple
 
 import msgspec
 
-from contextstack.assembly.cache import Assembly, Ground
+from contextstack.assembly.cache import Assembly
 from contextstack.assembly.document import cut_to_words, render_sections
 from contextstack.assembly.tokens import token_counter
-from contextstack.execution.models import LocatedStep
+from contextstack.execution.models import LocatedStep, StatusReport
+from contextstack.memory.models import KnowledgeEntry
 
 # Sections of step blocks: a step is sent again when it moves to another (its block says more in progress).
 _STEP_SECTIONS = frozenset(("in_progress", "blocked", "next_steps"))
@@ -55,31 +56,16 @@ class News(msgspec.Struct, frozen=True):
     snapshot: Snapshot
 
 
-# The last snapshot made of each project's ground: a ground is made again only when its project changes.
-_snapshots: dict[str, tuple[Ground, Snapshot]] = {}
-_SNAPSHOTS_KEPT = 256
-
-
-def snapshot(ground: Ground) -> Snapshot:
-    """The state of the project a ground was read from, as a turn is told it."""
-    kept = _snapshots.get(ground.status.project.id)
-    if kept is not None and kept[0] is ground:
-        return kept[1]
-    made = _snapshot(ground)
-    if len(_snapshots) >= _SNAPSHOTS_KEPT:
-        _snapshots.clear()
-    _snapshots[made.project_id] = (ground, made)
-    return made
-
-
-def _snapshot(ground: Ground) -> Snapshot:
-    status = ground.status
+def snapshot(
+    status: StatusReport, pinned: list[KnowledgeEntry], recent: list[KnowledgeEntry], superseded: list[KnowledgeEntry]
+) -> Snapshot:
+    """The state of a project, as a conversation is told it: made with its ground (cache.Ground)."""
     project = status.project
     counts = status.counts
     steps: dict[str, SeenStep] = {}
     for step in (*status.recently_done, *status.next_steps, *status.blocked, *status.in_progress):
         steps[step.id] = _seen_step(step)
-    knowledge = {entry.id: (entry.title, entry.version) for entry in (*ground.pinned, *ground.recent)}
+    knowledge = {entry.id: (entry.title, entry.version) for entry in (*pinned, *recent)}
     return Snapshot(
         project_id=project.id,
         project_slug=project.slug,
@@ -88,7 +74,7 @@ def _snapshot(ground: Ground) -> Snapshot:
         f"{counts.in_progress} in progress, {counts.blocked} blocked.",
         steps=steps,
         knowledge=knowledge,
-        superseded=frozenset(entry.id for entry in ground.superseded),
+        superseded=frozenset(entry.id for entry in superseded),
     )
 
 
@@ -100,7 +86,7 @@ def seen_keys(assembly: Assembly) -> frozenset[str]:
 def whole(assembly: Assembly) -> News:
     """The whole context, for a conversation told nothing yet."""
     context = assembly.context
-    return News(context.document, context.tokens, seen_keys(assembly), snapshot(assembly.ground))
+    return News(context.document, context.tokens, seen_keys(assembly), assembly.ground.snapshot)
 
 
 def news(assembly: Assembly, seen: frozenset[str], before: Snapshot) -> News:
@@ -109,7 +95,7 @@ def news(assembly: Assembly, seen: frozenset[str], before: Snapshot) -> News:
     The changes since `before` come first, under "Since the last message"; then the items of this assembly the
     conversation does not hold yet, under their own headings.
     """
-    now = snapshot(assembly.ground)
+    now = assembly.ground.snapshot
     lines = list(_changes(before, now, assembly, seen)) if before.project_id == now.project_id else []
     texts = [("changes", line) for line in lines]
     added = set(seen)

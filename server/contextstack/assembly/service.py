@@ -27,6 +27,7 @@ import functools
 import itertools
 
 from contextstack.assembly.cache import Assembly, ContextCache, Ground, KeptPool
+from contextstack.assembly.changes import snapshot
 from contextstack.assembly.document import Block, cut_to_words, fit
 from contextstack.assembly.models import AssembledContext, ManifestItem
 from contextstack.assembly.sources import SECTION_OF, Found, RelevanceSource, SourceKind
@@ -99,7 +100,8 @@ def _ground(
     ]
     after = [*(_step_block("next_steps", step) for step in status.next_steps), *_track_blocks(status)]
     recent_blocks = {entry.id: _knowledge_block("recent", entry) for entry in recent}
-    return Ground(status, pinned, recent, superseded, before, after, recent_blocks, ranking, {})
+    state = snapshot(status, pinned, recent, superseded)
+    return Ground(status, pinned, recent, superseded, before, after, recent_blocks, ranking, {}, state)
 
 
 async def assemble_context(
