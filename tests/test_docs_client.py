@@ -62,6 +62,6 @@ def test_the_proxy_example_reaches_the_model_with_the_projects_context(
     assert capsys.readouterr().out == openai_upstream.REPLY + "\n"
     sent = fake_openai.last.json()
     assert sent["model"] == "gpt-4.1-mini"
-    assert sent["messages"][0]["role"] == "system"
-    assert "Be brief." in sent["messages"][0]["content"]
-    assert sent["messages"][-1] == {"role": "user", "content": "What should I work on next?"}
+    context, asked = sent["messages"][-1]["content"]  # the context first in the user's message, then the question
+    assert "Be brief." in context["text"]
+    assert asked == {"type": "text", "text": "What should I work on next?"}

@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 
 from contextstack.assembly.cache import ContextCache
+from contextstack.assembly.changes import TurnStates
 from contextstack.checkpoints.automatic import AutomaticCheckpoints
 from contextstack.conversations.relevance import PastMessages
 from contextstack.conversations.store import MESSAGE_VECTORS
@@ -42,6 +43,7 @@ class Runtime:
         self.past_messages = PastMessages()
         self.contexts = ContextCache(sources=[self.past_messages])
         self.streams = StreamLimit(settings.max_streams)
+        self.turns = TurnStates(settings.turn_states)
         self.db.on_commit(self.broadcaster.publish)
         self.db.on_commit(self.contexts.on_commit)
         self.checkpoints = AutomaticCheckpoints(self.db, quiet=settings.ai_burst_quiet, keep=settings.checkpoint_keep)

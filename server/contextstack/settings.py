@@ -26,8 +26,10 @@ MAX_HEADER_BYTES = 64 * 1024
 MAX_HEADERS = 100
 
 Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
-# Where the proxy puts a project's context: a new system message first, the end of the first system message, or nowhere.
-InjectMode = Literal["prepend", "append", "off"]
+# Where the proxy puts a project's context: the whole of it once per conversation and then only what is new, in
+# the user's messages (delta); the whole of it every turn, in a new system message first or at the end of the first
+# system message; or nowhere.
+InjectMode = Literal["delta", "prepend", "append", "off"]
 # The context window assumed of a model no setting describes: small enough for local models' usual defaults.
 DEFAULT_CONTEXT_WINDOW = 8192
 
@@ -242,10 +244,21 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     inject: Annotated[
         InjectMode,
         _doc(
-            "Where the proxy puts a project's context: `prepend` (a system message before the client's own), "
-            "`append` (the end of the first system message) or `off`."
+            "How the proxy puts a project's context in: `delta` (the whole context with a conversation's first "
+            "message, then only what is new, near each new message, so providers' prompt caches keep hitting; see "
+            "[proxy.md](proxy.md#injecting-only-what-is-new)), `prepend` (the whole context every turn, a system "
+            "message before the client's own), `append` (the same, at the end of the first system message) or `off`."
         ),
-    ] = "prepend"
+    ] = "delta"
+    turn_states: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=10_000_000),
+        _doc(
+            "Turns of conversations the proxy remembers (in memory) for `delta`: what it put into each and where; "
+            "past them the least recently used go, and a conversation whose last turn went is told the whole "
+            "context again."
+        ),
+    ] = 4096
     projects: Annotated[
         dict[str, ProjectProxyConfig],
         _doc("`[projects.SLUG]` tables: a project's own proxy settings (below, and [proxy.md](proxy.md))."),
@@ -323,6 +336,7 @@ ENV_FIELDS = (
     "max_streams",
     "stream_write_timeout",
     "inject",
+    "turn_states",
     "context_window",
     "checkpoint_keep",
     "ai_burst_quiet",

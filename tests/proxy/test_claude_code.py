@@ -1,6 +1,7 @@
 """A request Claude Code really sent (`claude -p hi`, recorded once: tests/fixtures/claude_code/), replayed through
-the daemon: its system blocks stay first with their cache_control, the context follows them, and every other
-field and Anthropic header reaches the provider as Claude Code sent it."""
+the daemon: its system blocks stay first and as they came, with their cache_control, the context goes into its
+user turn (`inject = "delta"`, the default), and every other field and Anthropic header reaches the provider as
+Claude Code sent it."""
 
 from __future__ import annotations
 
@@ -38,7 +39,11 @@ def test_the_recording_is_what_the_test_relies_on() -> None:
     assert "claude-code-" in RECORDED["headers"]["anthropic-beta"]
 
 
-def test_claude_codes_request_gets_the_context_after_its_system_blocks(
+def user_turn(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    return next((n, message) for n, message in enumerate(body["messages"]) if message["role"] == "user")
+
+
+def test_claude_codes_request_gets_the_context_in_its_user_turn_and_its_system_as_it_sent_it(
     proxy: str, fake_anthropic: FakeAnthropic
 ) -> None:
     create_project(proxy)
@@ -49,13 +54,13 @@ def test_claude_codes_request_gets_the_context_after_its_system_blocks(
     sent = fake_anthropic.last
     assert sent.query == "beta=true"
     received = sent.json()
-    system = received["system"]
-    assert system[: len(BODY["system"])] == BODY["system"]  # first, unchanged, cache_control and all
-    assert len(system) == len(BODY["system"]) + 1
-    assert "Website relaunch" in system[-1]["text"]
-    assert {name: value for name, value in received.items() if name != "system"} == {
-        name: value for name, value in BODY.items() if name != "system"
-    }
+    assert received["system"] == BODY["system"]  # unchanged, cache_control and all
+    at, asked = user_turn(BODY)
+    context, *own = received["messages"][at]["content"]
+    assert "Website relaunch" in context["text"]
+    assert own == asked["content"]  # its own blocks after the context, the cache breakpoint still on the last
+    received["messages"][at] = asked
+    assert received == BODY
     for header in ("anthropic-version", "anthropic-beta"):
         assert sent.headers[header] == RECORDED["headers"][header]
 
@@ -84,7 +89,10 @@ def test_claude_codes_request_translates_for_an_openai_compatible_model(proxy: s
     assert sent["messages"][0]["role"] == "system"
     client_system = "\n\n".join(block["text"] for block in BODY["system"])
     assert sent["messages"][0]["content"].startswith(client_system)
-    assert "Website relaunch" in sent["messages"][0]["content"]
+    assert "Website relaunch" not in sent["messages"][0]["content"]
+    user = next(message for message in sent["messages"] if message["role"] == "user")
+    assert user["content"].startswith("# Website relaunch")  # the text blocks of the user turn, joined
+    assert user["content"].endswith("hi")
     assert [tool["function"]["name"] for tool in sent["tools"]] == [tool["name"] for tool in BODY["tools"]]
     assert sent["reasoning_effort"] == BODY["output_config"]["effort"]
 
@@ -98,4 +106,6 @@ def test_claude_code_counts_tokens_with_the_context(proxy: str, fake_anthropic: 
     )
     assert response.status_code == 200, response.text
     assert response.json()["input_tokens"] == anthropic_upstream.count_tokens(fake_anthropic.last.json())
-    assert "Website relaunch" in fake_anthropic.last.json()["system"][-1]["text"]
+    received = fake_anthropic.last.json()
+    assert received["system"] == BODY["system"]
+    assert "Website relaunch" in received["messages"][user_turn(BODY)[0]]["content"][0]["text"]

@@ -14,7 +14,6 @@ import pytest
 from contextstack.settings import Settings
 from tests.fakes.openai_upstream import FakeOpenAI
 from tests.proxy.test_injection import create_project, record_decision
-from tests.proxy.test_responses import context_item
 from tests.proxy.test_responses import proxy_settings as responses_proxy_settings
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "codex"
@@ -26,8 +25,9 @@ __all__ = ["responses_proxy_settings"]
 
 @pytest.fixture
 def proxy_settings(responses_proxy_settings: Settings) -> Settings:
-    """Codex names a plain model (`model = "fake-small"`): the default provider serves `/responses`."""
-    return msgspec.structs.replace(responses_proxy_settings, default_model="direct/fake-small")
+    """Codex names a plain model (`model = "fake-small"`): the default provider serves `/responses`; the context
+    goes in as it does by default (`inject = "delta"`), where test_responses.py has the whole-context mode."""
+    return msgspec.structs.replace(responses_proxy_settings, default_model="direct/fake-small", inject="delta")
 
 
 def recorded(name: str) -> dict[str, Any]:
@@ -47,6 +47,19 @@ def project(proxy: str) -> None:
     record_decision(proxy)
 
 
+def context_part(sent: dict[str, Any], original: dict[str, Any]) -> str:
+    """The context's text, checked to be the first part of the last user item and all else as Codex sent it."""
+    *before, last = sent["input"]
+    assert before == original["input"][:-1]
+    part, *own = last["content"]
+    assert own == original["input"][-1]["content"]
+    assert part["type"] == "input_text"
+    text: str = part["text"]
+    assert "Website relaunch" in text
+    assert "Build the site with Astro" in text
+    return text
+
+
 def leading_developer_items(items: list[dict[str, Any]]) -> int:
     count = 0
     while items[count].get("role") == "developer":
@@ -54,7 +67,7 @@ def leading_developer_items(items: list[dict[str, Any]]) -> int:
     return count
 
 
-def test_codex_gets_the_context_after_its_developer_items_and_every_other_field_as_it_sent(
+def test_codex_gets_the_context_in_its_last_user_item_and_every_other_field_as_it_sent(
     proxy: str, project: None, fake_openai: FakeOpenAI
 ) -> None:
     recording = recorded("exec_hi.json")
@@ -67,9 +80,7 @@ def test_codex_gets_the_context_after_its_developer_items_and_every_other_field_
     original = recording["body"]
     developer = leading_developer_items(original["input"])
     assert developer == 2  # Codex's system prompt, then its skills and permissions
-    assert sent["input"][:developer] == original["input"][:developer]
-    context_item(sent["input"][developer])
-    assert sent["input"][developer + 1 :] == original["input"][developer:]
+    context_part(sent, original)
     assert {k: v for k, v in sent.items() if k != "input"} == {k: v for k, v in original.items() if k != "input"}
     assert "response.completed" in response.text
 
@@ -81,7 +92,7 @@ def test_codex_through_the_project_url_gets_the_same_placement(
     headers = {k: v for k, v in recording["headers"].items() if k != "x-contextstack-project"}
     response = replay(proxy, {**recording, "headers": headers, "path": "/p/website/v1/responses"})
     assert response.status_code == 200, response.text
-    context_item(fake_openai.last.json()["input"][2])
+    context_part(fake_openai.last.json(), recording["body"])
 
 
 def test_codexs_default_tools_cannot_go_to_a_chat_completions_provider(
@@ -109,10 +120,12 @@ def test_codex_with_function_tools_only_is_translated_for_a_chat_completions_pro
     sent = fake_openai.last.json()
     assert fake_openai.last.path == "/v1/chat/completions"
     roles = [message["role"] for message in sent["messages"]]
-    assert roles == ["system", "system", "system", "user", "user"]
+    assert roles == ["system", "system", "user", "user"]
     assert sent["messages"][0]["content"] == original["input"][0]["content"][0]["text"]
-    assert "Build the site with Astro" in sent["messages"][2]["content"]
-    assert sent["messages"][-1] == {"role": "user", "content": "hi"}
+    asked = sent["messages"][-1]["content"]  # the context, then Codex's "hi": the item's parts, joined
+    assert asked.startswith("# Website relaunch")
+    assert "Build the site with Astro" in asked
+    assert asked.endswith("hi")
     assert [tool["function"]["name"] for tool in sent["tools"]] == [tool["name"] for tool in original["tools"]]
     assert (sent["tool_choice"], sent["parallel_tool_calls"], sent["stream"]) == ("auto", True, True)
     assert not {"store", "include", "prompt_cache_key", "client_metadata", "reasoning", "input"} & set(sent)

@@ -1,4 +1,5 @@
-"""A request that names a project reaches the model with the project's context in a system message."""
+"""A request that names a project reaches the model with the project's whole context in a system message, every
+turn, when `inject` is `prepend` or `append` (test_delta.py has the default, `delta`)."""
 
 from __future__ import annotations
 
@@ -65,6 +66,12 @@ def record_decision(proxy: str, project: str = "website") -> None:
     }
     response = httpx.post(proxy + "/api/knowledge", json=decision)
     assert response.status_code == 201, response.text
+
+
+@pytest.fixture
+def proxy_settings(proxy_settings: Settings) -> Settings:
+    """The whole context every turn, a system message first."""
+    return msgspec.structs.replace(proxy_settings, inject="prepend")
 
 
 @pytest.fixture

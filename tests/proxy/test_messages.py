@@ -1,5 +1,6 @@
 """The official `anthropic` SDK through /v1/messages: passed through to an Anthropic provider, translated for an
-OpenAI-compatible one, with the project's context after the client's own system blocks."""
+OpenAI-compatible one, with the project's whole context after the client's own system blocks (`inject = "prepend"`;
+test_delta.py has the default, `delta`)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,12 @@ def sdk(base_url: str, **options: Any) -> anthropic.Anthropic:
 
 def async_sdk(base_url: str) -> anthropic.AsyncAnthropic:
     return anthropic.AsyncAnthropic(base_url=base_url, api_key="sk-ant-client-key", max_retries=0)
+
+
+@pytest.fixture
+def proxy_settings(proxy_settings: Settings) -> Settings:
+    """The whole context every turn, after the client's system blocks."""
+    return msgspec.structs.replace(proxy_settings, inject="prepend")
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The official `openai` SDK's Responses API through the proxy: passed through to a provider that serves
-`/responses`, translated to chat completions for one that does not, streaming and not, function calls both ways."""
+`/responses`, translated to chat completions for one that does not, streaming and not, function calls both ways;
+the context placed whole every turn (`inject = "prepend"`: test_delta.py has the default, `delta`)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def proxy_settings(proxy_settings: Settings, fake_openai: FakeOpenAI) -> Setting
     direct = ProviderConfig(base_url=fake_openai.url, api_key=OPENAI_KEY, responses=True)
     return msgspec.structs.replace(
         proxy_settings,
+        inject="prepend",
         providers={**proxy_settings.providers, "direct": direct},
         aliases={**proxy_settings.aliases, "steady": ["claude/claude-fake-1", PASSED]},
     )

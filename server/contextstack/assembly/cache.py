@@ -24,6 +24,7 @@ from contextstack.memory.ranking import KnowledgeRanking
 from contextstack.storage import Event
 
 if TYPE_CHECKING:
+    from contextstack.assembly.changes import Snapshot
     from contextstack.memory.meaning import Meaning
 
 CACHE_SIZE = 256
@@ -46,6 +47,15 @@ class Ground(NamedTuple):
     recent_blocks: dict[str, Block]  # by entry id
     ranking: KnowledgeRanking | None  # the entries it can see, when few enough to rank in memory
     relevant_blocks: dict[str, Block]  # by entry id: those made so far for questions, kept for the next ones
+    snapshot: Snapshot  # the state of the project, as a conversation is told it (changes.py)
+
+
+class Assembly(NamedTuple):
+    """An assembled context and what it was made of: the ground, and the text of each item that went in."""
+
+    context: AssembledContext
+    ground: Ground
+    included: dict[str, tuple[str, str]]  # by item id: its section and the text that went in
 
 
 class _Stamped(Generic[K, V]):
@@ -98,8 +108,8 @@ class ContextCache:
         self.commits = 0
         self.generations: dict[str | None, int] = {}
         self.found_generations: dict[str, int] = {}
-        self.contexts: _Stamped[ContextKey, AssembledContext] = _Stamped(
-            self.context_stamp, lambda context: context.project_id, CACHE_SIZE
+        self.contexts: _Stamped[ContextKey, Assembly] = _Stamped(
+            self.context_stamp, lambda assembly: assembly.context.project_id, CACHE_SIZE
         )
         self.grounds: _Stamped[str, Ground] = _Stamped(
             self.stamp, lambda ground: ground.status.project.id, GROUND_CACHE_SIZE

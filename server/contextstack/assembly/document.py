@@ -17,6 +17,7 @@ from contextstack.assembly.models import ManifestItem, Reason, SectionTokens
 
 # Document order of the sections; the heading is rendered above the first block a section keeps.
 SECTIONS: dict[str, str | None] = {
+    "changes": "## Since the last message",  # only in what the proxy adds to a conversation it already told
     "project": None,
     "instructions": "## Instructions",
     "progress": "## Progress",
@@ -50,6 +51,7 @@ class Fitted:
     tokens: int
     sections: list[SectionTokens]
     manifest: list[ManifestItem]
+    chosen: dict[int, str]  # by the block's index: the text that went in, whole or summarised
 
 
 def cut_to_words(text: str, max_words: int) -> str:
@@ -136,13 +138,26 @@ def fit(blocks: Sequence[Block], budget: int, count: Callable[[str], int], *, ad
         for index, block in enumerate(blocks)
         if block.kind is not None
     ]
-    return Fitted(document=document, tokens=tokens, sections=sections, manifest=manifest)
+    texts = {index: text for index, (text, _) in chosen.items()}
+    return Fitted(document=document, tokens=tokens, sections=sections, manifest=manifest, chosen=texts)
 
 
 @lru_cache(maxsize=8)
 def _heading_costs(count: Callable[[str], int]) -> dict[str, int]:
     # Read only: the same for every document counted the same way.
     return {section: count(f"\n{heading}\n") for section, heading in SECTIONS.items() if heading}
+
+
+def render_sections(texts: Sequence[tuple[str, str]]) -> str:
+    """Pieces of text as a document, each under its section's heading, in document order (the sections' order)."""
+    by_section: dict[str, list[str]] = {}
+    for section, text in texts:
+        by_section.setdefault(section, []).append(text)
+    return "".join(
+        (f"\n{heading}\n" if heading else "") + "".join(by_section[section])
+        for section, heading in SECTIONS.items()
+        if section in by_section
+    )
 
 
 def _render(

@@ -28,7 +28,8 @@ import functools
 import itertools
 from typing import TYPE_CHECKING
 
-from contextstack.assembly.cache import ContextCache, Ground, KeptPool
+from contextstack.assembly.cache import Assembly, ContextCache, Ground, KeptPool
+from contextstack.assembly.changes import snapshot
 from contextstack.assembly.document import Block, cut_to_words, fit
 from contextstack.assembly.models import AssembledContext, ManifestItem
 from contextstack.assembly.sources import SECTION_OF, Found, RelevanceSource, SourceKind
@@ -105,7 +106,8 @@ def _ground(
     ]
     after = [*(_step_block("next_steps", step) for step in status.next_steps), *_track_blocks(status)]
     recent_blocks = {entry.id: _knowledge_block("recent", entry) for entry in recent}
-    return Ground(status, pinned, recent, superseded, before, after, recent_blocks, ranking, {})
+    state = snapshot(status, pinned, recent, superseded)
+    return Ground(status, pinned, recent, superseded, before, after, recent_blocks, ranking, {}, state)
 
 
 async def assemble_context(
@@ -122,6 +124,19 @@ async def assemble_context(
     `leave_out`: the ids of what the asker already has (a conversation's history, sent with it anyway): the
     sources leave those items out. `cache` must hear of every commit of `db` (Runtime wires it so).
     """
+    return (await assemble(db, cache, project, query=query, budget=budget, leave_out=leave_out)).context
+
+
+async def assemble(
+    db: Database,
+    cache: ContextCache,
+    project: str,
+    *,
+    query: str | None = None,
+    budget: int | None = None,
+    leave_out: frozenset[str] = frozenset(),
+) -> Assembly:
+    """The context as `assemble_context` makes it, with what it was made of: its ground, and each item's text."""
     budget = DEFAULT_BUDGET if budget is None else budget
     words = search_words(query)
     key = (project, words, budget, leave_out)
@@ -154,7 +169,7 @@ async def assemble_context(
         vector = asked.result() if asked.done() and not asked.cancelled() and asked.exception() is None else None
         if vector is not None and others:
             others = await _fused_others(db, cache.sources, others, vector, ground.status.project.id, wanted, leave_out)
-    context = _compose(ground, found, others, budget)
+    assembly = _compose(ground, found, others, budget)
     # Kept unless something committed meanwhile (what was read may be stale already); the context also not if the
     # question's embedding came too late (it is there the next time).
     if cache.commits == commits:
@@ -163,8 +178,8 @@ async def assemble_context(
         for kind, pool in read.items():
             cache.pools.put((kind, pool.project_id), pool)
         if complete:
-            cache.contexts.put(key, context)
-    return context
+            cache.contexts.put(key, assembly)
+    return assembly
 
 
 async def _fused_others(
@@ -245,7 +260,7 @@ async def _read_all(
     view: Reader, project: str, words: tuple[str, ...], wanted: int, index: KnowledgeIndex
 ) -> tuple[Ground, list[KnowledgeEntry]]:
     # On a reader thread, in one read: everything is of one moment.
-    status = await status_report(view, project, NEXT_LIMIT, 0)
+    status = await status_report(view, project, NEXT_LIMIT, RECENT_LIMIT)  # the steps done: for "changes since"
     project_id = status.project.id
     lists = await knowledge_lists(
         view,
@@ -279,7 +294,7 @@ async def _relevant(
 
 def _compose(
     ground: Ground, found: list[KnowledgeEntry], others: list[tuple[SourceKind, list[Found]]], budget: int
-) -> AssembledContext:
+) -> Assembly:
     status = ground.status
     seen = {entry.id for entry in ground.pinned}
     relevant = [entry for entry in found if entry.id not in seen and not entry.pinned]
@@ -296,7 +311,7 @@ def _compose(
     ]
     tokenizer, count = token_counter()
     fitted = fit(blocks, budget, count, additive=tokenizer == "estimate")
-    return AssembledContext(
+    context = AssembledContext(
         project_id=status.project.id,
         project_slug=status.project.slug,
         document=fitted.document,
@@ -306,6 +321,12 @@ def _compose(
         sections=fitted.sections,
         manifest=[*fitted.manifest, *(_superseded_item(entry) for entry in ground.superseded)],
     )
+    included = {
+        blocks[index].id: (blocks[index].section, text)
+        for index, text in fitted.chosen.items()
+        if blocks[index].kind is not None
+    }
+    return Assembly(context, ground, included)
 
 
 def _taking_turns(*lists: list[Block]) -> list[Block]:

@@ -21,24 +21,40 @@ from contextstack.proxy.embeddings import create_embeddings
 from contextstack.proxy.errors import OPENAI_ERROR_HANDLERS
 from contextstack.proxy.exchange import forwarded_credentials, serve
 from contextstack.proxy.responses import create_response
-from contextstack.proxy.service import ProxyAnswer, ProxyOptions, chat_completion
+from contextstack.proxy.service import ProxyAnswer, ProxyOptions, StreamPlace, chat_completion
 from contextstack.runtime import Runtime
 
 AnthropicVersion = Annotated[str | None, HeaderParameter(name="anthropic-version", required=False)]
 
 
-async def _chat_completion(runtime: Runtime, options: ProxyOptions, scope: Scope, body: bytes) -> ProxyAnswer:
+async def _chat_completion(
+    runtime: Runtime, options: ProxyOptions, scope: Scope, body: bytes, place: StreamPlace
+) -> ProxyAnswer:
     forwarded = forwarded_credentials(scope, runtime.settings.token)
     return await chat_completion(
-        runtime.providers, runtime.db, runtime.contexts, runtime.settings, body, options, forwarded
+        runtime.providers,
+        runtime.db,
+        runtime.contexts,
+        runtime.turns,
+        runtime.settings,
+        body,
+        options,
+        place,
+        forwarded,
     )
 
 
-async def _create_response(runtime: Runtime, options: ProxyOptions, scope: Scope, body: bytes) -> ProxyAnswer:
-    return await create_response(runtime.providers, runtime.db, runtime.contexts, runtime.settings, body, options)
+async def _create_response(
+    runtime: Runtime, options: ProxyOptions, scope: Scope, body: bytes, place: StreamPlace
+) -> ProxyAnswer:
+    return await create_response(
+        runtime.providers, runtime.db, runtime.contexts, runtime.turns, runtime.settings, body, options, place
+    )
 
 
-async def _create_embeddings(runtime: Runtime, options: ProxyOptions, scope: Scope, body: bytes) -> ProxyAnswer:
+async def _create_embeddings(
+    runtime: Runtime, options: ProxyOptions, scope: Scope, body: bytes, place: StreamPlace
+) -> ProxyAnswer:
     return await create_embeddings(runtime.providers, body)
 
 

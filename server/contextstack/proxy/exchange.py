@@ -9,7 +9,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import get_args
 
-import msgspec
 from litestar import Litestar
 from litestar.exceptions import MethodNotAllowedException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
@@ -18,15 +17,17 @@ from contextstack.asgi import Message, Receive, Scope, Send
 from contextstack.assembly.service import MAX_BUDGET
 from contextstack.dependencies import runtime_of
 from contextstack.errors import BadRequest, FieldError
+from contextstack.ids import is_id
 from contextstack.numbers import parse_count
 from contextstack.providers.models import Forwarded
-from contextstack.proxy.service import ProxyAnswer, ProxyOptions
+from contextstack.proxy.service import ProxyAnswer, ProxyOptions, StreamPlace
 from contextstack.runtime import Runtime
 from contextstack.settings import MAX_BODY_BYTES, InjectMode
 
 PROJECT_HEADER = b"x-contextstack-project"
 BUDGET_HEADER = b"x-contextstack-budget"
 INJECT_HEADER = b"x-contextstack-inject"
+CONVERSATION_HEADER = b"x-contextstack-conversation"
 MODEL_HEADER = b"x-contextstack-model"
 CONTEXT_TOKENS_HEADER = b"x-contextstack-context-tokens"
 
@@ -54,13 +55,20 @@ def proxy_options(headers: dict[bytes, bytes], project: str | None) -> ProxyOpti
     inject = header(headers, INJECT_HEADER)
     if inject is not None and inject not in _INJECT_MODES:
         raise BadRequest(
-            "X-Contextstack-Inject must be prepend, append or off.",
+            "X-Contextstack-Inject must be delta, prepend, append or off.",
             errors=[FieldError("header.X-Contextstack-Inject", f"not a mode: {inject[:40]!r}")],
+        )
+    conversation = header(headers, CONVERSATION_HEADER)
+    if conversation is not None and not is_id(conversation, "cnv"):
+        raise BadRequest(
+            "X-Contextstack-Conversation must be a conversation's id (cnv_…).",
+            errors=[FieldError("header.X-Contextstack-Conversation", f"not a conversation id: {conversation[:40]!r}")],
         )
     return ProxyOptions(
         project=project or header(headers, PROJECT_HEADER) or None,
         budget=budget,
         inject=next((mode for mode in _INJECT_MODES if mode == inject), None),
+        conversation=conversation or None,
     )
 
 
@@ -147,7 +155,8 @@ async def _send_answer(send: Send, answer: ProxyAnswer) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
-Answer = Callable[[Runtime, ProxyOptions, Scope, bytes], Awaitable[ProxyAnswer]]
+# An answer takes its stream's place (StreamPlace) once its dialect has read the request, before anything goes upstream.
+Answer = Callable[[Runtime, ProxyOptions, Scope, bytes, StreamPlace], Awaitable[ProxyAnswer]]
 
 
 async def serve(scope: Scope, receive: Receive, send: Send, project: str | None, answer: Answer) -> None:
@@ -168,7 +177,7 @@ async def serve(scope: Scope, receive: Receive, send: Send, project: str | None,
     runtime = runtime_of(app.state)
     # A stream takes one of the daemon's `max_streams` places before anything goes upstream (TooBusy past them),
     # and gives it back once it has ended, however it ends.
-    release = runtime.streams.take() if asks_to_stream(body) else None
+    place = StreamPlace(runtime.streams)
     # A client that goes away cancels the upstream request, whether the answer is still being made or already
     # streaming: a model is not kept generating, and billing, for nobody.
     watch = _Watch(receive)
@@ -180,7 +189,7 @@ async def serve(scope: Scope, receive: Receive, send: Send, project: str | None,
         await send(message)
 
     try:
-        await _send_answer(send_noting, await answer(runtime, options, scope, body))
+        await _send_answer(send_noting, await answer(runtime, options, scope, body, place))
     except asyncio.CancelledError:
         if not watch.cancelled_by_it():
             raise
@@ -190,26 +199,7 @@ async def serve(scope: Scope, receive: Receive, send: Send, project: str | None,
             await send({"type": "http.response.body", "body": b""})
     finally:
         watch.stop()
-        if release is not None:
-            release()
-
-
-class _StreamFlag(msgspec.Struct):
-    stream: bool = False
-
-
-_stream_flag = msgspec.json.Decoder(_StreamFlag)
-
-
-def asks_to_stream(body: bytes) -> bool:
-    """Whether a request body asks for a stream (`"stream": true`, in every dialect); a body that cannot say is
-    left to the dialect's own decoding, and its error."""
-    if b'"stream"' not in body:
-        return False
-    try:
-        return _stream_flag.decode(body).stream
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return False
+        place.release()
 
 
 def _bearer(value: bytes) -> bytes | None:

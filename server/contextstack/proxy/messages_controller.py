@@ -12,21 +12,31 @@ from contextstack.asgi import Receive, Scope, Send
 from contextstack.proxy.errors import ANTHROPIC_ERROR_HANDLERS
 from contextstack.proxy.exchange import forwarded_credentials, serve
 from contextstack.proxy.messages import count_message_tokens, create_message
-from contextstack.proxy.service import ProxyAnswer, ProxyOptions
+from contextstack.proxy.service import ProxyAnswer, ProxyOptions, StreamPlace
 from contextstack.runtime import Runtime
 
 
-async def _message(runtime: Runtime, options: ProxyOptions, scope: Scope, body: bytes) -> ProxyAnswer:
+async def _message(
+    runtime: Runtime, options: ProxyOptions, scope: Scope, body: bytes, place: StreamPlace
+) -> ProxyAnswer:
     forwarded = forwarded_credentials(scope, runtime.settings.token, anthropic=True)
     return await create_message(
-        runtime.providers, runtime.db, runtime.contexts, runtime.settings, body, options, forwarded
+        runtime.providers,
+        runtime.db,
+        runtime.contexts,
+        runtime.turns,
+        runtime.settings,
+        body,
+        options,
+        place,
+        forwarded,
     )
 
 
-async def _count(runtime: Runtime, options: ProxyOptions, scope: Scope, body: bytes) -> ProxyAnswer:
+async def _count(runtime: Runtime, options: ProxyOptions, scope: Scope, body: bytes, place: StreamPlace) -> ProxyAnswer:
     forwarded = forwarded_credentials(scope, runtime.settings.token, anthropic=True)
     return await count_message_tokens(
-        runtime.providers, runtime.db, runtime.contexts, runtime.settings, body, options, forwarded
+        runtime.providers, runtime.db, runtime.contexts, runtime.turns, runtime.settings, body, options, forwarded
     )
 
 

@@ -1,6 +1,8 @@
 """A request to OpenAI's Responses API: the project's context put into its `input`, then sent to the model it names.
 
-The context is a developer message placed after the client's own leading system and developer items (Codex sends
+With `inject = "delta"` (turn_state.py) the context goes into the user's message items, as an `input_text` part
+before their own, and `instructions` and the client's developer items are left as they came. Otherwise the context
+is a developer message placed after the client's own leading system and developer items (Codex sends
 its system prompt as developer items) — after `instructions` too, which the API puts before all input — so what
 the client put first stays first and its prompt cache keeps hitting.
 
@@ -15,10 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 from contextstack.assembly.cache import ContextCache
+from contextstack.assembly.changes import TurnStates
 from contextstack.assembly.service import assemble_context
 from contextstack.errors import BadRequest, FieldError
 from contextstack.providers.service import Providers
-from contextstack.proxy.service import ProxyAnswer, ProxyOptions, context_budget, decode_request, inject_mode
+from contextstack.proxy.service import ProxyAnswer, ProxyOptions, StreamPlace, decode_request, injection
+from contextstack.proxy.turn_state import Placement, inject_news
 from contextstack.settings import Settings
 from contextstack.storage import Database
 
@@ -50,16 +54,37 @@ def last_user_text(items: str | list[dict[str, Any]] | None) -> str | None:
     if isinstance(items, str):
         return items or None
     for item in reversed(items or []):
-        if item.get("role") != "user" or item.get("type", "message") != "message":
-            continue
-        content = item.get("content")
-        if isinstance(content, str):
-            return content or None
-        if isinstance(content, list):
-            texts = [part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)]
-            return " ".join(texts) or None
-        return None
+        if _is_user(item):
+            return _item_text(item)
     return None
+
+
+def _is_user(item: dict[str, Any]) -> bool:
+    return item.get("role") == "user" and item.get("type", "message") == "message"
+
+
+def _item_text(item: dict[str, Any]) -> str | None:
+    content = item.get("content")
+    if isinstance(content, str):
+        return content or None
+    if isinstance(content, list):
+        texts = [part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)]
+        return " ".join(texts) or None
+    return None
+
+
+def _with_input_text(item: dict[str, Any], text: str) -> dict[str, Any]:
+    """A message item with an `input_text` part put before its own content (a string content becomes a part)."""
+    part = {"type": "input_text", "text": text}
+    content = item.get("content")
+    if isinstance(content, list):
+        return {**item, "content": [part, *content]}
+    if isinstance(content, str) and content:
+        return {**item, "content": [part, {"type": "input_text", "text": content}]}
+    return {**item, "content": [part]}
+
+
+RESPONSES_PLACEMENT = Placement(_is_user, _item_text, _with_input_text)
 
 
 def inject_context(request: dict[str, Any], document: str) -> None:
@@ -88,24 +113,43 @@ def inject_context(request: dict[str, Any], document: str) -> None:
 
 
 async def create_response(
-    providers: Providers, db: Database, contexts: ContextCache, settings: Settings, body: bytes, options: ProxyOptions
+    providers: Providers,
+    db: Database,
+    contexts: ContextCache,
+    turns: TurnStates,
+    settings: Settings,
+    body: bytes,
+    options: ProxyOptions,
+    place: StreamPlace,
 ) -> ProxyAnswer:
     """Route the request's model, inject the project's context, and send it to the first target that answers."""
     request = decode_responses_request(body)
-    targets = providers.resolve(request.get("model"))
+    stream = place.take_if_streaming(request)
+    model = request.get("model")
+    targets = providers.resolve(model)
     project, tokens = options.project, 0
     continued = request.get("previous_response_id") is not None
-    if options.project is not None and not continued and inject_mode(settings, options) != "off":
-        context = await assemble_context(
-            db,
-            contexts,
-            options.project,
-            query=last_user_text(request.get("input")),
-            budget=context_budget(settings, options),
-        )
+    how = None if continued else injection(settings, options, model, targets)
+    if how is not None and how.mode == "delta" and request.get("conversation") is None:
+        assert options.project is not None
+        items = request.get("input")
+        if isinstance(items, str):
+            items = [{"type": "message", "role": "user", "content": items}]
+        injected = None
+        if items:
+            items = request["input"] = list(items)
+            injected = await inject_news(
+                db, contexts, turns, items, RESPONSES_PLACEMENT, options.project, how.budget, options.conversation
+            )
+        if injected is not None:
+            project, tokens = injected
+    elif how is not None:
+        assert options.project is not None
+        query = last_user_text(request.get("input"))
+        context = await assemble_context(db, contexts, options.project, query=query, budget=how.budget)
         project = context.project_slug
         if context.document:
             inject_context(request, context.document)
             tokens = context.tokens
-    completion = await providers.responses(request, targets, stream=request.get("stream") is True)
+    completion = await providers.responses(request, targets, stream=stream)
     return ProxyAnswer(completion=completion, project=project, context_tokens=tokens)

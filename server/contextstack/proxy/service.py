@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from fnmatch import fnmatchcase
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import msgspec
 
 from contextstack.assembly.cache import ContextCache
-from contextstack.assembly.models import AssembledContext
+from contextstack.assembly.changes import TurnStates
 from contextstack.assembly.service import assemble_context
 from contextstack.errors import BadRequest, FieldError
 from contextstack.json_request import too_deep
+from contextstack.limits import StreamLimit
 from contextstack.providers.models import NOTHING_FORWARDED, Completion, Forwarded, Target
 from contextstack.providers.service import Providers
+from contextstack.proxy.turn_state import Placement, inject_news
 from contextstack.settings import InjectMode, ProjectProxyConfig, Settings
 from contextstack.storage import Database
 
@@ -34,6 +37,28 @@ class ProxyOptions(msgspec.Struct, frozen=True):
     project: str | None = None
     budget: int | None = None
     inject: InjectMode | None = None
+    conversation: str | None = None  # X-Contextstack-Conversation: the conversation the request continues
+
+
+class StreamPlace:
+    """An exchange's place among the daemon's `max_streams`: taken once its dialect has read the request and it
+    asks for a stream (TooBusy past them, before anything goes upstream), given back when the answer has ended."""
+
+    def __init__(self, streams: StreamLimit) -> None:
+        self._streams = streams
+        self._release: Callable[[], None] | None = None
+
+    def take_if_streaming(self, request: dict[str, Any]) -> bool:
+        """Take a place if the request asks for a stream (`"stream": true`); whether it does."""
+        if request.get("stream") is not True:
+            return False
+        if self._release is None:
+            self._release = self._streams.take()
+        return True
+
+    def release(self) -> None:
+        if self._release is not None:
+            self._release()
 
 
 class ProxyAnswer(msgspec.Struct, frozen=True):
@@ -83,33 +108,43 @@ def decode_chat_request(body: bytes) -> dict[str, Any]:
     return request
 
 
-def inject_mode(settings: Settings, options: ProxyOptions) -> InjectMode:
-    """Where the context goes for this request: its header's mode, else its project's, else the daemon's."""
-    assert options.project is not None
-    configured = settings.projects.get(options.project, _UNCONFIGURED)
-    return options.inject or configured.inject or settings.inject
-
-
-def context_budget(settings: Settings, options: ProxyOptions) -> int:
-    """The token budget of the context for this request: its header's, else its project's, else the daemon's."""
-    assert options.project is not None
-    configured = settings.projects.get(options.project, _UNCONFIGURED)
-    return next(b for b in (options.budget, configured.context_budget, settings.context_budget) if b is not None)
-
-
 def last_user_text(messages: list[dict[str, Any]]) -> str | None:
     """The text of the last user message: what the context is assembled around."""
     for message in reversed(messages):
-        if message.get("role") != "user":
-            continue
-        content = message.get("content")
-        if isinstance(content, str):
-            return content or None
-        if isinstance(content, list):
-            texts = [part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)]
-            return " ".join(texts) or None
-        return None
+        if message.get("role") == "user":
+            return message_text(message)
     return None
+
+
+def message_text(message: dict[str, Any]) -> str | None:
+    """The text of a message: its string content, or its text parts joined (None without any)."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content or None
+    if isinstance(content, list):
+        texts = [part["text"] for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)]
+        return " ".join(texts) or None
+    return None
+
+
+def _is_user(message: dict[str, Any]) -> bool:
+    return message.get("role") == "user"
+
+
+def _with_text_part(message: dict[str, Any], text: str) -> dict[str, Any]:
+    """A chat message with a text part put before its own content (a string content becomes a text part)."""
+    part = {"type": "text", "text": text}
+    content = message.get("content")
+    if isinstance(content, list):
+        return {**message, "content": [part, *content]}
+    if isinstance(content, str) and content:
+        return {**message, "content": [part, {"type": "text", "text": content}]}
+    return {**message, "content": [part]}
+
+
+# Chat completions: the context goes into the user's message as a text part, which survives translation for an
+# Anthropic provider as a text block of the user's turn (a system message would be hoisted into `system`).
+CHAT_PLACEMENT = Placement(_is_user, message_text, _with_text_part)
 
 
 def inject_context(messages: list[dict[str, Any]], document: str, mode: Literal["prepend", "append"]) -> None:
@@ -140,16 +175,15 @@ def model_inject(settings: Settings, model: str | None, targets: list[Target]) -
     return None
 
 
-async def project_context(
-    db: Database,
-    contexts: ContextCache,
-    settings: Settings,
-    options: ProxyOptions,
-    model: str | None,
-    targets: list[Target],
-    query: str | None,
-) -> tuple[InjectMode, AssembledContext] | None:
-    """Where the project's context goes (prepend or append), and the context itself; None when nothing goes in.
+class Injection(NamedTuple):
+    """How a request's context goes in, and within what budget."""
+
+    mode: InjectMode
+    budget: int
+
+
+def injection(settings: Settings, options: ProxyOptions, model: str | None, targets: list[Target]) -> Injection | None:
+    """How the project's context goes into this request; None when none does (no project, or `off`).
 
     The request's X-Contextstack-Inject wins, then the model's `[models]` table, the project's, and the global
     `inject`.
@@ -161,30 +195,44 @@ async def project_context(
     if mode == "off":
         return None
     budget = next(b for b in (options.budget, configured.context_budget, settings.context_budget) if b is not None)
-    return mode, await assemble_context(db, contexts, options.project, query=query, budget=budget)
+    return Injection(mode, budget)
 
 
 async def chat_completion(
     providers: Providers,
     db: Database,
     contexts: ContextCache,
+    turns: TurnStates,
     settings: Settings,
     body: bytes,
     options: ProxyOptions,
+    place: StreamPlace,
     forwarded: Forwarded = NOTHING_FORWARDED,
 ) -> ProxyAnswer:
     """Route the request's model, inject the project's context, and send it to the first target that answers."""
     request = decode_chat_request(body)
+    stream = place.take_if_streaming(request)
     model = request.get("model")
     targets = providers.resolve(model)
     messages: list[dict[str, Any]] = request["messages"]
     project, tokens = options.project, 0
-    found = await project_context(db, contexts, settings, options, model, targets, last_user_text(messages))
-    if found is not None:
-        mode, context = found
+    how = injection(settings, options, model, targets)
+    if how is not None and how.mode == "delta":
+        assert options.project is not None
+        injected = await inject_news(
+            db, contexts, turns, messages, CHAT_PLACEMENT, options.project, how.budget, options.conversation
+        )
+        if injected is not None:
+            project, tokens = injected
+    elif how is not None:
+        assert options.project is not None
+        assert how.mode != "off"
+        context = await assemble_context(
+            db, contexts, options.project, query=last_user_text(messages), budget=how.budget
+        )
         project = context.project_slug
-        if context.document and mode != "off":
-            inject_context(messages, context.document, mode)
+        if context.document:
+            inject_context(messages, context.document, "append" if how.mode == "append" else "prepend")
             tokens = context.tokens
-    completion = await providers.chat(request, targets, stream=request.get("stream") is True, forwarded=forwarded)
+    completion = await providers.chat(request, targets, stream=stream, forwarded=forwarded)
     return ProxyAnswer(completion=completion, project=project, context_tokens=tokens)
