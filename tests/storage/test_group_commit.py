@@ -232,3 +232,26 @@ async def test_changes_after_close_are_refused(db_path: Path) -> None:
     await store.close()
     with pytest.raises(StoreError):
         await _change(store, "after")
+
+
+async def test_a_change_cancelled_midway_is_rolled_back_alone_and_its_batch_commits(db: Database) -> None:
+    """A client that goes away mid-change (its request cancelled): its statements go, the batch's others stay."""
+    midway = asyncio.Event()
+
+    async def abandoned() -> None:
+        async with db.transaction() as tx:
+            await tx.record_event("thing.changed", actor="user", project_id=None, entity_id="abandoned")
+            midway.set()
+            await asyncio.Event().wait()  # until cancelled
+
+    first = asyncio.create_task(_change(db, "first"))
+    await first
+    holder = asyncio.create_task(abandoned())
+    await midway.wait()
+    queued = [asyncio.create_task(_change(db, f"e{n}")) for n in range(3)]
+    await asyncio.sleep(0)
+    holder.cancel()
+    await asyncio.gather(*queued)
+    with pytest.raises(asyncio.CancelledError):
+        await holder
+    assert await _entities(db) == ["first", "e0", "e1", "e2"]

@@ -531,7 +531,9 @@ class Database:
         conn = self.writer_connection()
         try:
             if not keep and conn.in_transaction:
-                await tx._run(conn.execute, f"ROLLBACK TO {_SAVEPOINT}")
+                # On the writer thread, after whatever of this change may still be running there (a change
+                # cancelled while its statement or its read of the store before it was under way).
+                await self.on_writer_thread(conn.execute, f"ROLLBACK TO {_SAVEPOINT}")
             if conn.in_transaction:
                 conn.execute(f"RELEASE {_SAVEPOINT}")
                 if keep:
