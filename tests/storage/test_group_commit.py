@@ -31,15 +31,45 @@ async def _change(db: Database, entity: str, *, fail: bool = False) -> None:
             raise ValueError(f"{entity} failed")
 
 
-async def test_changes_that_arrive_during_a_commit_share_the_next_one_and_all_are_stored(db: Database) -> None:
-    """The first change, alone, commits at once; the 19 others, arriving while its COMMIT runs, share the next."""
+async def test_changes_that_arrive_together_share_one_commit_and_all_are_stored(db: Database) -> None:
     commits: list[list[Event]] = []
     db.on_commit(commits.append)
-    before = db.commits
     await asyncio.gather(*(_change(db, f"e{n}") for n in range(20)))
-    assert db.commits - before == 2
-    assert [[event.entity_id for event in events] for events in commits] == [["e0"], [f"e{n}" for n in range(1, 20)]]
+    assert [[event.entity_id for event in events] for events in commits] == [[f"e{n}" for n in range(20)]]
     assert await _entities(db) == [f"e{n}" for n in range(20)]
+
+
+async def test_changes_that_arrive_during_a_commit_share_the_next_one(db: Database) -> None:
+    commits: list[list[Event]] = []
+    db.on_commit(commits.append)
+    first = asyncio.create_task(_change(db, "first"))
+    await asyncio.sleep(0)  # the first change runs to its end; its COMMIT is due
+    others = [asyncio.create_task(_change(db, f"e{n}")) for n in range(10)]  # they start as that COMMIT does
+    await asyncio.gather(first, *others)
+    assert [[event.entity_id for event in events] for events in commits] == [
+        ["first"],
+        [f"e{n}" for n in range(10)],
+    ]
+    assert await _entities(db) == ["first", *(f"e{n}" for n in range(10))]
+
+
+async def test_changes_waiting_for_one_that_holds_the_writer_join_its_commit(db: Database) -> None:
+    commits: list[list[Event]] = []
+    db.on_commit(commits.append)
+    release = asyncio.Event()
+
+    async def slow() -> None:
+        async with db.transaction() as tx:
+            await tx.record_event("thing.changed", actor="user", project_id=None, entity_id="slow")
+            await release.wait()
+
+    holder = asyncio.create_task(slow())
+    await asyncio.sleep(0)
+    waiting = [asyncio.create_task(_change(db, f"e{n}")) for n in range(5)]
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(holder, *waiting)
+    assert [[event.entity_id for event in events] for events in commits] == [["slow", *(f"e{n}" for n in range(5))]]
 
 
 async def test_a_batch_holds_at_most_max_batch_changes(db: Database) -> None:
@@ -47,7 +77,7 @@ async def test_a_batch_holds_at_most_max_batch_changes(db: Database) -> None:
     db.on_commit(commits.append)
     count = MAX_BATCH * 2 + 5
     await asyncio.gather(*(_change(db, f"e{n}") for n in range(count)))
-    assert [len(events) for events in commits] == [1, MAX_BATCH, MAX_BATCH, 4]
+    assert [len(events) for events in commits] == [MAX_BATCH, MAX_BATCH, 5]
     assert await _entities(db) == [f"e{n}" for n in range(count)]
 
 

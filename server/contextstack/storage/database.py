@@ -31,7 +31,6 @@ import os
 import sqlite3
 import threading
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -262,15 +261,17 @@ class Transaction:
     async def read_before(self, reads: Callable[[Reader], Coroutine[Any, Any, T]]) -> T:
         """What `reads` answers of the store as it was just before this change: for a hook that keeps that state.
 
-        The first change of a batch reads the committed store on a reader thread. A later one reads on the writer
-        connection, where the changes before it in its batch are: if it has written anything, its own statements
-        are rolled back to its savepoint first and run again afterwards (the same statements over the same
-        state: the same rows, ids and answers as the first time).
+        A change that has written nothing yet reads on the writer connection, where that state is. One that has
+        written reads the committed store on a reader thread if it is its batch's first; a later one reads on the
+        writer connection, with its own statements rolled back to its savepoint first and run again afterwards
+        (the same statements over the same state: the same rows, ids and answers as the first time).
         """
+        if not self._written:
+            # On the writer thread, idle while this change holds the writer, rather than behind every read queued
+            # for the reader threads (a crowded daemon's) while the writer waits.
+            return await self._db.on_writer_thread(_read_on, self._conn, reads)
         if self._first:
             return await self._db.read_committed(reads)
-        if not self._written:
-            return await self._db.on_writer_thread(_read_on, self._conn, reads)
         return await self._db.on_writer_thread(self._read_before, reads)
 
     async def fetchall_before(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
@@ -365,10 +366,11 @@ class Database:
         self._all_readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._batch: _Batch | None = None  # the open transaction, if any
-        # The writer is held by a change (its savepoint open) or a COMMIT; the changes waiting for it, in order.
-        self._busy = False
-        self._waiting: deque[asyncio.Future[None]] = deque()
-        self._committing: set[asyncio.Task[None]] = set()
+        self._busy = False  # a change holds the writer (its savepoint is open; it may be waiting for something)
+        self._committing = False  # a COMMIT is under way: new changes wait for the next batch
+        self._commit_due = False  # the batch's COMMIT is scheduled, for once the changes woken with it have run
+        self._waiting: list[asyncio.Future[None]] = []  # the changes waiting for the writer, woken all at once
+        self._tasks: set[asyncio.Task[None]] = set()
         self._listeners: list[CommitListener] = []
         self._before_change: list[BeforeChange] = []
         self.schema_version = 0
@@ -433,11 +435,8 @@ class Database:
             self._writing.shutdown(wait=True)
             self._writing = None
         # Changes that came too late: the writer is gone.
-        while self._waiting:
-            turn = self._waiting.popleft()
-            if not turn.done():
-                turn.set_exception(StoreError("the database is closed"))
         self._busy = False
+        self._wake_all()
 
     def on_commit(self, listener: CommitListener) -> None:
         """Call `listener` with the events of every transaction, after it commits."""
@@ -458,42 +457,49 @@ class Database:
             raise StoreError("the database is not open")
         return await asyncio.get_running_loop().run_in_executor(self._writing, work, *args)
 
-    async def _take_writer(self) -> None:
-        """Wait for the writer, first come first served; the caller holds it when this returns."""
-        if not self._busy and not self._waiting:
-            self._busy = True
-            return
-        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append(turn)
-        try:
-            await turn
-        except asyncio.CancelledError:
-            if turn.done() and not turn.cancelled():  # handed the writer, but gone: hand it on
-                self._hand_on()
-            raise
+    def _writer_taken(self) -> bool:
+        batch = self._batch
+        return self._busy or self._committing or (batch is not None and batch.changes >= MAX_BATCH)
 
-    def _hand_on(self) -> None:
-        """The writer is free: the next change waiting gets it (a batch still open is its to join)."""
-        while self._waiting:
-            turn = self._waiting.popleft()
+    async def _take_writer(self) -> None:
+        """Wait until the writer is free; the caller holds it when this returns."""
+        while self._writer_taken():
+            turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiting.append(turn)
+            await turn
+        self._busy = True
+
+    def _wake_all(self) -> None:
+        """The writer is free: every change waiting for it wakes, and they take it one after another.
+
+        All at once rather than one at a time: the changes woken together run in the loop's next round, each
+        to its end (a change's statements run on the loop without waiting), one after another, where handing
+        the writer from one to the next would cost each a round of a crowded loop.
+        """
+        waiting, self._waiting = self._waiting, []
+        for turn in waiting:
             if not turn.done():
                 turn.set_result(None)
-                return
-        self._busy = False
 
     def _change_ended(self) -> None:
-        """A change is over: the next waiting one joins the open batch, or the batch commits."""
+        """A change is over: the others waiting go, and the batch's COMMIT is due once they have run."""
+        self._busy = False
+        self._wake_all()
+        if self._batch is not None and not self._commit_due:
+            self._commit_due = True
+            # Scheduled after the changes just woken: those that run to their end without waiting join it.
+            asyncio.get_running_loop().call_soon(self._commit_if_free, context=Context())
+
+    def _commit_if_free(self) -> None:
+        self._commit_due = False
         batch = self._batch
-        if batch is not None and self._waiting and batch.changes < MAX_BATCH:
-            self._hand_on()
-        elif batch is not None:
-            self._batch = None
-            # A context of its own: the change that ended last is no business of the COMMIT's.
-            commit = asyncio.get_running_loop().create_task(self._commit(batch), context=Context())
-            self._committing.add(commit)
-            commit.add_done_callback(self._committing.discard)
-        else:
-            self._hand_on()
+        if batch is None or self._busy or self._committing:
+            return  # no batch, or a change holds it (its end makes the COMMIT due again)
+        self._batch = None
+        self._committing = True
+        commit = asyncio.get_running_loop().create_task(self._commit(batch))
+        self._tasks.add(commit)
+        commit.add_done_callback(self._tasks.discard)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -557,7 +563,7 @@ class Database:
             batch.fail(exc)
 
     async def _commit(self, batch: _Batch, *, hand_on: bool = True) -> None:
-        """COMMIT the batch on the writer thread, tell its changes, and hand the writer on."""
+        """COMMIT the batch on the writer thread, tell its changes, and let the changes waiting go."""
         conn = self.writer_connection()
         try:
             await self.on_writer_thread(conn.execute, "COMMIT")
@@ -571,7 +577,8 @@ class Database:
             batch.committed.set_result(None)
         finally:
             if hand_on:
-                self._hand_on()
+                self._committing = False
+                self._wake_all()
 
     def _notify(self, events: list[Event]) -> None:
         if not events:
