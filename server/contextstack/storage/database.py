@@ -8,9 +8,11 @@ Writes are built for a crowded event loop. A change's statements run on the loop
 small statements cost less than one trip to a thread and back, a trip that under load waits behind every
 request the loop has ready (and for the GIL behind the reader threads). Only the COMMIT, with its fsync, goes
 to the writer thread, and so does every statement of a change once it has spent `INLINE_BUDGET` on the loop
-(a bulk import). Changes that arrive while a COMMIT is under way share the next one (group commit): each is a
-savepoint inside one transaction, rolled back alone if it fails, and none is answered before the COMMIT that
-holds it has returned.
+(a bulk import). The changes ready together, and those that arrive while a COMMIT is under way, share one
+COMMIT (group commit, at most `MAX_BATCH` changes): each is a savepoint inside one transaction, rolled back
+alone if it fails, and none is answered before the COMMIT that holds it has returned. Changes waiting for the
+writer all wake at once and take it one after another in the same round of the loop; the COMMIT is due once
+they have had their turn.
 
 Inside a change, what the store reads (`Database.read`, `fetchall`, `fetchone`) is the store as it was just
 before that change, as it was when every change was its own transaction: the state committed, and the changes
