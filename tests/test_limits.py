@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -173,3 +174,119 @@ def _can_subscribe(daemon: Daemon) -> bool:
     sock, head = subscribe(daemon)
     with sock:
         return head.startswith(b"HTTP/1.1 200")
+
+
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "probe", "version": "1"}},
+}
+
+
+def new_conversation(daemon: Daemon) -> str:
+    response = httpx.post(daemon.url + "/api/conversations", json={}, timeout=10)
+    assert response.status_code == 201, response.text
+    conversation_id: str = response.json()["id"]
+    return conversation_id
+
+
+def messages_of(daemon: Daemon, conversation_id: str) -> list[dict[str, object]]:
+    response = httpx.get(f"{daemon.url}/api/conversations/{conversation_id}/messages", timeout=10)
+    assert response.status_code == 200, response.text
+    items: list[dict[str, object]] = response.json()["items"]
+    return items
+
+
+def assert_mcp_refused(response: httpx.Response) -> None:
+    """429 with Retry-After, the body a JSON-RPC error as the MCP SDK's own HTTP errors are."""
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "5"
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["jsonrpc"] == "2.0"
+    assert body["id"] is None
+    assert body["error"]["code"] == -32000
+    assert "max_streams" in body["error"]["message"]
+
+
+def test_conversation_and_mcp_streams_are_refused_past_max_streams_and_the_store_is_left_as_it_was(
+    limited: Callable[..., Daemon],
+) -> None:
+    daemon = limited(max_streams=1)
+    conversation = new_conversation(daemon)
+    sock, head = subscribe(daemon)
+    assert head.startswith(b"HTTP/1.1 200")
+    with sock:
+        streamed = httpx.post(
+            f"{daemon.url}/api/conversations/{conversation}/messages",
+            json={"content": "Hello?", "stream": True},
+            timeout=10,
+        )
+        assert streamed.status_code == 429
+        assert streamed.headers["retry-after"] == "5"
+        assert streamed.headers["content-type"] == "application/problem+json"
+        assert "max_streams" in streamed.json()["detail"]
+        assert messages_of(daemon, conversation) == []  # neither message stored: refused before anything was
+        assert_mcp_refused(httpx.post(daemon.url + "/mcp", json=INITIALIZE, headers=MCP_HEADERS, timeout=10))
+        # A turn that is not streamed is not held back.
+        whole = httpx.post(
+            f"{daemon.url}/api/conversations/{conversation}/messages", json={"content": "Hello?"}, timeout=10
+        )
+        assert whole.status_code == 201, whole.text
+    eventually(
+        lambda: httpx.post(daemon.url + "/mcp", json=INITIALIZE, headers=MCP_HEADERS, timeout=10).status_code == 200,
+        "an MCP request served once the subscriber left",
+    )
+
+
+def test_an_open_conversation_stream_holds_its_place_and_gives_it_back_when_it_ends(
+    limited: Callable[..., Daemon], fake_openai: FakeOpenAI
+) -> None:
+    daemon = limited(max_streams=1)
+    conversation = new_conversation(daemon)
+    fake_openai.event_delay = 0.3  # the answer streams for a few seconds: long enough to be seen open
+    url = f"{daemon.url}/api/conversations/{conversation}/messages"
+    with httpx.stream("POST", url, json={"content": "Hello?", "stream": True}, timeout=30) as answer:
+        assert answer.status_code == 200
+        events = httpx.get(daemon.url + "/api/events", timeout=10)
+        assert events.status_code == 429
+        assert "max_streams" in events.json()["detail"]
+        assert_mcp_refused(httpx.post(daemon.url + "/mcp", json=INITIALIZE, headers=MCP_HEADERS, timeout=10))
+        body = answer.read()
+    assert b"event: done" in body
+    fake_openai.event_delay = 0.0
+    # Each stream that ended gave its place back: one place serves streams one after another.
+    for _ in range(3):
+        with httpx.stream("POST", url, json={"content": "Again?", "stream": True}, timeout=30) as again:
+            assert again.status_code == 200
+            assert b"event: done" in again.read()
+    eventually(lambda: _can_subscribe(daemon), "a subscriber served once the conversation streams ended")
+
+
+async def test_an_mcp_session_holds_its_stream_while_open_and_gives_it_back_when_it_ends(
+    limited: Callable[..., Daemon],
+) -> None:
+    """The SDK's client: its GET stream (the server's messages) holds a place as long as the session lasts."""
+    from mcp import Client
+
+    daemon = limited(max_streams=2)
+    async with Client(f"{daemon.url}/mcp", cache=None) as client:
+        assert (await client.list_tools()).tools
+        # The session's GET stream holds one place: one subscriber fits beside it, a second does not.
+        # Checked off the loop, where the client's own tasks (its GET stream among them) go on meanwhile.
+        await asyncio.to_thread(
+            eventually, lambda: not _can_subscribe_twice(daemon), "the session's stream holding a place"
+        )
+    await asyncio.to_thread(eventually, lambda: _can_subscribe_twice(daemon), "two subscribers once the session ended")
+
+
+def _can_subscribe_twice(daemon: Daemon) -> bool:
+    first, head = subscribe(daemon)
+    with first:
+        if not head.startswith(b"HTTP/1.1 200"):
+            return False
+        second, head = subscribe(daemon)
+        with second:
+            return head.startswith(b"HTTP/1.1 200")

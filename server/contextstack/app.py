@@ -38,7 +38,8 @@ from contextstack.problems import EXCEPTION_HANDLERS
 from contextstack.providers.controller import list_models, list_providers
 from contextstack.proxy.controller import OpenAIProxy, ProjectOpenAIProxy
 from contextstack.proxy.errors import on_proxy_paths
-from contextstack.proxy.messages_controller import AnthropicProxy, ProjectAnthropicProxy, probe_root
+from contextstack.proxy.messages_controller import AnthropicProxy, probe_root
+from contextstack.proxy.paths import ProjectPaths
 from contextstack.runtime import Runtime
 from contextstack.settings import MAX_BODY_BYTES, Settings
 from contextstack.system.controller import health
@@ -94,7 +95,6 @@ def route_handlers() -> list[ControllerRouterHandler]:
         OpenAIProxy,
         ProjectOpenAIProxy,
         AnthropicProxy,
-        ProjectAnthropicProxy,
         probe_root,
         export_project_handler,
         import_project_handler,
@@ -142,9 +142,10 @@ def end_streams(app: Litestar) -> None:
 
 
 def create_asgi_app(settings: Settings, app: Litestar | None = None) -> RequestGuard:
-    """The app as served: every request, routed or not, passes the guard (log line, Host, Origin, CORS, token)."""
+    """The app as served: every request, routed or not, passes the guard (log line, Host, Origin, CORS, token);
+    the proxy's project paths are then routed as the /v1 paths they mirror (proxy/paths.py)."""
     return RequestGuard(
-        create_app(settings) if app is None else app,
+        ProjectPaths(create_app(settings) if app is None else app),
         allowed_hosts=[*settings.allowed_hosts, settings.host],
         allowed_origins=settings.allowed_origins,
         token=settings.token,

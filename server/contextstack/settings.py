@@ -223,8 +223,9 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
         int,
         msgspec.Meta(ge=1, le=1_000_000),
         _doc(
-            "Streams open at once, `/api/events` subscribers and proxied streams of every dialect together; one past "
-            "them is answered 429 with `Retry-After`, before anything goes upstream."
+            "Streams open at once, `/api/events` subscribers, proxied streams of every dialect, streamed conversation "
+            "turns and MCP's Streamable HTTP streams together; one past them is answered 429 with `Retry-After`, "
+            "before anything is stored or goes upstream."
         ),
     ] = 500
     stream_write_timeout: Annotated[

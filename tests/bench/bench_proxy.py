@@ -8,13 +8,21 @@ The daemon runs as a real `contextstack serve` process (uvloop + httptools), the
 processes; requests to the upstream and to the proxy alternate so that drift on the machine hits both alike.
 
     python tests/bench/bench_proxy.py [--requests 3000]
+    python tests/bench/bench_proxy.py --only-bursts [--bursts 60] [--trees /work/wt-base,.]
     pytest tests/bench/bench_proxy.py -s
+
+Bursts: rounds of 32 concurrent non-streamed chat completions (aiohttp, one connection each, kept alive), sent to
+the upstream directly, through `/p/bench/v1` (the project's context injected, cached), through `/v1` with the
+project in `X-Contextstack-Project`, and through `/v1` without a project; each round starts with another path, so
+that none always follows the direct burst. With `--trees`, a daemon runs from each source tree at once and every
+round sends each tree's three bursts, so the trees are compared under the same load.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import os
 import platform
@@ -72,13 +80,19 @@ def fake_upstream(module: str = "tests.fakes.openai_upstream") -> Iterator[tuple
 
 
 @contextmanager
-def proxy_daemon(upstream: str, anthropic: str, workdir: Path, log_level: str) -> Iterator[Daemon]:
+def proxy_daemon(
+    upstream: str, anthropic: str, workdir: Path, log_level: str, tree: Path | None = None
+) -> Iterator[Daemon]:
+    """A daemon over the fakes; from `tree`'s sources if given (a worktree of another commit), else this one's."""
     config = workdir / "config.toml"
     config.write_text(
         f'default_model = "fake/fake-small"\n[providers.fake]\nbase_url = "{upstream}"\n'
         f'[providers.claude]\nkind = "anthropic"\nbase_url = "{anthropic}"\n' + responses_providers(upstream)
     )
-    daemon = start_daemon(workdir, env={"CONTEXTSTACK_CONFIG": str(config)}, args=("--log-level", log_level))
+    env = {"CONTEXTSTACK_CONFIG": str(config)}
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree / "server")
+    daemon = start_daemon(workdir, env=env, args=("--log-level", log_level))
     try:
         yield daemon
     finally:
@@ -560,6 +574,71 @@ def run(requests: int, streams: int, log_level: str = "info", *, reverse: bool =
     return figures
 
 
+BURST_PATHS = (
+    ("/p/bench/v1", {}, "/p/bench/v1"),
+    ("/v1", PROJECT, "/v1 + project header"),
+    ("/v1", {}, "/v1, no project"),
+)
+
+
+async def burst_latency(upstream: str, proxies: list[str], bursts: int, size: int) -> list[list[float]]:
+    """`bursts` rounds of `size` requests at once to each path in turn: direct, then each proxy's three paths."""
+    import aiohttp
+
+    paths: list[tuple[str, str, dict[str, str]]] = [(upstream + "/chat/completions", "fake-small", {})]
+    for proxy in proxies:
+        paths += [(proxy + base + "/chat/completions", "fake/fake-small", headers) for base, headers, _ in BURST_PATHS]
+    times: list[list[float]] = [[] for _ in paths]
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def one(url: str, model: str, headers: dict[str, str]) -> float:
+            body = {"model": model, "messages": MESSAGES}
+            started = time.perf_counter()
+            async with session.post(url, json=body, headers=headers) as response:
+                await response.read()
+                assert response.status == 200, await response.text()
+            return time.perf_counter() - started
+
+        warmup = max(5, bursts // 10)  # the first rounds open the connections and warm up
+        for round in range(bursts + warmup):
+            # Each round starts with a different path: the burst that follows a pause of the daemon (while another
+            # burst ran) is slower, whichever path it is, and must not always be the same one.
+            order = [*range(round % len(paths), len(paths)), *range(round % len(paths))]
+            for index in order:
+                url, model, headers = paths[index]
+                results = await asyncio.gather(*(one(url, model, headers) for _ in range(size)))
+                if round >= warmup:
+                    times[index].extend(results)
+    return times
+
+
+def run_bursts(trees: list[Path | None], bursts: int, log_level: str = "info", size: int = 32) -> dict[str, float]:
+    """The burst figures of a daemon from each tree (None: this one), all running at once."""
+    print(f"machine: {machine()}; load average before: {os.getloadavg()[0]:.2f}")
+    print(f"{bursts} rounds of bursts of {size} concurrent non-streamed requests per path, each round in another order")
+    figures: dict[str, float] = {}
+    with contextlib.ExitStack() as stack:
+        upstream, _ = stack.enter_context(fake_upstream())
+        anthropic, _ = stack.enter_context(fake_upstream("tests.fakes.anthropic_upstream"))
+        daemons: list[Daemon] = []
+        for tree in trees:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            daemons.append(stack.enter_context(proxy_daemon(upstream, anthropic, workdir, log_level, tree)))
+            create_project(daemons[-1].url)
+            print(f"daemon from {tree or 'this tree'}: pid {daemons[-1].process.pid}, {daemons[-1].url}", flush=True)
+        samples = asyncio.run(burst_latency(upstream, [daemon.url for daemon in daemons], bursts, size))
+        direct = samples[0]
+        for number, tree in enumerate(trees):
+            label = "this tree" if tree is None else str(tree)
+            print(f"daemon from {label}:")
+            for offset, (_, _, name) in enumerate(BURST_PATHS):
+                result = report(f"burst of {size}, {name}", direct, samples[1 + number * len(BURST_PATHS) + offset])
+                figures.update({f"tree{number}_burst_{offset}_{key}": value for key, value in result.items()})
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    return figures
+
+
 def test_proxy_benchmark() -> None:
     run(requests=1000, streams=200)
 
@@ -570,5 +649,14 @@ if __name__ == "__main__":
     parser.add_argument("--streams", type=int, default=200)
     parser.add_argument("--log-level", default="info", help="the daemon's; info logs one line per request")
     parser.add_argument("--reverse", action="store_true", help="run the scenarios last to first (order effects)")
+    parser.add_argument("--only-bursts", action="store_true", help="only the bursts of concurrent requests")
+    parser.add_argument("--bursts", type=int, default=60, help="rounds of bursts (with --only-bursts)")
+    parser.add_argument(
+        "--trees", default="", help="comma-separated source trees for --only-bursts, a daemon from each at once"
+    )
     arguments = parser.parse_args()
-    run(arguments.requests, arguments.streams, arguments.log_level, reverse=arguments.reverse)
+    if arguments.only_bursts:
+        trees = [Path(tree).resolve() for tree in arguments.trees.split(",")] if arguments.trees else [None]
+        run_bursts(list(trees), arguments.bursts, arguments.log_level)
+    else:
+        run(arguments.requests, arguments.streams, arguments.log_level, reverse=arguments.reverse)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Annotated, Any
 
@@ -35,6 +36,7 @@ from contextstack.conversations.models import (
     UsageGroup,
     UsageReport,
 )
+from contextstack.limits import StreamLimit
 from contextstack.memory.meaning import Meaning
 from contextstack.memory.models import Match, Mode
 from contextstack.pagination import DEFAULT_LIMIT
@@ -73,10 +75,31 @@ def _sse_message(item: TurnItem) -> ServerSentEventMessage:
     return ServerSentEventMessage(event="delta" if isinstance(item, TurnDelta) else "done", data=_encode(item))
 
 
-async def _messages(items: AsyncGenerator[TurnItem, None]) -> AsyncIterator[ServerSentEventMessage]:
-    async with aclosing(items):
-        async for item in items:
-            yield _sse_message(item)
+async def _messages(
+    items: AsyncGenerator[TurnItem, None], release: Callable[[], None]
+) -> AsyncIterator[ServerSentEventMessage]:
+    try:
+        async with aclosing(items):
+            async for item in items:
+                yield _sse_message(item)
+    finally:
+        release()  # the stream's place (max_streams), given back as soon as it ends
+
+
+async def _stream_turn(
+    streams: StreamLimit, start: Callable[[], Awaitable[AsyncGenerator[TurnItem, None]]]
+) -> ServerSentEvent:
+    """A turn's answer as a stream, holding one of the daemon's `max_streams` places: taken before anything is
+    stored or sent upstream (TooBusy, 429, past them), given back when the stream ends, however it ends."""
+    release = streams.take()
+    try:
+        items = await start()
+    except BaseException:
+        release()
+        raise
+    messages = _messages(items, release)
+    weakref.finalize(messages, release)  # and by a stream never started, once it is let go
+    return ServerSentEvent(messages, status_code=200)
 
 
 class ConversationController(Controller):
@@ -235,6 +258,7 @@ class ConversationController(Controller):
         contexts: NamedDependency[ContextCache],
         settings: NamedDependency[Settings],
         request_actor: NamedDependency[str],
+        streams: NamedDependency[StreamLimit],
         id: ConversationId,
         data: JSONBody[TurnCreate],
         idempotency_key: IdempotencyKey = None,
@@ -246,8 +270,10 @@ class ConversationController(Controller):
         whose status is `incomplete`.
         """
         if data.stream:
-            items = await turns.stream_turn(db, providers, contexts, settings, id, data, request_actor, idempotency_key)
-            return ServerSentEvent(_messages(items), status_code=200)  # type: ignore[return-value]
+            return await _stream_turn(  # type: ignore[return-value]
+                streams,
+                lambda: turns.stream_turn(db, providers, contexts, settings, id, data, request_actor, idempotency_key),
+            )
         turn = await turns.send_turn(db, providers, contexts, settings, id, data, request_actor, idempotency_key)
         return Response(turn, status_code=HTTP_201_CREATED)
 
@@ -265,14 +291,17 @@ class ConversationController(Controller):
         contexts: NamedDependency[ContextCache],
         settings: NamedDependency[Settings],
         request_actor: NamedDependency[str],
+        streams: NamedDependency[StreamLimit],
         id: ConversationId,
         data: JSONBody[Regenerate],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Turn]:
         """The answer `message_id` (the current branch's last by default) gets a sibling, from any model."""
         if data.stream:
-            items = await turns.stream_turn(db, providers, contexts, settings, id, data, request_actor, idempotency_key)
-            return ServerSentEvent(_messages(items), status_code=200)  # type: ignore[return-value]
+            return await _stream_turn(  # type: ignore[return-value]
+                streams,
+                lambda: turns.stream_turn(db, providers, contexts, settings, id, data, request_actor, idempotency_key),
+            )
         turn = await turns.regenerate(db, providers, contexts, settings, id, data, request_actor, idempotency_key)
         return Response(turn, status_code=HTTP_201_CREATED)
 

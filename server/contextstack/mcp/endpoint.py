@@ -13,12 +13,19 @@ from typing import TYPE_CHECKING
 
 import anyio
 import anyio.abc
+import msgspec
 
 from contextstack.asgi import Receive, Scope, Send
+from contextstack.errors import TooBusy
 from contextstack.runtime import Runtime
 
 if TYPE_CHECKING:
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+
+
+# JSON-RPC's code for an error of the server's own (the range -32000 to -32099 is the server's to define).
+SERVER_BUSY = -32000
+_encode_error = msgspec.json.Encoder().encode
 
 
 class McpEndpoint:
@@ -41,8 +48,20 @@ class McpEndpoint:
                 tasks.cancel_scope.cancel()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        sessions = self._sessions or await self._start()
-        await sessions.handle_request(scope, receive, send)
+        release = None
+        if _streams(scope):
+            # One of the daemon's `max_streams` places, before the SDK reads the request, given back at its end.
+            try:
+                release = self.runtime.streams.take()
+            except TooBusy as busy:
+                await _refuse(send, busy)
+                return
+        try:
+            sessions = self._sessions or await self._start()
+            await sessions.handle_request(scope, receive, send)
+        finally:
+            if release is not None:
+                release()
 
     async def _start(self) -> StreamableHTTPSessionManager:
         async with self._loading:
@@ -63,3 +82,25 @@ class McpEndpoint:
         async with sessions.run():
             task_status.started()
             await anyio.sleep_forever()
+
+
+def _streams(scope: Scope) -> bool:
+    """Whether the SDK may answer this request with a stream (Server-Sent Events): the GET that listens for the
+    server's messages, and each POST of a client that accepts a stream (as the spec asks clients to)."""
+    if scope["method"] == "GET":
+        return True
+    if scope["method"] != "POST":
+        return False
+    return any(name == b"accept" and b"text/event-stream" in value for name, value in scope["headers"])
+
+
+async def _refuse(send: Send, busy: TooBusy) -> None:
+    """429 with Retry-After, its body a JSON-RPC error as the SDK's own HTTP errors are."""
+    body = _encode_error({"jsonrpc": "2.0", "id": None, "error": {"code": SERVER_BUSY, "message": str(busy)}})
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", b"%d" % len(body)),
+        *((name.lower().encode(), value.encode()) for name, value in busy.headers.items()),
+    ]
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

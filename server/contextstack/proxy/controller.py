@@ -6,13 +6,11 @@ cancellation when the client goes away, and OpenAI's error shape.
 
 from __future__ import annotations
 
-import functools
 from typing import Annotated
 
-from litestar import Controller, asgi, get, post
+from litestar import Controller, asgi, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter
-from litestar.types import ASGIApp
+from litestar.params import HeaderParameter
 
 from contextstack.asgi import Receive, Scope, Send
 from contextstack.providers.models import AnthropicModel, AnthropicModelList, OpenAIModel, OpenAIModelList
@@ -20,6 +18,7 @@ from contextstack.providers.service import Providers
 from contextstack.proxy.embeddings import create_embeddings
 from contextstack.proxy.errors import OPENAI_ERROR_HANDLERS
 from contextstack.proxy.exchange import forwarded_credentials, serve
+from contextstack.proxy.paths import project_in_path
 from contextstack.proxy.responses import create_response
 from contextstack.proxy.service import ProxyAnswer, ProxyOptions, StreamPlace, chat_completion
 from contextstack.runtime import Runtime
@@ -91,17 +90,18 @@ class OpenAIProxy(Controller):
     exception_handlers = OPENAI_ERROR_HANDLERS
     include_in_schema = False
 
+    # Also /p/{project}/v1's, routed here before Litestar with the project in the scope (proxy/paths.py).
     @asgi("/chat/completions", name="create_chat_completion", copy_scope=False)
     async def chat_completions(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _chat(scope, receive, send, None)
+        await _chat(scope, receive, send, project_in_path(scope))
 
     @asgi("/responses", name="create_response", copy_scope=False)
     async def responses(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _responses(scope, receive, send, None)
+        await _responses(scope, receive, send, project_in_path(scope))
 
     @asgi("/embeddings", name="create_embeddings", copy_scope=False)
     async def embeddings(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _embeddings(scope, receive, send, None)
+        await _embeddings(scope, receive, send, project_in_path(scope))
 
     @get("/models", operation_id="list_proxy_models", summary="The models requests can name")
     async def models(
@@ -111,41 +111,16 @@ class OpenAIProxy(Controller):
 
 
 class ProjectOpenAIProxy(Controller):
-    """The same endpoints with the project in the base URL, for clients that cannot set headers."""
+    """The model list with the project in the base URL, for clients that cannot set headers.
+
+    Chat completions, responses and embeddings under this path are routed before Litestar, to the handlers above
+    (proxy/paths.py).
+    """
 
     path = "/p/{project:str}/v1"
     tags = ["proxy"]
     exception_handlers = OPENAI_ERROR_HANDLERS
     include_in_schema = False
-
-    # A Litestar handler that hands over to the same plain ASGI code: Litestar 2 routes an `asgi` handler with
-    # a path parameter by the wrong key (KeyError 'POST'), so this one path pays for Litestar's own handling.
-    @post(
-        "/chat/completions",
-        operation_id="create_project_chat_completion",
-        summary="A chat completion with the project's context",
-        status_code=200,
-    )
-    async def chat_completions(self, project: FromPath[str]) -> ASGIApp:
-        return functools.partial(_chat, project=project)
-
-    @post(
-        "/responses",
-        operation_id="create_project_response",
-        summary="A Responses API request with the project's context",
-        status_code=200,
-    )
-    async def responses(self, project: FromPath[str]) -> ASGIApp:
-        return functools.partial(_responses, project=project)
-
-    @post(
-        "/embeddings",
-        operation_id="create_project_embeddings",
-        summary="Embeddings (nothing is injected)",
-        status_code=200,
-    )
-    async def embeddings(self, project: FromPath[str]) -> ASGIApp:
-        return functools.partial(_embeddings, project=project)
 
     @get("/models", operation_id="list_project_proxy_models", summary="The models requests can name")
     async def models(

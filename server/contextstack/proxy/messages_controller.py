@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-
-from litestar import Controller, asgi, head, post
-from litestar.params import FromPath
-from litestar.types import ASGIApp
+from litestar import Controller, asgi, head
 
 from contextstack.asgi import Receive, Scope, Send
 from contextstack.proxy.errors import ANTHROPIC_ERROR_HANDLERS
 from contextstack.proxy.exchange import forwarded_credentials, serve
 from contextstack.proxy.messages import count_message_tokens, create_message
+from contextstack.proxy.paths import project_in_path
 from contextstack.proxy.service import ProxyAnswer, ProxyOptions, StreamPlace
 from contextstack.runtime import Runtime
 
@@ -56,31 +53,15 @@ class AnthropicProxy(Controller):
     exception_handlers = ANTHROPIC_ERROR_HANDLERS
     include_in_schema = False
 
+    # Also /p/{project}/v1/messages's (`ANTHROPIC_BASE_URL=http://…/p/{project}`), routed here before Litestar
+    # with the project in the scope (proxy/paths.py).
     @asgi("/", name="create_message", copy_scope=False)
     async def messages(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _messages(scope, receive, send, None)
+        await _messages(scope, receive, send, project_in_path(scope))
 
     @asgi("/count_tokens", name="count_message_tokens", copy_scope=False)
     async def count_tokens(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _count_tokens(scope, receive, send, None)
-
-
-class ProjectAnthropicProxy(Controller):
-    """The same endpoints with the project in the base URL (`ANTHROPIC_BASE_URL=http://…/p/{project}`)."""
-
-    path = "/p/{project:str}/v1/messages"
-    tags = ["proxy"]
-    exception_handlers = ANTHROPIC_ERROR_HANDLERS
-    include_in_schema = False
-
-    # Litestar 2 routes an `asgi` handler with a path parameter by the wrong key (see the OpenAI proxy's).
-    @post("/", operation_id="create_project_message", status_code=200)
-    async def messages(self, project: FromPath[str]) -> ASGIApp:
-        return functools.partial(_messages, project=project)
-
-    @post("/count_tokens", operation_id="count_project_message_tokens", status_code=200)
-    async def count_tokens(self, project: FromPath[str]) -> ASGIApp:
-        return functools.partial(_count_tokens, project=project)
+        await _count_tokens(scope, receive, send, project_in_path(scope))
 
 
 @head("/", operation_id="probe_root", include_in_schema=False)
