@@ -293,8 +293,10 @@ class KnowledgeIndex:
     ) -> list[Ranked]:
         """The best `limit` entries holding a word of any group (of every group), best first, ties to the newest.
 
-        Each group is one query word: the indexed words it matches, counted together.
+        Each group is one query word: the indexed words it matches, counted together. Query words matching the
+        same indexed words (`work` and `working`: one stem) are one word, counted once.
         """
+        groups = _distinct(groups)
         with self._lock:
             mask, count, average = self._mask(project_id, kind, include_superseded)
             if not count or not groups:
@@ -325,20 +327,23 @@ class KnowledgeIndex:
         neighbours by key are its neighbours by place in the arrays, unless it was edited since it was written
         (then it is looked up by key).
         """
+        groups = _distinct(groups)
         with self._lock:
             mask, count, average = self._mask(project_id, None, False)
             if not count or not groups:
                 return []
             scores, matched = self._scores(groups, mask, count, average)
             hits = self._top(np.flatnonzero(matched), scores, 2 * limit)
-            n, seqs, writes = self._size, self._seqs, self._write
+            n, seqs, writes, alive = self._size, self._seqs, self._write, self._alive
             docs, shares = [hits], [scores[hits]]
             for distance in range(1, NEIGHBOUR_REACH + 1):
                 for step in (-distance, distance):
                     near = hits + step
                     inside = (near >= 0) & (near < n)
                     near_inside = np.where(inside, near, 0)
-                    in_place = inside & (seqs[near_inside] == seqs[hits] + step)
+                    # The place next to a hit holds its neighbour by key only if that is still the entry's place
+                    # (an edited entry leaves its old place, with its key, behind).
+                    in_place = inside & (seqs[near_inside] == seqs[hits] + step) & alive[near_inside]
                     same = in_place & (writes[near_inside] == writes[hits]) & mask[near_inside]
                     found = list(near_inside[same])
                     sources = list(hits[same])
@@ -354,6 +359,11 @@ class KnowledgeIndex:
             totals = np.bincount(where, weights=np.concatenate(shares))
             order = np.lexsort((-seqs[unique], -totals))[:limit]
             return [Ranked(int(seqs[unique[i]]), float(totals[i])) for i in order]
+
+
+def _distinct(groups: Sequence[Sequence[str]]) -> list[Sequence[str]]:
+    """`groups` without repeats: query words matching the same indexed words are one word."""
+    return list({tuple(sorted(words)): words for words in groups}.values())
 
 
 _indexes: weakref.WeakKeyDictionary[Database, KnowledgeIndex] = weakref.WeakKeyDictionary()
