@@ -16,9 +16,10 @@ store.py.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 MAX_TERMS = 32
@@ -105,6 +106,97 @@ def matched_words(
         if found:
             matched.append(term.word)
     return matched
+
+
+def _word_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Where the words of `text` are (as `text_words` cuts them): (start, end) of each."""
+    if text.isascii():
+        for found in _ASCII_WORD.finditer(text):
+            yield found.span()
+        return
+    start = None
+    for index, char in enumerate(text):
+        if _is_word_character(char):
+            if start is None:
+                start = index
+        elif start is not None:
+            yield start, index
+            start = None
+    if start is not None:
+        yield start, len(text)
+
+
+class Highlighter:
+    """Where a hit matched, worked out in Python for the page of hits returned: the title with its matching words
+    in `<mark>` (as FTS5's highlight() marks them), a snippet of the body (as its snippet() cuts one), and which of
+    the query's words the entry holds. A whole word matches itself and its `variants` (the indexed words of its
+    stem), the prefix of search-as-you-type every word it begins."""
+
+    def __init__(self, terms: Sequence[Term], variants: Mapping[str, Sequence[str]] | None = None) -> None:
+        self._terms = terms
+        self._whole: dict[str, int] = {}  # folded word: the term it matches, by place
+        prefixes: list[tuple[str, int]] = []
+        for place, term in enumerate(terms):
+            word = fold(term.word)
+            if term.prefix:
+                prefixes.append((word, place))
+                continue
+            for held in (word, *(variants or {}).get(term.word, ())):
+                self._whole.setdefault(held, place)
+        self._prefixes = prefixes
+        self._starts = tuple(word for word, _ in prefixes)
+
+    def _term_of(self, word: str) -> int | None:
+        folded = fold(word)
+        place = self._whole.get(folded)
+        if place is None and self._starts and folded.startswith(self._starts):
+            place = next(p for prefix, p in self._prefixes if folded.startswith(prefix))
+        return place
+
+    def matched(self, texts: Iterable[str]) -> list[str]:
+        """The words of the query that `texts` hold, in the query's order."""
+        found: set[int] = set()
+        for text in texts:
+            for start, end in _word_spans(text):
+                place = self._term_of(text[start:end])
+                if place is not None:
+                    found.add(place)
+        return [term.word for place, term in enumerate(self._terms) if place in found]
+
+    def highlight(self, text: str) -> str:
+        """`text` with each matching word in `<mark>`."""
+        return self._marked(text, list(_word_spans(text)), 0, len(text))
+
+    def _marked(self, text: str, spans: Sequence[tuple[int, int]], begin: int, finish: int) -> str:
+        out, at = [], begin
+        for start, end in spans:
+            if start < begin or end > finish:
+                continue
+            if self._term_of(text[start:end]) is not None:
+                out += [text[at:start], MARK, text[start:end], UNMARK]
+                at = end
+        out.append(text[at:finish])
+        return "".join(out)
+
+    def snippet(self, text: str, size: int = SNIPPET_TOKENS) -> str:
+        """The `size` words of `text` holding the most matches (the earliest such window, its matches centred),
+        matches in `<mark>`, an ellipsis where text was cut; the start of the text when nothing in it matches."""
+        spans = list(_word_spans(text))
+        if len(spans) <= size:
+            return self._marked(text, spans, 0, len(text))
+        hits = [n for n, (start, end) in enumerate(spans) if self._term_of(text[start:end]) is not None]
+        first_word = 0
+        if hits:
+            # The hit that starts the window holding the most hits; those hits centred in it.
+            first = max(range(len(hits)), key=lambda n: (bisect.bisect_left(hits, hits[n] + size) - n, -n))
+            last = hits[bisect.bisect_left(hits, hits[first] + size) - 1]
+            first_word = max(0, min(hits[first] - (size - (last - hits[first] + 1)) // 2, len(spans) - size))
+        end_word = first_word + size
+        begin = spans[first_word][0] if first_word else 0
+        finish = spans[end_word - 1][1] if end_word < len(spans) else len(text)
+        window = spans[first_word:end_word]
+        before, after = ELLIPSIS if first_word else "", ELLIPSIS if end_word < len(spans) else ""
+        return before + self._marked(text, window, begin, finish) + after
 
 
 def _quoted(word: str) -> str:
