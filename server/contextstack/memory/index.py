@@ -53,6 +53,8 @@ CATCH_UP_CHUNK = 5_000
 # An edit or a delete leaves the entry's old place in the arrays unused; past this many (and more than the live
 # entries), the index is built again.
 COMPACT_AFTER = 50_000
+# Query words' postings merged (the words of a stem, of a prefix) that are remembered until the index changes.
+REMEMBERED_GROUPS = 256
 
 _CHANGES = "SELECT entry_seq, change FROM knowledge_changes WHERE change > ? ORDER BY change LIMIT ?"
 _LAST_CHANGE = "SELECT coalesce(max(change), 0) AS change FROM knowledge_changes"
@@ -98,7 +100,8 @@ class KnowledgeIndex:
         self._write = np.zeros(1024, np.int64)
         self._superseded = np.zeros(1024, np.bool_)
         self._alive = np.zeros(1024, np.bool_)
-        self._masks: dict[tuple[object, ...], tuple[npt.NDArray[np.bool_], int, float]] = {}
+        self._masks: dict[tuple[object, ...], tuple[npt.NDArray[np.bool_], int, FloatArray]] = {}
+        self._merged: dict[tuple[str, ...], tuple[npt.NDArray[np.int32], FloatArray]] = {}
         self.entries = 0
         self.behind = True  # as of the last catch-up: more is left to bring in than a read may
 
@@ -143,6 +146,7 @@ class KnowledgeIndex:
                 self._last_seq = int(new[-1]["seq"])
             if changes or new:
                 self._masks.clear()
+                self._merged.clear()
                 self._resort_words()
             self.behind = len(new) >= limit
             return not self.behind
@@ -226,7 +230,8 @@ class KnowledgeIndex:
 
     def _mask(
         self, project_id: str | None, kind: str | None, include_superseded: bool
-    ) -> tuple[npt.NDArray[np.bool_], int, float]:
+    ) -> tuple[npt.NDArray[np.bool_], int, FloatArray]:
+        """Which entries a query searches, how many, and the length part of BM25's denominator for each entry."""
         key = (project_id, kind, include_superseded)
         found = self._masks.get(key)
         if found is not None:
@@ -243,31 +248,49 @@ class KnowledgeIndex:
             mask &= ~self._superseded[:n]
         count = int(np.count_nonzero(mask))
         average = float(self._lengths[:n][mask].sum() / count) if count else 0.0
+        norms = K1 * (1 - B + B * self._lengths[:n] / average) if count else np.zeros(n, np.float64)
         if len(self._masks) > 64:
             self._masks.clear()
-        found = self._masks[key] = (mask, count, average)
+        found = self._masks[key] = (mask, count, norms)
+        return found
+
+    def _postings_of(self, words: Sequence[str]) -> tuple[npt.NDArray[np.int32], FloatArray] | None:
+        """The entries holding any of `words` and their weighted frequencies, counted together (None: none)."""
+        key = tuple(words)
+        found = self._merged.get(key)
+        if found is not None:
+            return found
+        lists = [self._postings[word] for word in words if word in self._postings]
+        if not lists:
+            return None
+        if len(lists) == 1:
+            # A copy: an array exporting its buffer could not grow when the next entry holding the word comes.
+            docs = np.frombuffer(lists[0][0], np.int32).copy()
+            frequencies = np.frombuffer(lists[0][1], np.int32).astype(np.float64)
+        else:
+            every = np.concatenate([np.frombuffer(docs_, np.int32) for docs_, _ in lists])
+            weights = np.concatenate([np.frombuffer(f, np.int32) for _, f in lists]).astype(np.float64)
+            dense = np.bincount(every, weights=weights, minlength=self._size)
+            docs = np.flatnonzero(dense).astype(np.int32)
+            frequencies = np.asarray(dense[docs], np.float64)
+        # Remembered until the index changes: a prefix ranges over many words, and search-as-you-type asks for the
+        # same prefixes again and again.
+        if len(self._merged) >= REMEMBERED_GROUPS:
+            self._merged.clear()
+        found = self._merged[key] = (docs, frequencies)
         return found
 
     def _scores(
-        self, groups: Sequence[Sequence[str]], mask: npt.NDArray[np.bool_], count: int, average: float
+        self, groups: Sequence[Sequence[str]], mask: npt.NDArray[np.bool_], count: int, norms: FloatArray
     ) -> tuple[FloatArray, npt.NDArray[np.int32]]:
         n = self._size
         scores = np.zeros(n, np.float64)
         matched = np.zeros(n, np.int32)
-        lengths = self._lengths
         for words in groups:
-            lists = [self._postings[word] for word in words if word in self._postings]
-            if not lists:
+            found = self._postings_of(words)
+            if found is None:
                 continue
-            if len(lists) == 1:
-                docs = np.frombuffer(lists[0][0], np.int32).astype(np.int64)
-                frequencies = np.frombuffer(lists[0][1], np.int32).astype(np.float64)
-            else:
-                every = np.concatenate([np.frombuffer(docs_, np.int32) for docs_, _ in lists])
-                weights = np.concatenate([np.frombuffer(f, np.int32) for _, f in lists]).astype(np.float64)
-                dense = np.bincount(every, weights=weights, minlength=n)
-                docs = np.flatnonzero(dense)
-                frequencies = dense[docs].astype(np.float64)
+            docs, frequencies = found
             keep = mask[docs]
             docs, frequencies = docs[keep], frequencies[keep]
             holding = len(docs)
@@ -276,8 +299,7 @@ class KnowledgeIndex:
             idf = math.log((0.5 + count - holding) / (0.5 + holding))
             if idf <= 0:
                 idf = MIN_IDF
-            norms = K1 * (1 - B + B * lengths[docs] / average)
-            scores[docs] += idf * (frequencies * (K1 + 1)) / (frequencies + norms)
+            scores[docs] += idf * (frequencies * (K1 + 1)) / (frequencies + norms[docs])
             matched[docs] += 1
         return scores, matched
 
@@ -298,10 +320,10 @@ class KnowledgeIndex:
         """
         groups = _distinct(groups)
         with self._lock:
-            mask, count, average = self._mask(project_id, kind, include_superseded)
+            mask, count, norms = self._mask(project_id, kind, include_superseded)
             if not count or not groups:
                 return []
-            scores, matched = self._scores(groups, mask, count, average)
+            scores, matched = self._scores(groups, mask, count, norms)
             docs = np.flatnonzero(matched >= (len(groups) if every_group else 1))
             return self._best(docs, scores, limit)
 
@@ -329,10 +351,10 @@ class KnowledgeIndex:
         """
         groups = _distinct(groups)
         with self._lock:
-            mask, count, average = self._mask(project_id, None, False)
+            mask, count, norms = self._mask(project_id, None, False)
             if not count or not groups:
                 return []
-            scores, matched = self._scores(groups, mask, count, average)
+            scores, matched = self._scores(groups, mask, count, norms)
             hits = self._top(np.flatnonzero(matched), scores, 2 * limit)
             n, seqs, writes, alive = self._size, self._seqs, self._write, self._alive
             docs, shares = [hits], [scores[hits]]

@@ -17,6 +17,7 @@ store.py.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -146,33 +147,54 @@ class Highlighter:
         self._prefixes = prefixes
         self._starts = tuple(word for word, _ in prefixes)
 
-    def _term_of(self, word: str) -> int | None:
-        folded = fold(word)
+    def _term_of(self, folded: str) -> int | None:
         place = self._whole.get(folded)
         if place is None and self._starts and folded.startswith(self._starts):
             place = next(p for prefix, p in self._prefixes if folded.startswith(prefix))
         return place
 
+    def _folded(self, text: str) -> tuple[str, list[str]]:
+        """`text` as the words are compared (ASCII: lower case, the same length, so the places of its words are the
+        text's), and its words."""
+        if text.isascii():
+            lower = text.lower()
+            return lower, _ASCII_WORD.findall(lower)
+        return text, [fold(text[start:end]) for start, end in _word_spans(text)]
+
+    def _hits(self, words: Iterable[str]) -> set[str]:
+        """Those of `words` (folded) that match."""
+        held = set(words)
+        found = held & self._whole.keys()
+        if self._starts:
+            found.update(word for word in held if word.startswith(self._starts))
+        return found
+
     def matched(self, texts: Iterable[str]) -> list[str]:
         """The words of the query that `texts` hold, in the query's order."""
         found: set[int] = set()
         for text in texts:
-            for start, end in _word_spans(text):
-                place = self._term_of(text[start:end])
+            for word in self._hits(self._folded(text)[1]):
+                place = self._term_of(word)
                 if place is not None:
                     found.add(place)
         return [term.word for place, term in enumerate(self._terms) if place in found]
 
     def highlight(self, text: str) -> str:
         """`text` with each matching word in `<mark>`."""
-        return self._marked(text, list(_word_spans(text)), 0, len(text))
+        folded, words = self._folded(text)
+        hits = self._hits(words)
+        if not hits:
+            return text
+        return self._marked(text, folded, list(_word_spans(text)), hits, 0, len(text))
 
-    def _marked(self, text: str, spans: Sequence[tuple[int, int]], begin: int, finish: int) -> str:
+    @staticmethod
+    def _marked(
+        text: str, folded: str, spans: Sequence[tuple[int, int]], hits: set[str], begin: int, finish: int
+    ) -> str:
+        ascii_ = folded is not text
         out, at = [], begin
         for start, end in spans:
-            if start < begin or end > finish:
-                continue
-            if self._term_of(text[start:end]) is not None:
+            if (folded[start:end] if ascii_ else fold(text[start:end])) in hits:
                 out += [text[at:start], MARK, text[start:end], UNMARK]
                 at = end
         out.append(text[at:finish])
@@ -181,22 +203,25 @@ class Highlighter:
     def snippet(self, text: str, size: int = SNIPPET_TOKENS) -> str:
         """The `size` words of `text` holding the most matches (the earliest such window, its matches centred),
         matches in `<mark>`, an ellipsis where text was cut; the start of the text when nothing in it matches."""
-        spans = list(_word_spans(text))
-        if len(spans) <= size:
-            return self._marked(text, spans, 0, len(text))
-        hits = [n for n, (start, end) in enumerate(spans) if self._term_of(text[start:end]) is not None]
+        folded, words = self._folded(text)
+        hits = self._hits(words)
+        if len(words) <= size:
+            return self._marked(text, folded, list(_word_spans(text)), hits, 0, len(text)) if hits else text
         first_word = 0
         if hits:
+            places = [n for n, word in enumerate(words) if word in hits]
             # The hit that starts the window holding the most hits; those hits centred in it.
-            first = max(range(len(hits)), key=lambda n: (bisect.bisect_left(hits, hits[n] + size) - n, -n))
-            last = hits[bisect.bisect_left(hits, hits[first] + size) - 1]
-            first_word = max(0, min(hits[first] - (size - (last - hits[first] + 1)) // 2, len(spans) - size))
+            first = max(range(len(places)), key=lambda n: (bisect.bisect_left(places, places[n] + size) - n, -n))
+            last = places[bisect.bisect_left(places, places[first] + size) - 1]
+            first_word = max(0, min(places[first] - (size - (last - places[first] + 1)) // 2, len(words) - size))
         end_word = first_word + size
-        begin = spans[first_word][0] if first_word else 0
-        finish = spans[end_word - 1][1] if end_word < len(spans) else len(text)
-        window = spans[first_word:end_word]
-        before, after = ELLIPSIS if first_word else "", ELLIPSIS if end_word < len(spans) else ""
-        return before + self._marked(text, window, begin, finish) + after
+        window = list(itertools.islice(_word_spans(text), first_word, end_word + 1))
+        begin = window[0][0] if first_word else 0
+        finish = window[size - 1][1] if end_word < len(words) else len(text)
+        before, after = ELLIPSIS if first_word else "", ELLIPSIS if end_word < len(words) else ""
+        if not hits:
+            return before + text[begin:finish] + after
+        return before + self._marked(text, folded, window[:size], hits, begin, finish) + after
 
 
 def _quoted(word: str) -> str:
