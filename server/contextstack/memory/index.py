@@ -280,6 +280,22 @@ class KnowledgeIndex:
         found = self._merged[key] = (docs, frequencies)
         return found
 
+    def _group_scores(
+        self, words: Sequence[str], mask: npt.NDArray[np.bool_], count: int, norms: FloatArray
+    ) -> tuple[npt.NDArray[np.int32], FloatArray]:
+        """The entries `mask` keeps that hold a word of one group, and what the group adds to their scores."""
+        found = self._postings_of(words)
+        if found is None:
+            return np.zeros(0, np.int32), np.zeros(0, np.float64)
+        docs, frequencies = found
+        keep = mask[docs]
+        docs, frequencies = docs[keep], frequencies[keep]
+        holding = len(docs)
+        idf = math.log((0.5 + count - holding) / (0.5 + holding)) if holding else 0.0
+        if idf <= 0:
+            idf = MIN_IDF
+        return docs, idf * (frequencies * (K1 + 1)) / (frequencies + norms[docs])
+
     def _scores(
         self, groups: Sequence[Sequence[str]], mask: npt.NDArray[np.bool_], count: int, norms: FloatArray
     ) -> tuple[FloatArray, npt.NDArray[np.int32]]:
@@ -287,19 +303,8 @@ class KnowledgeIndex:
         scores = np.zeros(n, np.float64)
         matched = np.zeros(n, np.int32)
         for words in groups:
-            found = self._postings_of(words)
-            if found is None:
-                continue
-            docs, frequencies = found
-            keep = mask[docs]
-            docs, frequencies = docs[keep], frequencies[keep]
-            holding = len(docs)
-            if not holding:
-                continue
-            idf = math.log((0.5 + count - holding) / (0.5 + holding))
-            if idf <= 0:
-                idf = MIN_IDF
-            scores[docs] += idf * (frequencies * (K1 + 1)) / (frequencies + norms[docs])
+            docs, gains = self._group_scores(words, mask, count, norms)
+            scores[docs] += gains
             matched[docs] += 1
         return scores, matched
 
@@ -323,24 +328,27 @@ class KnowledgeIndex:
             mask, count, norms = self._mask(project_id, kind, include_superseded)
             if not count or not groups:
                 return []
+            if len(groups) == 1:
+                # One word: its postings alone are scored, no array as long as the index is made.
+                docs, gains = self._group_scores(groups[0], mask, count, norms)
+                return self._best(docs, gains, limit)
             scores, matched = self._scores(groups, mask, count, norms)
-            docs = np.flatnonzero(matched >= (len(groups) if every_group else 1))
-            return self._best(docs, scores, limit)
+            hits = np.flatnonzero(matched >= (len(groups) if every_group else 1))
+            return self._best(hits, scores[hits], limit)
 
-    def _top(self, docs: IntArray, scores: FloatArray, limit: int) -> IntArray:
-        """The best `limit` of `docs` by `scores`, best first, ties to the newest."""
-        found = scores[docs]
+    def _best(self, docs: npt.NDArray[np.integer[Any]], found: FloatArray, limit: int) -> list[Ranked]:
+        top = self._top(docs, found, limit)
+        return [Ranked(int(seq), float(score)) for seq, score in zip(self._seqs[docs[top]], found[top], strict=True)]
+
+    def _top(self, docs: npt.NDArray[np.integer[Any]], found: FloatArray, limit: int) -> IntArray:
+        """Where in `docs` the best `limit` of them are by their scores `found`, best first, ties to the newest."""
+        places = np.arange(len(docs))
         if len(docs) > limit:
             # Every entry scoring at least the limit-th best, so that ties at the edge go to the newest.
             threshold = np.partition(found, len(found) - limit)[len(found) - limit]
-            keep = found >= threshold
-            docs, found = docs[keep], found[keep]
-        order = np.lexsort((-self._seqs[docs], -found))[:limit]
-        return docs[order]
-
-    def _best(self, docs: IntArray, scores: FloatArray, limit: int) -> list[Ranked]:
-        top = self._top(docs, scores, limit)
-        return [Ranked(int(seq), float(score)) for seq, score in zip(self._seqs[top], scores[top], strict=True)]
+            places = np.flatnonzero(found >= threshold)
+        order = np.lexsort((-self._seqs[docs[places]], -found[places]))[:limit]
+        return places[order]
 
     def rank_with_neighbours(self, groups: Sequence[Sequence[str]], *, project_id: str, limit: int) -> list[Ranked]:
         """As `rank`, for context assembly: entries written together with a hit, next to it, share in its score.
@@ -355,7 +363,8 @@ class KnowledgeIndex:
             if not count or not groups:
                 return []
             scores, matched = self._scores(groups, mask, count, norms)
-            hits = self._top(np.flatnonzero(matched), scores, 2 * limit)
+            matching = np.flatnonzero(matched)
+            hits = matching[self._top(matching, scores[matching], 2 * limit)]
             n, seqs, writes, alive = self._size, self._seqs, self._write, self._alive
             docs, shares = [hits], [scores[hits]]
             for distance in range(1, NEIGHBOUR_REACH + 1):

@@ -1,7 +1,7 @@
 """The knowledge table and its full-text index: the only place their SQL is written.
 
 Plain async functions over the store's Reader and Transaction; rows become KnowledgeEntry by column name. What
-is SQLite's own (FTS5's MATCH, bm25(), highlight() and snippet(); `json_each`; `IS ?`; INDEXED BY) is named once
+is SQLite's own (FTS5's MATCH and bm25(); `json_each`; `IS ?`; INDEXED BY) is named once
 below, so that another backend replaces this module and no service.
 """
 
