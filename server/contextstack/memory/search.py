@@ -153,13 +153,14 @@ class Highlighter:
             place = next(p for prefix, p in self._prefixes if folded.startswith(prefix))
         return place
 
-    def _folded(self, text: str) -> tuple[str, list[str]]:
-        """`text` as the words are compared (ASCII: lower case, the same length, so the places of its words are the
-        text's), and its words."""
+    @staticmethod
+    def _folded(text: str) -> tuple[str | None, list[str]]:
+        """`text` folded whole if it is ASCII (lower case keeps its length, so its words are at the text's places;
+        else None: each word is folded alone), and its words, folded."""
         if text.isascii():
             lower = text.lower()
             return lower, _ASCII_WORD.findall(lower)
-        return text, [fold(text[start:end]) for start, end in _word_spans(text)]
+        return None, [fold(text[start:end]) for start, end in _word_spans(text)]
 
     def _hits(self, words: Iterable[str]) -> set[str]:
         """Those of `words` (folded) that match."""
@@ -189,12 +190,11 @@ class Highlighter:
 
     @staticmethod
     def _marked(
-        text: str, folded: str, spans: Sequence[tuple[int, int]], hits: set[str], begin: int, finish: int
+        text: str, folded: str | None, spans: Sequence[tuple[int, int]], hits: set[str], begin: int, finish: int
     ) -> str:
-        ascii_ = folded is not text
         out, at = [], begin
         for start, end in spans:
-            if (folded[start:end] if ascii_ else fold(text[start:end])) in hits:
+            if (fold(text[start:end]) if folded is None else folded[start:end]) in hits:
                 out += [text[at:start], MARK, text[start:end], UNMARK]
                 at = end
         out.append(text[at:finish])
