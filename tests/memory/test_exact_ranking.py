@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import snowballstemmer
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from contextstack.assembly.service import RANKED_IN_MEMORY
@@ -50,8 +50,10 @@ def words(text: str) -> list[str]:
 def reference_bm25(entries: list[KnowledgeEntry], groups: list[set[str]]) -> dict[str, float]:
     """BM25 (k1 1.2, b 0.75; title 10, body 1, tags 4) of every entry holding a word of any group, by id.
 
-    Each group is one query word: the words it matches (counted together). Statistics over `entries` alone.
+    Each group is one query word: the words it matches (counted together); query words matching the same words
+    (`work` and `working`) are one word, counted once. Statistics over `entries` alone.
     """
+    groups = list({frozenset(group): group for group in groups}.values())
     fields = [(words(e.title), words(e.body), words(" ".join(e.tags))) for e in entries]
     lengths = [sum(map(len, f)) for f in fields]
     average = sum(lengths) / len(lengths)
@@ -250,10 +252,13 @@ def reference_with_neighbours(
     return shared
 
 
-# derandomize: random draws found stores where assembly and the reference part ways (an entry the reference does
-# not rank, or one below the top); left for the next session, see the closing note of 2026-12-01.
-@settings(max_examples=6, deadline=None, derandomize=True)
+@settings(max_examples=6, deadline=None)
 @given(seed=st.integers(0, 10_000), size=st.sampled_from([80, RANKED_IN_MEMORY + 150]), texts=queries)
+# Two words of one stem are one word: the in-memory ranking counted them once and the index twice, so the hits past
+# which neighbours share differed (random draws found these, small project then large).
+@example(seed=11, size=80, texts=["builds working work tested"])
+@example(seed=33, size=80, texts=["test tested work"])
+@example(seed=33, size=RANKED_IN_MEMORY + 150, texts=["test tested work", "working work"])
 async def test_assembly_ranks_by_bm25_with_neighbours_sharing_at_every_size(
     seed: int, size: int, texts: list[str]
 ) -> None:
@@ -322,6 +327,37 @@ async def test_the_turn_after_a_match_comes_along_when_written_with_it(db: Datab
     # the newer first), then the turn two places away (a quarter); the entry written on its own does not.
     assert relevant == [ids[1], ids[2], ids[0], ids[3]]
     assert alone.id not in relevant
+
+
+async def test_an_edited_neighbour_shares_in_a_hit_as_before_on_both_paths(db: Database) -> None:
+    from contextstack.assembly.service import search_words
+    from contextstack.memory.ranking import KnowledgeRanking
+    from contextstack.memory.search import query_terms
+    from contextstack.memory.store import best_matches, searchable_entries_if_few
+
+    project = await create_project(db, ProjectCreate(name="Talk"), "api")
+    bodies = ["Hi there.", "Which animal did you see?", "A koala, up a tree.", "Lovely.", "Bye."]
+    turns = [KnowledgeCreate(kind="note", title=f"Turn {n}", body=b, project=project.id) for n, b in enumerate(bodies)]
+    ids = await create_knowledge_bulk(db, KnowledgeBulkCreate(items=turns), "api")
+    index = knowledge_index(db)
+    words_ = search_words("What animal did you see?")
+    terms = query_terms(" ".join(words_) + " ")
+
+    async def both() -> tuple[list[str], list[str]]:
+        few = await db.read(lambda view: searchable_entries_if_few(view, project.id, RANKED_IN_MEMORY))
+        assert few is not None
+        in_memory = [e.id for e in KnowledgeRanking(few).best_with_neighbours(words_, 15)]
+        indexed = await db.read(lambda view: best_matches(view, terms, project_id=project.id, limit=15, index=index))
+        return in_memory, [e.id for e in indexed]
+
+    before = await both()
+    assert before[0] == before[1] == [ids[1], ids[2], ids[0], ids[3]]
+    # Edits keep an entry in the write it was made in: the answer and the turn before the question still come along
+    # (the index holds each at a new place now, its old one left unused).
+    await update_knowledge(db, ids[2], KnowledgeUpdate(body="A koala, high up a gum tree."), "api")
+    await update_knowledge(db, ids[0], KnowledgeUpdate(body="Hello there."), "api")
+    after = await both()
+    assert after[0] == after[1] == [ids[1], ids[2], ids[0], ids[3]]
 
 
 async def test_a_store_of_schema_10_is_upgraded_and_its_entries_ranked(db_path: Path) -> None:

@@ -299,3 +299,49 @@ async def test_every_hit_contains_the_searched_words_or_their_stems(
         text = words(" ".join([hit.entry.title, hit.entry.body, *hit.entry.tags]))
         assert any(matches(n, word, text) for n, word in enumerate(searched)), (q, hit.entry.title)
         assert hit.matched, (q, hit.entry.title)
+
+
+_MARKED_WORDS = ["wal", "WAL", "Wal", "walrus", "mode", "modes", "read", "reader", "café", "cafe", "x"]
+_HELD_WORDS = [*_MARKED_WORDS, "sqlite", "the", "writer", "ünïcode", "42", "a-b", "don't"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.lists(st.sampled_from(_HELD_WORDS), max_size=60).flatmap(
+        lambda words: st.lists(
+            st.sampled_from([" ", ", ", ". ", "\n", " — "]), min_size=len(words), max_size=len(words)
+        ).map(lambda gaps: "".join(w + g for w, g in zip(words, gaps, strict=True)).strip())
+    ),
+    query=st.lists(st.sampled_from(_MARKED_WORDS), min_size=1, max_size=3).map(" ".join),
+    typing=st.booleans(),
+)
+def test_highlights_and_snippets_made_in_python_are_fts5s(text: str, query: str, typing: bool) -> None:
+    """The page of hits is highlighted in Python: title highlights are FTS5's highlight(), and a snippet is the
+    passage FTS5's snippet() would cut where one window holds the most matches (checked on a real FTS5 table)."""
+    import sqlite3
+
+    from contextstack.memory.search import SNIPPET_TOKENS, Highlighter, match_expression, text_words
+
+    terms = query_terms(query + ("" if typing else " "))
+    marks = Highlighter(terms)
+    with sqlite3.connect(":memory:") as conn:
+        conn.execute("CREATE VIRTUAL TABLE t USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2')")
+        conn.execute("INSERT INTO t (rowid, title, body) VALUES (1, ?, ?)", (text, text))
+        row = conn.execute(
+            "SELECT highlight(t, 0, '<mark>', '</mark>') FROM t WHERE t MATCH ?",
+            (match_expression(terms, any_term=True),),
+        ).fetchone()
+    if row is None:  # FTS5 finds no word of the query in the text: nothing is marked, and none matched
+        assert marks.highlight(text) == text
+        assert marks.matched([text]) == []
+        return
+    assert marks.highlight(text) == row[0]
+    snippet = marks.snippet(text)
+    plain = snippet.replace("<mark>", "").replace("</mark>", "")
+    assert len(text_words(plain)) == min(SNIPPET_TOKENS, len(text_words(text)))
+    assert plain.strip("…") in text
+    if len(text_words(text)) > SNIPPET_TOKENS:
+        assert snippet.startswith("…") or text.startswith(plain.removesuffix("…"))
+    assert "<mark>" in snippet  # the window chosen holds a match
+    assert set(marks.matched([text])) <= set(query.split())
+    assert marks.matched([text])

@@ -53,6 +53,8 @@ CATCH_UP_CHUNK = 5_000
 # An edit or a delete leaves the entry's old place in the arrays unused; past this many (and more than the live
 # entries), the index is built again.
 COMPACT_AFTER = 50_000
+# Query words' postings merged (the words of a stem, of a prefix) that are remembered until the index changes.
+REMEMBERED_GROUPS = 256
 
 _CHANGES = "SELECT entry_seq, change FROM knowledge_changes WHERE change > ? ORDER BY change LIMIT ?"
 _LAST_CHANGE = "SELECT coalesce(max(change), 0) AS change FROM knowledge_changes"
@@ -98,7 +100,8 @@ class KnowledgeIndex:
         self._write = np.zeros(1024, np.int64)
         self._superseded = np.zeros(1024, np.bool_)
         self._alive = np.zeros(1024, np.bool_)
-        self._masks: dict[tuple[object, ...], tuple[npt.NDArray[np.bool_], int, float]] = {}
+        self._masks: dict[tuple[object, ...], tuple[npt.NDArray[np.bool_], int, FloatArray]] = {}
+        self._merged: dict[tuple[str, ...], tuple[npt.NDArray[np.int32], FloatArray]] = {}
         self.entries = 0
         self.behind = True  # as of the last catch-up: more is left to bring in than a read may
 
@@ -143,6 +146,7 @@ class KnowledgeIndex:
                 self._last_seq = int(new[-1]["seq"])
             if changes or new:
                 self._masks.clear()
+                self._merged.clear()
                 self._resort_words()
             self.behind = len(new) >= limit
             return not self.behind
@@ -226,7 +230,8 @@ class KnowledgeIndex:
 
     def _mask(
         self, project_id: str | None, kind: str | None, include_superseded: bool
-    ) -> tuple[npt.NDArray[np.bool_], int, float]:
+    ) -> tuple[npt.NDArray[np.bool_], int, FloatArray]:
+        """Which entries a query searches, how many, and the length part of BM25's denominator for each entry."""
         key = (project_id, kind, include_superseded)
         found = self._masks.get(key)
         if found is not None:
@@ -243,41 +248,63 @@ class KnowledgeIndex:
             mask &= ~self._superseded[:n]
         count = int(np.count_nonzero(mask))
         average = float(self._lengths[:n][mask].sum() / count) if count else 0.0
+        norms = K1 * (1 - B + B * self._lengths[:n] / average) if count else np.zeros(n, np.float64)
         if len(self._masks) > 64:
             self._masks.clear()
-        found = self._masks[key] = (mask, count, average)
+        found = self._masks[key] = (mask, count, norms)
         return found
 
+    def _postings_of(self, words: Sequence[str]) -> tuple[npt.NDArray[np.int32], FloatArray] | None:
+        """The entries holding any of `words` and their weighted frequencies, counted together (None: none)."""
+        key = tuple(words)
+        found = self._merged.get(key)
+        if found is not None:
+            return found
+        lists = [self._postings[word] for word in words if word in self._postings]
+        if not lists:
+            return None
+        if len(lists) == 1:
+            # A copy: an array exporting its buffer could not grow when the next entry holding the word comes.
+            docs = np.frombuffer(lists[0][0], np.int32).copy()
+            frequencies = np.frombuffer(lists[0][1], np.int32).astype(np.float64)
+        else:
+            every = np.concatenate([np.frombuffer(docs_, np.int32) for docs_, _ in lists])
+            weights = np.concatenate([np.frombuffer(f, np.int32) for _, f in lists]).astype(np.float64)
+            dense = np.bincount(every, weights=weights, minlength=self._size)
+            docs = np.flatnonzero(dense).astype(np.int32)
+            frequencies = np.asarray(dense[docs], np.float64)
+        # Remembered until the index changes: a prefix ranges over many words, and search-as-you-type asks for the
+        # same prefixes again and again.
+        if len(self._merged) >= REMEMBERED_GROUPS:
+            self._merged.clear()
+        found = self._merged[key] = (docs, frequencies)
+        return found
+
+    def _group_scores(
+        self, words: Sequence[str], mask: npt.NDArray[np.bool_], count: int, norms: FloatArray
+    ) -> tuple[npt.NDArray[np.int32], FloatArray]:
+        """The entries `mask` keeps that hold a word of one group, and what the group adds to their scores."""
+        found = self._postings_of(words)
+        if found is None:
+            return np.zeros(0, np.int32), np.zeros(0, np.float64)
+        docs, frequencies = found
+        keep = mask[docs]
+        docs, frequencies = docs[keep], frequencies[keep]
+        holding = len(docs)
+        idf = math.log((0.5 + count - holding) / (0.5 + holding)) if holding else 0.0
+        if idf <= 0:
+            idf = MIN_IDF
+        return docs, idf * (frequencies * (K1 + 1)) / (frequencies + norms[docs])
+
     def _scores(
-        self, groups: Sequence[Sequence[str]], mask: npt.NDArray[np.bool_], count: int, average: float
+        self, groups: Sequence[Sequence[str]], mask: npt.NDArray[np.bool_], count: int, norms: FloatArray
     ) -> tuple[FloatArray, npt.NDArray[np.int32]]:
         n = self._size
         scores = np.zeros(n, np.float64)
         matched = np.zeros(n, np.int32)
-        lengths = self._lengths
         for words in groups:
-            lists = [self._postings[word] for word in words if word in self._postings]
-            if not lists:
-                continue
-            if len(lists) == 1:
-                docs = np.frombuffer(lists[0][0], np.int32).astype(np.int64)
-                frequencies = np.frombuffer(lists[0][1], np.int32).astype(np.float64)
-            else:
-                every = np.concatenate([np.frombuffer(docs_, np.int32) for docs_, _ in lists])
-                weights = np.concatenate([np.frombuffer(f, np.int32) for _, f in lists]).astype(np.float64)
-                dense = np.bincount(every, weights=weights, minlength=n)
-                docs = np.flatnonzero(dense)
-                frequencies = dense[docs].astype(np.float64)
-            keep = mask[docs]
-            docs, frequencies = docs[keep], frequencies[keep]
-            holding = len(docs)
-            if not holding:
-                continue
-            idf = math.log((0.5 + count - holding) / (0.5 + holding))
-            if idf <= 0:
-                idf = MIN_IDF
-            norms = K1 * (1 - B + B * lengths[docs] / average)
-            scores[docs] += idf * (frequencies * (K1 + 1)) / (frequencies + norms)
+            docs, gains = self._group_scores(words, mask, count, norms)
+            scores[docs] += gains
             matched[docs] += 1
         return scores, matched
 
@@ -293,30 +320,35 @@ class KnowledgeIndex:
     ) -> list[Ranked]:
         """The best `limit` entries holding a word of any group (of every group), best first, ties to the newest.
 
-        Each group is one query word: the indexed words it matches, counted together.
+        Each group is one query word: the indexed words it matches, counted together. Query words matching the
+        same indexed words (`work` and `working`: one stem) are one word, counted once.
         """
+        groups = _distinct(groups)
         with self._lock:
-            mask, count, average = self._mask(project_id, kind, include_superseded)
+            mask, count, norms = self._mask(project_id, kind, include_superseded)
             if not count or not groups:
                 return []
-            scores, matched = self._scores(groups, mask, count, average)
-            docs = np.flatnonzero(matched >= (len(groups) if every_group else 1))
-            return self._best(docs, scores, limit)
+            if len(groups) == 1:
+                # One word: its postings alone are scored, no array as long as the index is made.
+                docs, gains = self._group_scores(groups[0], mask, count, norms)
+                return self._best(docs, gains, limit)
+            scores, matched = self._scores(groups, mask, count, norms)
+            hits = np.flatnonzero(matched >= (len(groups) if every_group else 1))
+            return self._best(hits, scores[hits], limit)
 
-    def _top(self, docs: IntArray, scores: FloatArray, limit: int) -> IntArray:
-        """The best `limit` of `docs` by `scores`, best first, ties to the newest."""
-        found = scores[docs]
+    def _best(self, docs: npt.NDArray[np.integer[Any]], found: FloatArray, limit: int) -> list[Ranked]:
+        top = self._top(docs, found, limit)
+        return [Ranked(int(seq), float(score)) for seq, score in zip(self._seqs[docs[top]], found[top], strict=True)]
+
+    def _top(self, docs: npt.NDArray[np.integer[Any]], found: FloatArray, limit: int) -> IntArray:
+        """Where in `docs` the best `limit` of them are by their scores `found`, best first, ties to the newest."""
+        places = np.arange(len(docs))
         if len(docs) > limit:
             # Every entry scoring at least the limit-th best, so that ties at the edge go to the newest.
             threshold = np.partition(found, len(found) - limit)[len(found) - limit]
-            keep = found >= threshold
-            docs, found = docs[keep], found[keep]
-        order = np.lexsort((-self._seqs[docs], -found))[:limit]
-        return docs[order]
-
-    def _best(self, docs: IntArray, scores: FloatArray, limit: int) -> list[Ranked]:
-        top = self._top(docs, scores, limit)
-        return [Ranked(int(seq), float(score)) for seq, score in zip(self._seqs[top], scores[top], strict=True)]
+            places = np.flatnonzero(found >= threshold)
+        order = np.lexsort((-self._seqs[docs[places]], -found[places]))[:limit]
+        return places[order]
 
     def rank_with_neighbours(self, groups: Sequence[Sequence[str]], *, project_id: str, limit: int) -> list[Ranked]:
         """As `rank`, for context assembly: entries written together with a hit, next to it, share in its score.
@@ -325,20 +357,24 @@ class KnowledgeIndex:
         neighbours by key are its neighbours by place in the arrays, unless it was edited since it was written
         (then it is looked up by key).
         """
+        groups = _distinct(groups)
         with self._lock:
-            mask, count, average = self._mask(project_id, None, False)
+            mask, count, norms = self._mask(project_id, None, False)
             if not count or not groups:
                 return []
-            scores, matched = self._scores(groups, mask, count, average)
-            hits = self._top(np.flatnonzero(matched), scores, 2 * limit)
-            n, seqs, writes = self._size, self._seqs, self._write
+            scores, matched = self._scores(groups, mask, count, norms)
+            matching = np.flatnonzero(matched)
+            hits = matching[self._top(matching, scores[matching], 2 * limit)]
+            n, seqs, writes, alive = self._size, self._seqs, self._write, self._alive
             docs, shares = [hits], [scores[hits]]
             for distance in range(1, NEIGHBOUR_REACH + 1):
                 for step in (-distance, distance):
                     near = hits + step
                     inside = (near >= 0) & (near < n)
                     near_inside = np.where(inside, near, 0)
-                    in_place = inside & (seqs[near_inside] == seqs[hits] + step)
+                    # The place next to a hit holds its neighbour by key only if that is still the entry's place
+                    # (an edited entry leaves its old place, with its key, behind).
+                    in_place = inside & (seqs[near_inside] == seqs[hits] + step) & alive[near_inside]
                     same = in_place & (writes[near_inside] == writes[hits]) & mask[near_inside]
                     found = list(near_inside[same])
                     sources = list(hits[same])
@@ -354,6 +390,11 @@ class KnowledgeIndex:
             totals = np.bincount(where, weights=np.concatenate(shares))
             order = np.lexsort((-seqs[unique], -totals))[:limit]
             return [Ranked(int(seqs[unique[i]]), float(totals[i])) for i in order]
+
+
+def _distinct(groups: Sequence[Sequence[str]]) -> list[Sequence[str]]:
+    """`groups` without repeats: query words matching the same indexed words are one word."""
+    return list({tuple(sorted(words)): words for words in groups}.values())
 
 
 _indexes: weakref.WeakKeyDictionary[Database, KnowledgeIndex] = weakref.WeakKeyDictionary()

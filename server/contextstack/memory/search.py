@@ -16,9 +16,11 @@ store.py.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 MAX_TERMS = 32
@@ -105,6 +107,121 @@ def matched_words(
         if found:
             matched.append(term.word)
     return matched
+
+
+def _word_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Where the words of `text` are (as `text_words` cuts them): (start, end) of each."""
+    if text.isascii():
+        for found in _ASCII_WORD.finditer(text):
+            yield found.span()
+        return
+    start = None
+    for index, char in enumerate(text):
+        if _is_word_character(char):
+            if start is None:
+                start = index
+        elif start is not None:
+            yield start, index
+            start = None
+    if start is not None:
+        yield start, len(text)
+
+
+class Highlighter:
+    """Where a hit matched, worked out in Python for the page of hits returned: the title with its matching words
+    in `<mark>` (as FTS5's highlight() marks them), a snippet of the body (as its snippet() cuts one), and which of
+    the query's words the entry holds. A whole word matches itself and its `variants` (the indexed words of its
+    stem), the prefix of search-as-you-type every word it begins."""
+
+    def __init__(self, terms: Sequence[Term], variants: Mapping[str, Sequence[str]] | None = None) -> None:
+        self._terms = terms
+        self._whole: dict[str, int] = {}  # folded word: the term it matches, by place
+        prefixes: list[tuple[str, int]] = []
+        for place, term in enumerate(terms):
+            word = fold(term.word)
+            if term.prefix:
+                prefixes.append((word, place))
+                continue
+            for held in (word, *(variants or {}).get(term.word, ())):
+                self._whole.setdefault(held, place)
+        self._prefixes = prefixes
+        self._starts = tuple(word for word, _ in prefixes)
+
+    def _term_of(self, folded: str) -> int | None:
+        place = self._whole.get(folded)
+        if place is None and self._starts and folded.startswith(self._starts):
+            place = next(p for prefix, p in self._prefixes if folded.startswith(prefix))
+        return place
+
+    @staticmethod
+    def _folded(text: str) -> tuple[str | None, list[str]]:
+        """`text` folded whole if it is ASCII (lower case keeps its length, so its words are at the text's places;
+        else None: each word is folded alone), and its words, folded."""
+        if text.isascii():
+            lower = text.lower()
+            return lower, _ASCII_WORD.findall(lower)
+        return None, [fold(text[start:end]) for start, end in _word_spans(text)]
+
+    def _hits(self, words: Iterable[str]) -> set[str]:
+        """Those of `words` (folded) that match."""
+        held = set(words)
+        found = held & self._whole.keys()
+        if self._starts:
+            found.update(word for word in held if word.startswith(self._starts))
+        return found
+
+    def matched(self, texts: Iterable[str]) -> list[str]:
+        """The words of the query that `texts` hold, in the query's order."""
+        found: set[int] = set()
+        for text in texts:
+            for word in self._hits(self._folded(text)[1]):
+                place = self._term_of(word)
+                if place is not None:
+                    found.add(place)
+        return [term.word for place, term in enumerate(self._terms) if place in found]
+
+    def highlight(self, text: str) -> str:
+        """`text` with each matching word in `<mark>`."""
+        folded, words = self._folded(text)
+        hits = self._hits(words)
+        if not hits:
+            return text
+        return self._marked(text, folded, list(_word_spans(text)), hits, 0, len(text))
+
+    @staticmethod
+    def _marked(
+        text: str, folded: str | None, spans: Sequence[tuple[int, int]], hits: set[str], begin: int, finish: int
+    ) -> str:
+        out, at = [], begin
+        for start, end in spans:
+            if (fold(text[start:end]) if folded is None else folded[start:end]) in hits:
+                out += [text[at:start], MARK, text[start:end], UNMARK]
+                at = end
+        out.append(text[at:finish])
+        return "".join(out)
+
+    def snippet(self, text: str, size: int = SNIPPET_TOKENS) -> str:
+        """The `size` words of `text` holding the most matches (the earliest such window, its matches centred),
+        matches in `<mark>`, an ellipsis where text was cut; the start of the text when nothing in it matches."""
+        folded, words = self._folded(text)
+        hits = self._hits(words)
+        if len(words) <= size:
+            return self._marked(text, folded, list(_word_spans(text)), hits, 0, len(text)) if hits else text
+        first_word = 0
+        if hits:
+            places = [n for n, word in enumerate(words) if word in hits]
+            # The hit that starts the window holding the most hits; those hits centred in it.
+            first = max(range(len(places)), key=lambda n: (bisect.bisect_left(places, places[n] + size) - n, -n))
+            last = places[bisect.bisect_left(places, places[first] + size) - 1]
+            first_word = max(0, min(places[first] - (size - (last - places[first] + 1)) // 2, len(words) - size))
+        end_word = first_word + size
+        window = list(itertools.islice(_word_spans(text), first_word, end_word + 1))
+        begin = window[0][0] if first_word else 0
+        finish = window[size - 1][1] if end_word < len(words) else len(text)
+        before, after = ELLIPSIS if first_word else "", ELLIPSIS if end_word < len(words) else ""
+        if not hits:
+            return before + text[begin:finish] + after
+        return before + self._marked(text, folded, window[:size], hits, begin, finish) + after
 
 
 def _quoted(word: str) -> str:

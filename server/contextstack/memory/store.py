@@ -1,7 +1,7 @@
 """The knowledge table and its full-text index: the only place their SQL is written.
 
 Plain async functions over the store's Reader and Transaction; rows become KnowledgeEntry by column name. What
-is SQLite's own (FTS5's MATCH, bm25(), highlight() and snippet(); `json_each`; `IS ?`; INDEXED BY) is named once
+is SQLite's own (FTS5's MATCH and bm25(); `json_each`; `IS ?`; INDEXED BY) is named once
 below, so that another backend replaces this module and no service.
 """
 
@@ -16,16 +16,12 @@ import msgspec
 from contextstack.memory.index import CATCH_UP_IN_READ, KnowledgeIndex
 from contextstack.memory.models import KnowledgeEntry, KnowledgeHit
 from contextstack.memory.search import (
-    ELLIPSIS,
-    MARK,
     RANKED_CANDIDATES,
-    SNIPPET_TOKENS,
-    UNMARK,
     WEIGHTS,
+    Highlighter,
     Term,
     fold,
     match_expression,
-    matched_words,
     tokens,
 )
 from contextstack.memory.stemming import stem, stem_prefix
@@ -67,17 +63,6 @@ _RANKED = (
     " ORDER BY f.rowid DESC LIMIT ?"
     ") ORDER BY score, seq DESC LIMIT ?"
 )
-# SQLite FTS5: highlights only for the hits: the rowid range bounds the scan, the IN list of a JSON array (not an
-# index, hence `+`) picks them.
-_HIGHLIGHTED = (
-    f"SELECT k.seq, {_JOINED_COLUMNS},"
-    f" highlight(knowledge_fts, 0, '{MARK}', '{UNMARK}') AS title_highlight,"
-    f" snippet(knowledge_fts, 1, '{MARK}', '{UNMARK}', '{ELLIPSIS}', {SNIPPET_TOKENS}) AS snippet"
-    " FROM knowledge_fts JOIN knowledge AS k ON k.seq = knowledge_fts.rowid"
-    " WHERE knowledge_fts MATCH ? AND knowledge_fts.rowid BETWEEN ? AND ?"
-    " AND +knowledge_fts.rowid IN (SELECT value FROM json_each(?))"
-)
-
 _encode_json = msgspec.json.Encoder().encode
 _decode_tags = msgspec.json.Decoder(list[str]).decode
 
@@ -407,18 +392,18 @@ async def search(
             ranked = {int(row["seq"]): float(row["score"]) for row in await view.fetchall(ranking.sql, ranking.params)}
     if not ranked:
         return []
-    match = match_expression(terms, variants, any_term=any_term)
-    seqs = list(ranked)
-    rows = await view.fetchall(_HIGHLIGHTED, (match, min(seqs), max(seqs), _encode_json(seqs).decode()))
+    # Highlights and snippets for the page of hits alone, in Python: FTS5's highlight() and snippet() would match
+    # the query again over every entry holding its words (a frequent word's, a short prefix's: most of the store).
+    marks = Highlighter(terms, variants)
     hits = {}
-    for row in rows:
+    for row in await view.fetchall(_BY_SEQ, (_encode_json(list(ranked)).decode(),)):
         entry = _entry(row)
         hits[int(row["seq"])] = KnowledgeHit(
             entry=entry,
             score=-ranked[int(row["seq"])],
-            title_highlight=row["title_highlight"],
-            snippet=row["snippet"],
-            matched=matched_words(terms, (entry.title, entry.body, *entry.tags), variants),
+            title_highlight=marks.highlight(entry.title),
+            snippet=marks.snippet(entry.body),
+            matched=marks.matched((entry.title, entry.body, *entry.tags)),
         )
     found_hits = [hits[seq] for seq in ranked if seq in hits]
     # With any word matching, those matching more words come first (a stable sort keeps BM25's order among them).
