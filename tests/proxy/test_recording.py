@@ -3,6 +3,7 @@ make one conversation, an edit or a regenerate a branch, on every dialect, strea
 
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 import time
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anthropic
 import httpx
 import msgspec
 import openai
@@ -17,6 +19,8 @@ import pytest
 
 from contextstack.app import create_asgi_app
 from contextstack.settings import ProjectProxyConfig, Settings
+from tests.fakes.anthropic_upstream import REPLY as CLAUDE_REPLY
+from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.openai_upstream import REPLY, FakeOpenAI
 from tests.fakes.server import ThreadedServer
 from tests.proxy.test_injection import create_project
@@ -180,3 +184,140 @@ def test_asking_the_same_history_again_is_a_regenerate(recording: str, fake_open
     ]
     assert nodes[1][1] == nodes[2][1] == nodes[0][0]  # two answers to one question
     assert messages(recording, conversation["id"])[-1]["id"] == nodes[2][0]  # the newest is the current branch
+
+
+def claude_code_turn(url: str, messages: list[Any], reminder: str) -> list[Any]:
+    """A turn as Claude Code sends one: its recorded request, with a system prompt that changed since the last."""
+    body = copy.deepcopy(CLAUDE_CODE["body"])
+    body["model"] = "claude/claude-fake-1"
+    body["system"][0]["text"] = f"x-anthropic-billing-header: cc_version=2.1.197.0df; {reminder}"
+    body["messages"] = messages
+    response = httpx.post(
+        url + "/p/website/v1/messages?beta=true", json=body, headers=CLAUDE_CODE["headers"], timeout=30
+    )
+    assert response.status_code == 200, response.text
+    blocks: list[dict[str, Any]] = []
+    arguments: dict[int, str] = {}
+    for line in response.text.splitlines():
+        event = json.loads(line[6:]) if line.startswith("data: ") else {}
+        if event.get("type") == "content_block_start":
+            blocks.append(dict(event["content_block"]))
+        elif event.get("type") == "content_block_delta" and event["delta"]["type"] == "text_delta":
+            blocks[event["index"]]["text"] += event["delta"]["text"]
+        elif event.get("type") == "content_block_delta" and event["delta"]["type"] == "input_json_delta":
+            arguments[event["index"]] = arguments.get(event["index"], "") + event["delta"]["partial_json"]
+    for index, raw in arguments.items():
+        blocks[index]["input"] = json.loads(raw)
+    return [{"role": "assistant", "content": blocks}]
+
+
+def tool_results(answer: list[Any], text: str) -> dict[str, Any]:
+    """The next user turn: the result of each tool the answer called, then what the user says."""
+    calls = [block for block in answer[0]["content"] if block["type"] == "tool_use"]
+    results = [{"type": "tool_result", "tool_use_id": call["id"], "content": "Sunny, 21 °C."} for call in calls]
+    return {"role": "user", "content": [*results, {"type": "text", "text": text}]}
+
+
+def test_a_system_prompt_that_changes_every_turn_keeps_the_conversation(
+    recording: str, fake_anthropic: FakeAnthropic
+) -> None:
+    history: list[Any] = copy.deepcopy(CLAUDE_CODE["body"]["messages"])
+    for turn in range(3):
+        answer = claude_code_turn(recording, history, f"turn {turn}")
+        history += [*answer, tool_results(answer, f"And then {turn}?")]
+    recorded(recording, 3)
+    [conversation] = conversations(recording)
+    stored = messages(recording, conversation["id"])
+    assert [m["role"] for m in stored].count("assistant") == 3
+    system = stored[0]
+    assert system["role"] == "system"
+    assert "turn 2" in system["content"]  # the latest system prompt is kept
+    answers = [m for m in stored if m["role"] == "assistant"]
+    assert {m["model"] for m in answers} == {"claude/claude-fake-1"}
+    assert all(m["tool_calls"][0]["function"]["name"] == CLAUDE_CODE["body"]["tools"][0]["name"] for m in answers)
+    assert [m["content"] for m in stored if m["role"] == "tool"] == ["Sunny, 21 °C."] * 2
+
+
+def test_messages_whole_and_streamed_are_recorded_with_the_anthropic_sdk(
+    recording: str, fake_anthropic: FakeAnthropic
+) -> None:
+    client = anthropic.Anthropic(base_url=recording + "/p/website", api_key="unused", max_retries=0)
+    history: list[Any] = [{"role": "user", "content": "Whole, please."}]
+    whole = client.messages.create(model="claude/claude-fake-1", max_tokens=100, messages=history)
+    history += [{"role": "assistant", "content": whole.content}, {"role": "user", "content": "Now streamed."}]
+    with client.messages.stream(model="claude/claude-fake-1", max_tokens=100, messages=history) as stream:
+        streamed = stream.get_final_message()
+    assert streamed.content[0].type == "text"
+    recorded(recording, 2)
+    [conversation] = conversations(recording)
+    stored = messages(recording, conversation["id"])
+    assert [(m["role"], m["content"], m["status"]) for m in stored] == [
+        ("user", "Whole, please.", "complete"),
+        ("assistant", CLAUDE_REPLY, "complete"),
+        ("user", "Now streamed.", "complete"),
+        ("assistant", CLAUDE_REPLY, "complete"),
+    ]
+    assert [m["usage"] for m in stored[1::2]] == [{"prompt_tokens": 15, "completion_tokens": 7, "total_tokens": 22}] * 2
+    assert {m["finish_reason"] for m in stored[1::2]} == {"stop"}
+
+
+def test_a_messages_request_translated_for_an_openai_compatible_model_is_recorded(
+    recording: str, fake_openai: FakeOpenAI
+) -> None:
+    client = anthropic.Anthropic(base_url=recording + "/p/website", api_key="unused", max_retries=0)
+    history: list[Any] = [{"role": "user", "content": "Translated?"}]
+    first = client.messages.create(model="fake/fake-small", max_tokens=100, messages=history)
+    history += [{"role": "assistant", "content": first.content}, {"role": "user", "content": "Again."}]
+    with client.messages.stream(model="fake/fake-small", max_tokens=100, messages=history) as stream:
+        stream.get_final_message()
+    recorded(recording, 2)
+    [conversation] = conversations(recording)
+    assert [m["content"] for m in messages(recording, conversation["id"])] == ["Translated?", REPLY, "Again.", REPLY]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_responses_turns_resent_whole_make_one_conversation(
+    recording: str, fake_openai: FakeOpenAI, stream: bool
+) -> None:
+    client = openai_client(recording)
+    items: list[Any] = []
+    for turn in range(3):
+        items.append({"role": "user", "content": f"Responses {turn}"})
+        if stream:
+            with client.responses.stream(model="fake/fake-small", input=items, instructions="Be brief.") as events:
+                response = events.get_final_response()
+        else:
+            response = client.responses.create(model="fake/fake-small", input=items, instructions="Be brief.")
+        items += [item.model_dump(exclude_none=True) for item in response.output]
+    recorded(recording, 3)
+    [conversation] = conversations(recording)
+    stored = messages(recording, conversation["id"])
+    assert [(m["role"], m["content"]) for m in stored] == [("system", "Be brief.")] + [
+        item for turn in range(3) for item in (("user", f"Responses {turn}"), ("assistant", REPLY))
+    ]
+    assert {m["usage"]["total_tokens"] for m in stored if m["role"] == "assistant"} == {17}
+
+
+def test_a_response_continued_by_its_id_continues_its_conversation(
+    proxy_settings: Settings, no_provider_keys: None, fake_openai: FakeOpenAI
+) -> None:
+    fake = msgspec.structs.replace(proxy_settings.providers["fake"], responses=True)  # it serves /responses itself
+    settings = msgspec.structs.replace(
+        proxy_settings, providers={**proxy_settings.providers, "fake": fake}, record=True
+    )
+    for url in serve(settings):
+        client = openai.OpenAI(base_url=url + "/v1", api_key="unused", max_retries=0)
+        first = client.responses.create(model="fake/fake-small", input="Start here.", instructions="Be brief.")
+        client.responses.create(
+            model="fake/fake-small", input="Go on.", previous_response_id=first.id, instructions="Be brief."
+        )
+        recorded(url, 2)
+        [conversation] = conversations(url)
+        assert conversation["project_id"] is None
+        assert [(m["role"], m["content"]) for m in messages(url, conversation["id"])] == [
+            ("system", "Be brief."),
+            ("user", "Start here."),
+            ("assistant", REPLY),
+            ("user", "Go on."),
+            ("assistant", REPLY),
+        ]
