@@ -22,7 +22,7 @@ from contextstack.settings import ProjectProxyConfig, Settings
 from tests.fakes.anthropic_upstream import REPLY as CLAUDE_REPLY
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.openai_upstream import REPLY, FakeOpenAI
-from tests.fakes.server import ThreadedServer
+from tests.fakes.server import Fault, ThreadedServer
 from tests.proxy.test_injection import create_project
 
 RECORD = "X-Contextstack-Record"
@@ -321,3 +321,166 @@ def test_a_response_continued_by_its_id_continues_its_conversation(
             ("user", "Go on."),
             ("assistant", REPLY),
         ]
+
+
+def test_recording_is_off_unless_asked_and_a_request_can_turn_it_on_or_off(
+    recording: str, fake_openai: FakeOpenAI, db_path: Path
+) -> None:
+    unrecorded = openai.OpenAI(base_url=recording + "/v1", api_key="unused", max_retries=0)
+    unrecorded.chat.completions.create(model="fake/fake-small", messages=[{"role": "user", "content": "No project."}])
+    openai_client(recording, **{RECORD: "off"}).chat.completions.create(
+        model="fake/fake-small", messages=[{"role": "user", "content": "Not this one."}]
+    )
+    httpx.post(
+        recording + "/p/website/v1/responses",
+        json={"model": "fake/fake-small", "input": "Nor this one.", "stream": True},
+        headers={RECORD: "OFF"},
+    ).raise_for_status()
+    turned_on = openai.OpenAI(
+        base_url=recording + "/v1", api_key="unused", max_retries=0, default_headers={RECORD: "on"}
+    )
+    turned_on.chat.completions.create(model="fake/fake-small", messages=[{"role": "user", "content": "This one."}])
+    # Recordings are written in the order their exchanges ended: with the last one in, the others would be too.
+    recorded(recording, 1)
+    assert [(role, content) for _, _, role, content in tree(db_path)] == [
+        ("user", "This one."),
+        ("assistant", REPLY),
+    ]
+    [conversation] = conversations(recording)
+    assert conversation["project_id"] is None
+
+
+def test_a_daemon_that_records_nothing_stores_nothing(proxy: str, fake_openai: FakeOpenAI, db_path: Path) -> None:
+    create_project(proxy)
+    client = openai_client(proxy)
+    for stream in (False, True):
+        client.chat.completions.create(
+            model="fake/fake-small", messages=[{"role": "user", "content": "Hello?"}], stream=stream
+        )
+    client.responses.create(model="fake/fake-small", input="Hello?")
+    anthropic.Anthropic(base_url=proxy + "/p/website", api_key="unused").messages.create(
+        model="claude/claude-fake-1", max_tokens=10, messages=[{"role": "user", "content": "Hello?"}]
+    )
+    httpx.post(
+        proxy + "/v1/chat/completions",
+        json={"model": "fake/fake-small", "messages": [{"role": "user", "content": "The last."}]},
+        headers={RECORD: "on"},
+    ).raise_for_status()
+    recorded(proxy, 1)
+    assert [content for _, _, _, content in tree(db_path)] == ["The last.", REPLY]
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status", "field"),
+    [
+        ("/v1/chat/completions", {RECORD: "yes"}, 400, "header.X-Contextstack-Record"),
+        ("/v1/responses", {RECORD: "1"}, 400, "header.X-Contextstack-Record"),
+        ("/v1/messages", {RECORD: "maybe"}, 400, "header.X-Contextstack-Record"),
+        ("/v1/chat/completions", {CONVERSATION: "not-an-id"}, 400, "header.X-Contextstack-Conversation"),
+        ("/v1/messages", {CONVERSATION: "cnv_123"}, 400, "header.X-Contextstack-Conversation"),
+        ("/v1/chat/completions", {CONVERSATION: "cnv_01JD3XK5V0Q6X4T3N8W2ZC9RBE"}, 404, None),
+        ("/v1/responses", {CONVERSATION: "cnv_01JD3XK5V0Q6X4T3N8W2ZC9RBE"}, 404, None),
+        ("/v1/messages", {CONVERSATION: "cnv_01JD3XK5V0Q6X4T3N8W2ZC9RBE"}, 404, None),
+    ],
+)
+def test_bad_recording_headers_get_the_dialects_own_error_before_anything_goes_upstream(
+    recording: str, fake_openai: FakeOpenAI, path: str, headers: dict[str, str], status: int, field: str | None
+) -> None:
+    body: dict[str, Any] = {"model": "fake/fake-small", "max_tokens": 10}
+    body |= {"input": "Hi"} if path.endswith("responses") else {"messages": [{"role": "user", "content": "Hi"}]}
+    response = httpx.post(recording + path, json=body, headers=headers)
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    if path.endswith("messages"):
+        assert response.json()["type"] == "error"
+        assert error["type"] == ("invalid_request_error" if status == 400 else "not_found_error")
+    else:
+        assert error["type"] == "invalid_request_error"
+        assert error["param"] == (field or "header.X-Contextstack-Conversation")
+    assert "X-Contextstack-" in error["message"]
+    assert fake_openai.requests == []
+
+
+def test_a_named_conversation_is_recorded_into(recording: str, fake_openai: FakeOpenAI) -> None:
+    created = httpx.post(recording + "/api/conversations", json={"title": "Named outright"})
+    assert created.status_code == 201, created.text
+    named = created.json()["id"]
+    client = openai.OpenAI(
+        base_url=recording + "/v1", api_key="unused", max_retries=0, default_headers={CONVERSATION: named}
+    )
+    history: list[Any] = [{"role": "user", "content": "Into the named one."}]
+    history.append(ask(client, history))
+    ask(client, [*history, {"role": "user", "content": "Still there."}])
+    recorded(recording, 2)
+    [conversation] = conversations(recording)
+    assert (conversation["id"], conversation["title"]) == (named, "Named outright")
+    assert [m["content"] for m in messages(recording, named)] == ["Into the named one.", REPLY, "Still there.", REPLY]
+
+
+def test_a_message_over_the_size_cap_is_stored_cut_and_still_recognised(
+    recording: str, fake_openai: FakeOpenAI
+) -> None:
+    client = openai_client(recording)
+    long = "All the details of the launch plan. " * 150  # 5400 bytes, over the fixture's cap of 2048
+    history: list[Any] = [{"role": "user", "content": long}]
+    history.append(ask(client, history))
+    ask(client, [*history, {"role": "user", "content": "Short now."}])
+    recorded(recording, 2)
+    [conversation] = conversations(recording)
+    stored = messages(recording, conversation["id"])
+    assert [m["content"] for m in stored[1:]] == [REPLY, "Short now.", REPLY]
+    cut = stored[0]["content"]
+    assert len(cut.encode()) <= 2048
+    assert cut.startswith("All the details of the launch plan.")
+    assert f"this message was {len(json.dumps(long))} bytes, over record_max_message_bytes (2048)" in cut
+
+
+def test_an_upstream_failure_is_recorded_as_the_error(recording: str, fake_openai: FakeOpenAI) -> None:
+    fake_openai.fault = Fault.answer(503)
+    with pytest.raises(openai.InternalServerError) as failed:
+        openai_client(recording).chat.completions.create(
+            model="fake/fake-small", messages=[{"role": "user", "content": "Are you there?"}]
+        )
+    recorded(recording, 1)
+    [conversation] = conversations(recording)
+    question, answer = messages(recording, conversation["id"])
+    assert question["content"] == "Are you there?"
+    assert (answer["status"], answer["content"]) == ("error", "")
+    assert answer["error"]["status"] == failed.value.status_code  # what the client was answered
+    assert "overloaded" in answer["error"]["message"]
+    assert httpx.get(recording + "/api/usage").json()["total"]["errors"] == 1
+
+
+@pytest.mark.parametrize("path", ["/p/website/v1/chat/completions", "/p/website/v1/messages"])
+def test_a_stream_cut_midway_records_the_partial_answer_incomplete(
+    recording: str, fake_openai: FakeOpenAI, fake_anthropic: FakeAnthropic, path: str
+) -> None:
+    fake_openai.fault = fake_anthropic.fault = Fault.drop_mid_stream(after_events=4)
+    model = "claude/claude-fake-1" if path.endswith("messages") else "fake/fake-small"
+    body = {"model": model, "max_tokens": 10, "stream": True, "messages": [{"role": "user", "content": "Go."}]}
+    response = httpx.post(recording + path, json=body, headers={"anthropic-version": "2023-06-01"})
+    assert response.status_code == 200
+    assert "error" in response.text  # the client was told, in its dialect's stream
+    recorded(recording, 1)
+    [conversation] = conversations(recording)
+    _, answer = messages(recording, conversation["id"])
+    assert answer["status"] == "incomplete"
+    assert answer["content"]
+    assert (CLAUDE_REPLY if path.endswith("messages") else REPLY).startswith(answer["content"])
+    assert answer["error"]["status"] >= 500
+
+
+def test_a_client_that_goes_away_midway_has_what_it_was_sent_recorded(recording: str, fake_openai: FakeOpenAI) -> None:
+    fake_openai.event_delay = 0.3
+    body = {"model": "fake/fake-small", "messages": [{"role": "user", "content": "Slowly."}], "stream": True}
+    with httpx.stream("POST", recording + "/p/website/v1/chat/completions", json=body, timeout=10) as response:
+        lines = response.iter_lines()
+        while "Hello" not in next(lines):
+            pass
+    assert fake_openai.disconnected.wait(timeout=5)
+    recorded(recording, 1)
+    [conversation] = conversations(recording)
+    _, answer = messages(recording, conversation["id"])
+    assert answer["status"] == "incomplete"
+    assert answer["content"].startswith("Hello")
+    assert answer["content"] != REPLY
