@@ -111,8 +111,9 @@ async def test_closing_waits_for_the_recordings_under_way(db_path: Path, setting
         assert conn.execute("SELECT count(*) FROM messages WHERE role = 'assistant'").fetchone()[0] == 20
 
 
-# Any sequence of turns, edits and regenerates, resent whole as a stateless client does, makes one tree in which
-# every message's parent is the one before it in the history that was sent.
+# Any sequence of turns, edits and regenerates, resent whole as a stateless client does, makes well-formed trees: one
+# conversation, and one more each time the first message is edited (nothing before it is shared but the system
+# prompt, which every conversation opens with); each the latest system prompt at its root.
 
 _step = st.one_of(
     st.tuples(st.just("next"), st.sampled_from(["a", "b", "c"])),
@@ -124,50 +125,62 @@ _step = st.one_of(
 
 @hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(_step, min_size=1, max_size=8))
-async def test_a_stateless_client_makes_one_well_formed_tree(tmp_path: Path, steps: list[tuple[str, str]]) -> None:
+async def test_a_stateless_client_makes_well_formed_trees(tmp_path: Path, steps: list[tuple[str, str]]) -> None:
     path = tmp_path / f"tree-{abs(hash(tuple(steps)))}.db"
     path.unlink(missing_ok=True)
     settings = Settings(db=str(path))
     db = Database(path, readers=1)
     await db.open()
     try:
-        system = sent_system = "v0"
+        system = "v0"
         history: list[dict[str, Any]] = []
-        sent_turns = 0
+        turns = 0
+        openings: set[str] = set()  # a first message never sent before starts a conversation
         for kind, word in steps:
             if kind == "system":
                 system = word
                 continue
-            if kind == "edit" and history:
-                history = history[:-2]
-            elif kind == "regenerate" and history:
+            if kind == "regenerate" and history:
                 history = history[:-1]
-                asked = [{"role": "system", "content": system}, *history]
-                await record_exchange(db, settings, exchange(asked, answer=f"answer {sent_turns}"))
-                history.append({"role": "assistant", "content": f"answer {sent_turns}"})
-                sent_turns, sent_system = sent_turns + 1, system
-                continue
-            history.append({"role": "user", "content": f"{kind} {word} {len(history)}"})
+            else:
+                if kind == "edit" and history:
+                    history = history[:-2]
+                history.append({"role": "user", "content": f"{kind} {word} {len(history)}"})
+            openings.add(history[0]["content"])
             asked = [{"role": "system", "content": system}, *history]
-            await record_exchange(db, settings, exchange(asked, answer=f"answer {sent_turns}"))
-            history.append({"role": "assistant", "content": f"answer {sent_turns}"})
-            sent_turns, sent_system = sent_turns + 1, system
+            await record_exchange(db, settings, exchange(asked, answer=f"answer {turns}"))
+            history.append({"role": "assistant", "content": f"answer {turns}"})
+            turns += 1
         rows = await db.fetchall("SELECT id, parent_id, depth, conversation_id, role, content FROM messages")
-        if not sent_turns:
-            assert rows == []
-            return
-        assert len({row["conversation_id"] for row in rows}) == 1  # one conversation, however it branched
+        assert sum(row["role"] == "assistant" for row in rows) == turns  # every exchange recorded once
+        listed = (await list_conversations(db)).items
+        assert len(listed) == len(openings)
         by_id = {row["id"]: row for row in rows}
-        roots = [row for row in rows if row["parent_id"] is None]
-        assert [json.loads(row["content"]) for row in roots] == [sent_system]  # one system prompt, the latest
-        for row in rows:
-            if row["parent_id"] is not None:
-                assert row["depth"] == by_id[row["parent_id"]]["depth"] + 1
-        assert sum(row["role"] == "assistant" for row in rows) == sent_turns  # every exchange recorded once
-        [conversation] = (await list_conversations(db)).items
-        leaf = [by_id[conversation.leaf_id]]
-        while leaf[-1]["parent_id"] is not None:
-            leaf.append(by_id[leaf[-1]["parent_id"]])
-        assert [json.loads(row["content"]) for row in reversed(leaf)][1:] == [m["content"] for m in history]
+        for conversation in listed:
+            own = [row for row in rows if row["conversation_id"] == conversation.id]
+            assert [row["role"] for row in own if row["parent_id"] is None] == ["system"]
+            for row in own:
+                if row["parent_id"] is not None:
+                    assert by_id[row["parent_id"]]["conversation_id"] == conversation.id
+                    assert row["depth"] == by_id[row["parent_id"]]["depth"] + 1
+        if turns:
+            branch = [by_id[listed[0].leaf_id]]
+            while branch[-1]["parent_id"] is not None:
+                branch.append(by_id[branch[-1]["parent_id"]])
+            assert [json.loads(row["content"]) for row in reversed(branch)] == [
+                system_sent(steps),
+                *[m["content"] for m in history],
+            ]
     finally:
         await db.close()
+
+
+def system_sent(steps: list[tuple[str, str]]) -> str:
+    """The system prompt of the last exchange the steps made."""
+    system = sent = "v0"
+    for kind, word in steps:
+        if kind == "system":
+            system = word
+        else:
+            sent = system
+    return sent

@@ -114,6 +114,17 @@ def test_ten_turns_of_the_openai_sdk_make_one_conversation_of_ten_exchanges(
     }
 
 
+def test_conversations_that_share_only_their_system_prompt_are_apart(recording: str, fake_openai: FakeOpenAI) -> None:
+    client = openai_client(recording)
+    for topic in ("pricing", "hiring", "pricing"):
+        ask(client, [{"role": "system", "content": "Be brief."}, {"role": "user", "content": f"Talk {topic}."}])
+    recorded(recording, 3)
+    listed = conversations(recording)
+    assert sorted(c["title"] for c in listed) == ["Talk hiring.", "Talk pricing."]
+    pricing = next(c for c in listed if c["title"] == "Talk pricing.")
+    assert [m["role"] for m in messages(recording, pricing["id"])] == ["system", "user", "assistant"]
+
+
 def test_a_streamed_chat_is_recorded_once_it_has_ended(recording: str, fake_openai: FakeOpenAI) -> None:
     client = openai_client(recording)
     history: list[Any] = []

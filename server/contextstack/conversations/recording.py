@@ -366,8 +366,12 @@ async def _place(
         named = await store.conversation(tx, exchange.conversation_id)
         if named is None:
             return None
-    found = await store.chain_nodes(tx, hashes, exchange.conversation_id) if hashes else {}
-    for index in range(len(hashes) - 1, -1, -1):
+    # System messages count by their place alone: a prefix of nothing else is every conversation's that opens with
+    # a system prompt, and finds one only in the conversation a request names.
+    said = next((i for i, m in enumerate(messages) if _ROLES.get(str(m.get("role"))) != "system"), len(messages))
+    lowest = 0 if named is not None else said
+    found = await store.chain_nodes(tx, hashes[lowest:], exchange.conversation_id) if hashes[lowest:] else {}
+    for index in range(len(hashes) - 1, lowest - 1, -1):
         node = found.get(hashes[index])
         if node is None:
             continue
