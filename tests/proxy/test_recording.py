@@ -238,6 +238,7 @@ def test_a_system_prompt_that_changes_every_turn_keeps_the_conversation(
         history += [*answer, tool_results(answer, f"And then {turn}?")]
     recorded(recording, 3)
     [conversation] = conversations(recording)
+    assert conversation["title"] == "hi"  # what the user wrote, not the reminder Claude Code puts before it
     stored = messages(recording, conversation["id"])
     assert [m["role"] for m in stored].count("assistant") == 3
     system = stored[0]

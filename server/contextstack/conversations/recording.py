@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -52,6 +53,9 @@ _encode = msgspec.json.Encoder().encode
 _encode_sorted = msgspec.json.Encoder(order="sorted").encode
 _decode_object = msgspec.json.Decoder(dict[str, Any]).decode
 _decode_any = msgspec.json.Decoder().decode
+
+# A block a client wraps in a tag of its own before what the user wrote: `<system-reminder>…</system-reminder>`.
+_TAGGED = re.compile(r"<([a-z][a-z0-9_-]*)>.*?</\1>", re.DOTALL)
 
 _ROLES: dict[str, Role] = {
     "system": "system",
@@ -184,7 +188,7 @@ async def _messages_answer(exchange: Exchange, answer: Answer) -> None:
         async for event in stream_events(translation.translate(sse_events(_chunks(exchange.chunks or [])))):
             answer.add_chunk(event)
     except ProviderError as exc:
-        if answer.error is None and not (exchange.client_left and exc.code == "upstream_ended_early"):
+        if answer.error is None and not (exchange.client_left and exc.code == "upstream_stream_ended"):
             answer.error = UpstreamError(exc.status, exc.message, exc.code)
 
 
@@ -222,9 +226,10 @@ def _take_response(response: Any, answer: Answer) -> str | None:
     if status == "completed":
         answer.finish_reason = "tool_calls" if answer.calls else "stop"
     elif status == "incomplete":
+        # What a chat completion says with its finish reason: cut at the token limit, or by the content filter.
         details = response.get("incomplete_details") or {}
-        answer.finish_reason = None
-        answer.error = UpstreamError(200, f"the answer is incomplete: {details.get('reason', 'no reason given')}")
+        reason = details.get("reason") if isinstance(details, dict) else None
+        answer.finish_reason = "content_filter" if reason == "content_filter" else "length"
     elif status == "failed":
         error = response.get("error") or {}
         answer.error = UpstreamError(502, str(error.get("message") or "the response failed"), error.get("code"))
@@ -319,11 +324,13 @@ def _stored_content(content: Any) -> str | list[dict[str, Any]]:
 
 
 def _title(messages: Sequence[dict[str, Any]]) -> str:
+    """The first line the user wrote, past the tagged blocks clients put before it (Claude Code's reminders)."""
     for message in messages:
         if message.get("role") == "user":
-            text = content_text(_stored_content(message.get("content"))).strip()
-            if text:
-                return text.split("\n")[0][:TITLE_LENGTH]
+            text = _TAGGED.sub("", content_text(_stored_content(message.get("content"))))
+            line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+            if line:
+                return line[:TITLE_LENGTH]
     return "Recorded conversation"
 
 
