@@ -95,6 +95,7 @@ def test_ten_turns_of_the_openai_sdk_make_one_conversation_of_ten_exchanges(
     recorded(recording, 10)
     [conversation] = conversations(recording)
     assert conversation["title"] == "Question number 0?"
+    assert conversation["recorded"] is True
     stored = messages(recording, conversation["id"])
     assert [m["role"] for m in stored] == ["system"] + ["user", "assistant"] * 10
     assert [m["content"] for m in stored[1::2]] == [f"Question number {turn}?" for turn in range(10)]
@@ -426,6 +427,7 @@ def test_a_named_conversation_is_recorded_into(recording: str, fake_openai: Fake
     recorded(recording, 2)
     [conversation] = conversations(recording)
     assert (conversation["id"], conversation["title"]) == (named, "Named outright")
+    assert conversation["recorded"] is False  # made through the API: retention never purges it
     assert [m["content"] for m in messages(recording, named)] == ["Into the named one.", REPLY, "Still there.", REPLY]
 
 

@@ -473,8 +473,9 @@ async def record_exchange(db: Database, settings: Settings, exchange: Exchange) 
                 version=1,
                 created_at=tx.created_at,
                 updated_at=tx.created_at,
+                recorded=True,
             )
-            await store.insert_conversation(tx, conversation, recorded=True)
+            await store.insert_conversation(tx, conversation)
         written: list[Message] = []
         parent_id, parent_hash, depth = place.parent_id, place.parent_hash, place.depth
         for sent in messages[place.known :]:

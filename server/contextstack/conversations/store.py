@@ -40,6 +40,7 @@ CONVERSATION_COLUMNS = (
     "version",
     "created_at",
     "updated_at",
+    "recorded",
 )
 MESSAGE_COLUMNS = (
     "id",
@@ -66,7 +67,8 @@ _MESSAGE = ", ".join(f"m.{column}" for column in MESSAGE_COLUMNS)
 
 
 def conversation_from_row(row: sqlite3.Row) -> Conversation:
-    return Conversation(**{column: row[column] for column in CONVERSATION_COLUMNS})
+    fields = {column: row[column] for column in CONVERSATION_COLUMNS}
+    return Conversation(**fields | {"recorded": bool(fields["recorded"])})
 
 
 def _json_or_none(value: str | None, decode: Any) -> Any:
@@ -108,11 +110,10 @@ class StoredMessage(NamedTuple):
 # Conversations
 
 
-async def insert_conversation(tx: Transaction, conversation: Conversation, *, recorded: bool = False) -> None:
-    """Insert the conversation; `recorded` marks one the proxy's recording made (retention purges only those)."""
+async def insert_conversation(tx: Transaction, conversation: Conversation) -> None:
     await tx.execute(
-        f"INSERT INTO conversations ({', '.join(CONVERSATION_COLUMNS)}, recorded) VALUES ({', '.join('?' * 10)})",
-        [*(getattr(conversation, column) for column in CONVERSATION_COLUMNS), int(recorded)],
+        f"INSERT INTO conversations ({', '.join(CONVERSATION_COLUMNS)}) VALUES ({', '.join('?' * 10)})",
+        [getattr(conversation, column) for column in CONVERSATION_COLUMNS],
     )
 
 
