@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import get_args
@@ -18,30 +17,22 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from contextstack.asgi import Message, Receive, Scope, Send
 from contextstack.assembly.service import MAX_BUDGET
-from contextstack.conversations.models import UpstreamError
-from contextstack.conversations.recording import Dialect, Exchange
+from contextstack.conversations.recording import Dialect
 from contextstack.dependencies import runtime_of
-from contextstack.errors import BadRequest, FieldError, NotFound
+from contextstack.errors import BadRequest, FieldError
 from contextstack.numbers import parse_count
 from contextstack.providers.errors import ProviderError
 from contextstack.providers.models import Forwarded
+from contextstack.proxy.recording import check_named, exchange_of, failure_of, recording_of
 from contextstack.proxy.service import ProxyAnswer, ProxyOptions
 from contextstack.runtime import Runtime
-from contextstack.settings import MAX_BODY_BYTES, InjectMode, Settings
+from contextstack.settings import MAX_BODY_BYTES, InjectMode
 
 PROJECT_HEADER = b"x-contextstack-project"
 BUDGET_HEADER = b"x-contextstack-budget"
 INJECT_HEADER = b"x-contextstack-inject"
 MODEL_HEADER = b"x-contextstack-model"
 CONTEXT_TOKENS_HEADER = b"x-contextstack-context-tokens"
-RECORD_HEADER = b"x-contextstack-record"
-CONVERSATION_HEADER = b"x-contextstack-conversation"
-
-_CONVERSATION_ID = re.compile(r"^cnv_[0-9A-Z]{26}$")
-# Failures that are the proxy's own refusal of a request, before any model had it: no exchange to record.
-_NOT_EXCHANGED = frozenset(
-    {"untranslatable", "invalid_value", "missing_model", "model_not_found", "provider_not_found", "missing_api_key"}
-)
 
 _INJECT_MODES: tuple[InjectMode, ...] = get_args(InjectMode)
 
@@ -75,55 +66,6 @@ def proxy_options(headers: dict[bytes, bytes], project: str | None) -> ProxyOpti
         budget=budget,
         inject=next((mode for mode in _INJECT_MODES if mode == inject), None),
     )
-
-
-class _Recording(msgspec.Struct, frozen=True):
-    """That this exchange is recorded, and into which conversation, if the request names one."""
-
-    dialect: Dialect
-    conversation_id: str | None
-
-
-def recording_of(
-    settings: Settings, headers: dict[bytes, bytes], project: str | None, dialect: Dialect | None
-) -> _Recording | None:
-    """Whether to record: the request's X-Contextstack-Record, else its naming a conversation, else its project's
-    `record`, else the daemon's."""
-    if dialect is None:
-        return None
-    asked = header(headers, RECORD_HEADER)
-    if asked is not None and asked.lower() not in ("on", "off"):
-        raise BadRequest(
-            "X-Contextstack-Record must be on or off.",
-            errors=[FieldError("header.X-Contextstack-Record", f"not on or off: {asked[:40]!r}")],
-        )
-    named = header(headers, CONVERSATION_HEADER) or None
-    if named is not None and not _CONVERSATION_ID.match(named):
-        raise BadRequest(
-            "X-Contextstack-Conversation must be a conversation's id (cnv_ and 26 characters).",
-            errors=[FieldError("header.X-Contextstack-Conversation", f"not a conversation id: {named[:40]!r}")],
-        )
-    if asked is not None:
-        wanted = asked.lower() == "on"
-    elif named is not None:
-        wanted = True
-    else:
-        configured = settings.projects.get(project) if project is not None else None
-        wanted = configured.record if configured is not None and configured.record is not None else settings.record
-    return _Recording(dialect, named) if wanted else None
-
-
-async def _check_named(runtime: Runtime, recording: _Recording | None) -> None:
-    """A 404 for a request that names a conversation there is none of, before anything goes upstream."""
-    if recording is None or recording.conversation_id is None:
-        return
-    row = await runtime.db.fetchone("SELECT 1 FROM conversations WHERE id = ?", (recording.conversation_id,))
-    if row is None:
-        raise NotFound(
-            f"There is no conversation {recording.conversation_id} to record into: create one "
-            "(POST /api/conversations), or leave X-Contextstack-Conversation out.",
-            errors=[FieldError("header.X-Contextstack-Conversation", "no such conversation")],
-        )
 
 
 def header(headers: dict[bytes, bytes], name: bytes) -> str | None:
@@ -241,7 +183,7 @@ async def serve(
     body = await read_body(headers, receive)
     if body is None:
         return
-    await _check_named(runtime, recording)
+    await check_named(runtime.db, recording)
     # A stream takes one of the daemon's `max_streams` places before anything goes upstream (TooBusy past them),
     # and gives it back once it has ended, however it ends.
     release = runtime.streams.take() if asks_to_stream(body) else None
@@ -252,7 +194,7 @@ async def serve(
     kept: list[bytes] | None = [] if recording is not None else None
     began = time.monotonic()
     produced: ProxyAnswer | None = None
-    failure: UpstreamError | None = None
+    failed: ProviderError | None = None
 
     async def send_noting(message: Message) -> None:
         nonlocal started
@@ -263,8 +205,7 @@ async def serve(
         produced = await answer(runtime, options, scope, body)
         await _send_answer(send_noting, produced, kept)
     except ProviderError as exc:
-        if exc.code not in _NOT_EXCHANGED:
-            failure = UpstreamError(exc.status, exc.message, exc.code)
+        failed = exc
         raise
     except asyncio.CancelledError:
         if not watch.cancelled_by_it():
@@ -277,23 +218,13 @@ async def serve(
         watch.stop()
         if release is not None:
             release()
-        if recording is not None and (produced is not None or failure is not None):
-            completion = None if produced is None else produced.completion
-            runtime.recorder.record(
-                Exchange(
-                    dialect=recording.dialect,
-                    request=body,
-                    project=options.project if produced is None else produced.project,
-                    conversation_id=recording.conversation_id,
-                    target=None if completion is None else completion.target,
-                    body=None if completion is None or completion.stream is not None else completion.body,
-                    chunks=None if completion is None or completion.stream is None else kept,
-                    error=failure,
-                    client_left=watch.went_away,
-                    latency_ms=round((time.monotonic() - began) * 1000),
-                    context_tokens=0 if produced is None else produced.context_tokens,
-                )
+        if recording is not None:
+            latency = round((time.monotonic() - began) * 1000)
+            exchange = exchange_of(
+                recording, body, options, produced, failure_of(failed), kept, watch.went_away, latency
             )
+            if exchange is not None:
+                runtime.recorder.record(exchange)
 
 
 class _StreamFlag(msgspec.Struct):
