@@ -459,7 +459,7 @@ def test_an_upstream_failure_is_recorded_as_the_error(recording: str, fake_opena
     [conversation] = conversations(recording)
     question, answer = messages(recording, conversation["id"])
     assert question["content"] == "Are you there?"
-    assert (answer["status"], answer["content"]) == ("error", "")
+    assert (answer["status"], answer["content"], answer["model"]) == ("error", "", "fake/fake-small")
     assert answer["error"]["status"] == failed.value.status_code  # what the client was answered
     assert "overloaded" in answer["error"]["message"]
     assert httpx.get(recording + "/api/usage").json()["total"]["errors"] == 1

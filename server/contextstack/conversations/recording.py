@@ -360,6 +360,7 @@ async def _place(
     messages: list[dict[str, Any]],
     hashes: list[str],
     root: str,
+    limit: int,
 ) -> _Place | None:
     """Find where the request's messages are recorded already; None when the conversation it names is gone."""
     previous = request.get("previous_response_id") if exchange.dialect == "responses" else None
@@ -383,12 +384,12 @@ async def _place(
         if node is None:
             continue
         conversation = named or await store.conversation(tx, node.conversation_id)
-        await _refresh_system(tx, node.id, messages[: index + 1])
+        await _refresh_system(tx, node.id, messages[: index + 1], limit)
         return _Place(conversation, node.id, node.chain_hash, node.depth, index + 1)
     return _Place(named, None, root, 0, 0)
 
 
-async def _refresh_system(tx: Transaction, leaf_id: str, messages: list[dict[str, Any]]) -> None:
+async def _refresh_system(tx: Transaction, leaf_id: str, messages: list[dict[str, Any]], limit: int) -> None:
     """Store the latest text of the system messages along the recorded branch (they do not count in the chain)."""
     if not any(_ROLES.get(str(m.get("role"))) == "system" for m in messages):
         return
@@ -396,7 +397,7 @@ async def _refresh_system(tx: Transaction, leaf_id: str, messages: list[dict[str
     for stored, sent in zip(branch[-len(messages) :], messages, strict=False):
         if stored.message.role != "system":
             continue
-        content = _stored_content(sent.get("content"))
+        content = cut(_stored_content(sent.get("content")), limit)
         if content != stored.message.content:
             await store.replace_content(tx, stored.message.id, content, content_text(content))
 
@@ -435,6 +436,11 @@ def _message(
     )
 
 
+def _asked_model(request: dict[str, Any]) -> str | None:
+    model = request.get("model")
+    return model if isinstance(model, str) and model else None
+
+
 async def record_exchange(db: Database, settings: Settings, exchange: Exchange) -> Recorded | None:
     """Store an exchange into the conversation its history belongs to (a new one if none); None if not recorded."""
     request = _decode_object(exchange.request)
@@ -456,7 +462,7 @@ async def record_exchange(db: Database, settings: Settings, exchange: Exchange) 
         for sent in messages:
             parent = chain(parent, sent)
             hashes.append(parent)
-        place = await _place(tx, exchange, request, messages, hashes, root)
+        place = await _place(tx, exchange, request, messages, hashes, root, limit)
         if place is None:
             log.warning("not recorded: conversation %s was deleted while its exchange ran", exchange.conversation_id)
             return None
@@ -499,7 +505,8 @@ async def record_exchange(db: Database, settings: Settings, exchange: Exchange) 
             content,
             _cut_calls(calls, limit),
             tx.created_at,
-            model=None if target is None else target.name,
+            # A failure before any answer: the model the request asked for.
+            model=target.name if target is not None else _asked_model(request),
             provider=None if target is None else target.provider,
             usage=answer.usage,
             latency_ms=exchange.latency_ms,
