@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from contextstack.assembly.cache import ContextCache
 from contextstack.assembly.changes import TurnStates
 from contextstack.checkpoints.automatic import AutomaticCheckpoints
+from contextstack.conversations.recording import Recorder
 from contextstack.conversations.relevance import PastMessages
 from contextstack.conversations.store import MESSAGE_VECTORS
 from contextstack.errors import ConfigError
@@ -49,6 +50,8 @@ class Runtime:
         self.checkpoints = AutomaticCheckpoints(self.db, quiet=settings.ai_burst_quiet, keep=settings.checkpoint_keep)
         self.db.before_change(self.checkpoints.before_change)
         self.providers = Providers(settings, environ)
+        # What the proxy records is written after each answer has gone, by tasks closing waits for.
+        self.recorder = Recorder(self.db, settings)
         self.meaning = self._meaning(settings)
         if self.meaning is not None:
             self.db.on_commit(self.meaning.on_commit)
@@ -90,16 +93,20 @@ class Runtime:
         start_catching_up(self.db)
         try:
             await self.providers.open()
+            await self.recorder.open()
             if self.meaning is not None:
                 await self.meaning.open()
         except BaseException:
+            await self.recorder.close()
             await self.providers.close()
             await self.db.close()
             raise
 
     async def close(self) -> None:
-        """End the embedding worker, close the providers' pools, end the live streams, then close the store."""
+        """Wait for the recordings under way, end the embedding worker, close the providers' pools, end the live
+        streams, then close the store."""
         try:
+            await self.recorder.close()
             if self.meaning is not None:
                 await self.meaning.close()
             await self.providers.close()

@@ -115,6 +115,14 @@ class ProjectProxyConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True
         Annotated[int, msgspec.Meta(ge=0)] | None,
         _doc("Token budget of this project's context.", "the top-level `context_budget`"),
     ] = None
+    record: Annotated[
+        bool | None,
+        _doc(
+            "Whether the proxy records this project's exchanges as conversations (see "
+            "[proxy.md](proxy.md#recording)); `X-Contextstack-Record` wins per request.",
+            "the top-level `record`",
+        ),
+    ] = None
 
 
 class MemoryConfig(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -260,6 +268,29 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
             "context again."
         ),
     ] = 4096
+    record: Annotated[
+        bool,
+        _doc(
+            "Whether the proxy records what passes through it as conversations: off unless a project's `record` or "
+            "a request's `X-Contextstack-Record: on` says so (see [proxy.md](proxy.md#recording))."
+        ),
+    ] = False
+    record_max_message_bytes: Annotated[
+        int,
+        msgspec.Meta(ge=1024, le=MAX_BODY_BYTES),
+        _doc(
+            "Bytes of a recorded message's content kept: a longer one is stored cut, with a note saying so and how "
+            "long it was."
+        ),
+    ] = 256 * 1024
+    record_retention_days: Annotated[
+        Annotated[int, msgspec.Meta(ge=1, le=36_500)] | None,
+        _doc(
+            "Days a recorded conversation is kept after its last exchange; older ones are deleted at start-up and "
+            "hourly after. Unset: kept until deleted. Conversations made through the API are never purged.",
+            "unset",
+        ),
+    ] = None
     projects: Annotated[
         dict[str, ProjectProxyConfig],
         _doc("`[projects.SLUG]` tables: a project's own proxy settings (below, and [proxy.md](proxy.md))."),
@@ -338,6 +369,9 @@ ENV_FIELDS = (
     "stream_write_timeout",
     "inject",
     "turn_states",
+    "record",
+    "record_max_message_bytes",
+    "record_retention_days",
     "context_window",
     "checkpoint_keep",
     "ai_burst_quiet",

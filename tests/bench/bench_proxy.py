@@ -7,7 +7,12 @@ completions) and embeddings.
 The daemon runs as a real `contextstack serve` process (uvloop + httptools), the fake upstreams as other
 processes; requests to the upstream and to the proxy alternate so that drift on the machine hits both alike.
 
-    python tests/bench/bench_proxy.py [--requests 3000]
+With `--recording`, it measures instead what recording costs the answer (docs/proxy.md#recording): the same
+daemon answers each request twice, once with `X-Contextstack-Record: off` and once `on`, in alternating order, as a
+stateless client's growing conversations (history resent whole) for chat completions whole and streamed, Messages
+and the Responses API.
+
+    python tests/bench/bench_proxy.py [--requests 3000] [--recording]
     python tests/bench/bench_proxy.py --only-bursts [--bursts 60] [--trees /work/wt-base,.]
     pytest tests/bench/bench_proxy.py -s
 
@@ -635,12 +640,102 @@ def run_bursts(trees: list[Path | None], bursts: int, log_level: str = "info", s
             for offset, (_, _, name) in enumerate(BURST_PATHS):
                 result = report(f"burst of {size}, {name}", direct, samples[1 + number * len(BURST_PATHS) + offset])
                 figures.update({f"tree{number}_burst_{offset}_{key}": value for key, value in result.items()})
+
+
+TURNS = 10  # a recorded conversation's length in the recording benchmark: then a new one starts
+
+
+def conversation_turn(n: int, dialect: str) -> dict[str, Any]:
+    """Turn n % TURNS of conversation n // TURNS, its whole history resent, in a dialect's body."""
+    conversation, turn = divmod(n, TURNS)
+    history: list[dict[str, Any]] = []
+    for earlier in range(turn + 1):
+        history.append({"role": "user", "content": f"Conversation {conversation}: how does {TOPICS[earlier]} work?"})
+        if earlier < turn:
+            history.append({"role": "assistant", "content": "Hello from the fake upstream."})
+    if dialect == "messages":
+        return {
+            "model": "claude/claude-fake-1",
+            "max_tokens": 256,
+            "system": MESSAGES[0]["content"],
+            "messages": history,
+        }
+    if dialect == "responses":
+        return {"model": "fake/fake-small", "instructions": MESSAGES[0]["content"], "input": history}
+    body: dict[str, Any] = {"model": "fake/fake-small", "messages": [MESSAGES[0], *history]}
+    return body | ({"stream": True} if dialect == "stream" else {})
+
+
+def recording_side_by_side(proxy: str, requests: int) -> dict[str, float]:
+    """Each request with recording off and on, alternating which goes first; p50 and p99 of each, and the gap."""
+    paths = {"chat": "/v1/chat/completions", "stream": "/v1/chat/completions", "messages": "/v1/messages"}
+    figures: dict[str, float] = {}
+    with httpx.Client(timeout=30) as client:
+
+        def call(dialect: str, body: dict[str, Any], record: str) -> float:
+            headers = {**ANTHROPIC, **PROJECT, "X-Contextstack-Record": record}
+            started = time.perf_counter()
+            with client.stream("POST", proxy + paths.get(dialect, "/v1/responses"), json=body, headers=headers) as r:
+                r.read()
+            elapsed = time.perf_counter() - started
+            assert r.status_code == 200, r.text
+            return elapsed
+
+        recorded = 0
+        for dialect in ("chat", "stream", "messages", "responses"):
+            off: list[float] = []
+            on: list[float] = []
+            warm_up = max(100, requests // 10)
+            for n in range(warm_up + requests):
+                body = conversation_turn(n, dialect)
+                first, second = ("off", "on") if n % 2 == 0 else ("on", "off")
+                times = {first: call(dialect, body, first), second: call(dialect, body, second)}
+                if n >= warm_up:
+                    off.append(times["off"])
+                    on.append(times["on"])
+            recorded += warm_up + requests
+            result = {
+                "off_p50": percentile(off, 0.5) * 1000,
+                "off_p99": percentile(off, 0.99) * 1000,
+                "on_p50": percentile(on, 0.5) * 1000,
+                "on_p99": percentile(on, 0.99) * 1000,
+            }
+            print(
+                f"recording {dialect:<10} off p50 {result['off_p50']:6.2f} ms  p99 {result['off_p99']:6.2f} ms | "
+                f"on p50 {result['on_p50']:6.2f} ms  p99 {result['on_p99']:6.2f} ms | "
+                f"gap p50 {result['on_p50'] - result['off_p50']:+5.2f} ms  p99 {result['on_p99'] - result['off_p99']:+5.2f} ms"
+            )
+            figures.update({f"recording_{dialect}_{name}": value for name, value in result.items()})
+        deadline = time.monotonic() + 60
+        while httpx.get(proxy + "/api/usage").json()["total"]["calls"] < recorded:
+            assert time.monotonic() < deadline, "the recordings did not all land"
+            time.sleep(0.1)
+        listed = httpx.get(proxy + "/api/conversations", params={"limit": 200}).json()["items"]
+        print(f"{recorded} exchanges recorded, into {len(listed)}{'+' if len(listed) == 200 else ''} conversations")
+    return figures
+
+
+def run_recording(requests: int, log_level: str = "info") -> dict[str, float]:
+    print(f"machine: {machine()}; daemon log level {log_level}; load average before: {os.getloadavg()[0]:.2f}")
+    print(f"{requests} requests per dialect (after warm-up), each sent with recording off and on, alternating")
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        fake_upstream() as (upstream, _),
+        fake_upstream("tests.fakes.anthropic_upstream") as (anthropic, _),
+        proxy_daemon(upstream, anthropic, Path(workdir), log_level) as daemon,
+    ):
+        create_project(daemon.url)
+        figures = recording_side_by_side(daemon.url, requests)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return figures
 
 
 def test_proxy_benchmark() -> None:
     run(requests=1000, streams=200)
+
+
+def test_recording_benchmark() -> None:
+    run_recording(requests=300)
 
 
 if __name__ == "__main__":
@@ -654,9 +749,12 @@ if __name__ == "__main__":
     parser.add_argument(
         "--trees", default="", help="comma-separated source trees for --only-bursts, a daemon from each at once"
     )
+    parser.add_argument("--recording", action="store_true", help="measure recording on against off, interleaved")
     arguments = parser.parse_args()
     if arguments.only_bursts:
         trees = [Path(tree).resolve() for tree in arguments.trees.split(",")] if arguments.trees else [None]
         run_bursts(list(trees), arguments.bursts, arguments.log_level)
+    elif arguments.recording:
+        run_recording(arguments.requests, arguments.log_level)
     else:
         run(arguments.requests, arguments.streams, arguments.log_level, reverse=arguments.reverse)

@@ -376,6 +376,10 @@ async def test_a_store_of_schema_10_is_upgraded_and_its_entries_ranked(db_path: 
         conn.execute("ALTER TABLE checkpoints DROP COLUMN globals")
         conn.execute("DROP TRIGGER knowledge_vectors_stale")  # and 0014
         conn.execute("DROP TABLE knowledge_vectors")
+        for index in ("messages_by_chain", "messages_by_response", "conversations_recorded"):  # and 0016
+            conn.execute(f"DROP INDEX {index}")
+        for table, column in (("messages", "chain_hash"), ("messages", "response_id"), ("conversations", "recorded")):
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         conn.execute("DROP TRIGGER message_vectors_stale")  # and 0015
         conn.execute("DROP TABLE message_vectors")
         conn.execute("DROP INDEX messages_embeddable")

@@ -6,6 +6,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="Conversation")
 
 
@@ -22,6 +24,8 @@ class Conversation:
         title (str):
         updated_at (str):
         version (int):
+        recorded (bool | Unset): Made by the proxy's recording (docs/proxy.md#recording); retention purges only these.
+            Default: False.
     """
 
     created_at: str
@@ -33,6 +37,7 @@ class Conversation:
     title: str
     updated_at: str
     version: int
+    recorded: bool | Unset = False
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,6 +63,8 @@ class Conversation:
 
         version = self.version
 
+        recorded = self.recorded
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -73,6 +80,8 @@ class Conversation:
                 "version": version,
             }
         )
+        if recorded is not UNSET:
+            field_dict["recorded"] = recorded
 
         return field_dict
 
@@ -117,6 +126,8 @@ class Conversation:
 
         version = d.pop("version")
 
+        recorded = d.pop("recorded", UNSET)
+
         conversation = cls(
             created_at=created_at,
             forked_from=forked_from,
@@ -127,6 +138,7 @@ class Conversation:
             title=title,
             updated_at=updated_at,
             version=version,
+            recorded=recorded,
         )
 
         conversation.additional_properties = d

@@ -67,6 +67,12 @@ class Conversation(msgspec.Struct, frozen=True, kw_only=True):
     version: int
     created_at: str
     updated_at: str
+    recorded: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Made by the proxy's recording (docs/proxy.md#recording); retention purges only these."
+        ),
+    ] = False
 
 
 class ConversationList(msgspec.Struct, frozen=True):

@@ -45,6 +45,7 @@ CONVERSATION_COLUMNS = (
     "version",
     "created_at",
     "updated_at",
+    "recorded",
 )
 MESSAGE_COLUMNS = (
     "id",
@@ -71,7 +72,8 @@ _MESSAGE = ", ".join(f"m.{column}" for column in MESSAGE_COLUMNS)
 
 
 def conversation_from_row(row: sqlite3.Row) -> Conversation:
-    return Conversation(**{column: row[column] for column in CONVERSATION_COLUMNS})
+    fields = {column: row[column] for column in CONVERSATION_COLUMNS}
+    return Conversation(**fields | {"recorded": bool(fields["recorded"])})
 
 
 def _json_or_none(value: str | None, decode: Any) -> Any:
@@ -115,7 +117,7 @@ class StoredMessage(NamedTuple):
 
 async def insert_conversation(tx: Transaction, conversation: Conversation) -> None:
     await tx.execute(
-        f"INSERT INTO conversations ({', '.join(CONVERSATION_COLUMNS)}) VALUES ({', '.join('?' * 9)})",
+        f"INSERT INTO conversations ({', '.join(CONVERSATION_COLUMNS)}) VALUES ({', '.join('?' * 10)})",
         [getattr(conversation, column) for column in CONVERSATION_COLUMNS],
     )
     await _remember_terms(tx, conversation.title)
@@ -223,7 +225,16 @@ async def _messages_needed_elsewhere(tx: Transaction, conversation_id: str) -> l
 # Messages
 
 
-async def insert_message(tx: Transaction, message: Message, depth: int, text: str) -> None:
+async def insert_message(
+    tx: Transaction,
+    message: Message,
+    depth: int,
+    text: str,
+    *,
+    chain_hash: str | None = None,
+    response_id: str | None = None,
+) -> None:
+    """Insert the message; a recorded one also keeps its chain hash and, for a Responses answer, the response's id."""
     usage = message.usage
     values = {
         "id": message.id,
@@ -244,9 +255,11 @@ async def insert_message(tx: Transaction, message: Message, depth: int, text: st
         "error": None if message.error is None else _encode_json(message.error).decode(),
         "context": None if message.context is None else _encode_json(message.context).decode(),
         "created_at": message.created_at,
+        "chain_hash": chain_hash,
+        "response_id": response_id,
     }
     await tx.execute(
-        f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES ({', '.join(':' + c for c in MESSAGE_COLUMNS)})",
+        f"INSERT INTO messages ({', '.join(values)}) VALUES ({', '.join(':' + c for c in values)})",
         values,
     )
     await _remember_terms(tx, text)
@@ -319,6 +332,57 @@ async def in_conversation(reader: Reader, conversation_id: str, message_id: str)
         {"c": conversation_id, "m": message_id},
     )
     return row is not None
+
+
+# Recorded conversations
+
+
+class ChainNode(NamedTuple):
+    """A recorded message found by its chain hash: where it is in which conversation's tree."""
+
+    id: str
+    conversation_id: str
+    chain_hash: str
+    depth: int
+
+
+async def chain_nodes(reader: Reader, hashes: Sequence[str], conversation_id: str | None) -> dict[str, ChainNode]:
+    """By chain hash: the newest recorded message of each hash (in one conversation, if given)."""
+    clause, values = _one_of("chain_hash", hashes)
+    in_conversation = "AND conversation_id = ?" if conversation_id is not None else ""
+    rows = await reader.fetchall(
+        f"SELECT id, conversation_id, chain_hash, depth FROM messages WHERE {clause} {in_conversation} ORDER BY seq",
+        (values,) if conversation_id is None else (values, conversation_id),
+    )
+    return {row[2]: ChainNode(row[0], row[1], row[2], row[3]) for row in rows}
+
+
+async def answer_of_response(reader: Reader, response_id: str) -> ChainNode | None:
+    """The recorded answer that was the Responses API's response `response_id`."""
+    row = await reader.fetchone(
+        "SELECT id, conversation_id, chain_hash, depth FROM messages WHERE response_id = ? AND chain_hash IS NOT NULL "
+        "ORDER BY seq DESC LIMIT 1",
+        (response_id,),
+    )
+    return None if row is None else ChainNode(row[0], row[1], row[2], row[3])
+
+
+async def replace_content(tx: Transaction, message_id: str, content: str | list[dict[str, Any]], text: str) -> None:
+    """Put new content into a message (a recorded system prompt that changed since)."""
+    await tx.execute(
+        "UPDATE messages SET content = ?, text = ? WHERE id = ?",
+        (_encode_json(content).decode(), text, message_id),
+    )
+    await tx.executemany(_REMEMBER_TERMS, [(term,) for term in sorted(set(tokens(text)))])
+
+
+async def recorded_idle_since(reader: Reader, before: str, limit: int) -> list[str]:
+    """The ids of up to `limit` recorded conversations without an exchange since `before`, the longest idle first."""
+    rows = await reader.fetchall(
+        "SELECT id FROM conversations WHERE recorded = 1 AND updated_at < ? ORDER BY updated_at LIMIT ?",
+        (before, limit),
+    )
+    return [row[0] for row in rows]
 
 
 # Search

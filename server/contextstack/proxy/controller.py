@@ -58,11 +58,11 @@ async def _create_embeddings(
 
 
 async def _chat(scope: Scope, receive: Receive, send: Send, project: str | None) -> None:
-    await serve(scope, receive, send, project, _chat_completion)
+    await serve(scope, receive, send, project, _chat_completion, recorded_as="chat")
 
 
 async def _responses(scope: Scope, receive: Receive, send: Send, project: str | None) -> None:
-    await serve(scope, receive, send, project, _create_response)
+    await serve(scope, receive, send, project, _create_response, recorded_as="responses")
 
 
 async def _embeddings(scope: Scope, receive: Receive, send: Send, project: str | None) -> None:

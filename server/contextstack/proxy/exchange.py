@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import get_args
 
@@ -15,11 +16,14 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from contextstack.asgi import Message, Receive, Scope, Send
 from contextstack.assembly.service import MAX_BUDGET
+from contextstack.conversations.recording import Dialect
 from contextstack.dependencies import runtime_of
 from contextstack.errors import BadRequest, FieldError
 from contextstack.ids import is_id
 from contextstack.numbers import parse_count
+from contextstack.providers.errors import ProviderError
 from contextstack.providers.models import Forwarded
+from contextstack.proxy.recording import check_named, exchange_of, failure_of, recording_of
 from contextstack.proxy.service import ProxyAnswer, ProxyOptions, StreamPlace
 from contextstack.runtime import Runtime
 from contextstack.settings import MAX_BODY_BYTES, InjectMode
@@ -141,7 +145,8 @@ def _start(answer: ProxyAnswer) -> Message:
     return {"type": "http.response.start", "status": 200, "headers": headers}
 
 
-async def _send_answer(send: Send, answer: ProxyAnswer) -> None:
+async def _send_answer(send: Send, answer: ProxyAnswer, kept: list[bytes] | None) -> None:
+    """Send the answer; a stream's chunks, as they are sent, also go into `kept` (for its recording)."""
     await send(_start(answer))
     stream = answer.completion.stream
     if stream is None:
@@ -150,6 +155,8 @@ async def _send_answer(send: Send, answer: ProxyAnswer) -> None:
     try:
         async for chunk in stream:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            if kept is not None:
+                kept.append(chunk)
     finally:
         await stream.aclose()  # on cancellation too: the upstream connection closes
     await send({"type": "http.response.body", "body": b""})
@@ -159,22 +166,33 @@ async def _send_answer(send: Send, answer: ProxyAnswer) -> None:
 Answer = Callable[[Runtime, ProxyOptions, Scope, bytes, StreamPlace], Awaitable[ProxyAnswer]]
 
 
-async def serve(scope: Scope, receive: Receive, send: Send, project: str | None, answer: Answer) -> None:
+async def serve(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    project: str | None,
+    answer: Answer,
+    *,
+    recorded_as: Dialect | None = None,
+) -> None:
     """Read a proxied request, have `answer` make its answer, and send it; the same for every dialect.
 
     Plain ASGI rather than a Litestar handler with its Request and Response: less work a request on the proxy's
     hot path (docs/benchmarks.md, Proxy). Errors raised here still reach the controller's exception handlers
-    (the dialect's own shape).
+    (the dialect's own shape). An exchange of a dialect `recorded_as` that is to be recorded is handed to the
+    runtime's recorder once it has ended, however it ended: nothing is written before.
     """
     if scope["method"] != "POST":
         raise MethodNotAllowedException(headers={"allow": "POST"})
     headers = dict(scope["headers"])
     options = proxy_options(headers, project)
+    app: Litestar = scope["litestar_app"]
+    runtime = runtime_of(app.state)
+    recording = recording_of(runtime.settings, headers, options.project, recorded_as)
     body = await read_body(headers, receive)
     if body is None:
         return
-    app: Litestar = scope["litestar_app"]
-    runtime = runtime_of(app.state)
+    await check_named(runtime.db, recording)
     # A stream takes one of the daemon's `max_streams` places before anything goes upstream (TooBusy past them),
     # and gives it back once it has ended, however it ends.
     place = StreamPlace(runtime.streams)
@@ -182,6 +200,10 @@ async def serve(scope: Scope, receive: Receive, send: Send, project: str | None,
     # streaming: a model is not kept generating, and billing, for nobody.
     watch = _Watch(receive)
     started = False
+    kept: list[bytes] | None = [] if recording is not None else None
+    began = time.monotonic()
+    produced: ProxyAnswer | None = None
+    failed: ProviderError | None = None
 
     async def send_noting(message: Message) -> None:
         nonlocal started
@@ -189,7 +211,11 @@ async def serve(scope: Scope, receive: Receive, send: Send, project: str | None,
         await send(message)
 
     try:
-        await _send_answer(send_noting, await answer(runtime, options, scope, body, place))
+        produced = await answer(runtime, options, scope, body, place)
+        await _send_answer(send_noting, produced, kept)
+    except ProviderError as exc:
+        failed = exc
+        raise
     except asyncio.CancelledError:
         if not watch.cancelled_by_it():
             raise
@@ -200,6 +226,13 @@ async def serve(scope: Scope, receive: Receive, send: Send, project: str | None,
     finally:
         watch.stop()
         place.release()
+        if recording is not None:
+            latency = round((time.monotonic() - began) * 1000)
+            exchange = exchange_of(
+                recording, body, options, produced, failure_of(failed), kept, watch.went_away, latency
+            )
+            if exchange is not None:
+                runtime.recorder.record(exchange)
 
 
 def _bearer(value: bytes) -> bytes | None:

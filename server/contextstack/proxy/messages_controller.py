@@ -38,7 +38,7 @@ async def _count(runtime: Runtime, options: ProxyOptions, scope: Scope, body: by
 
 
 async def _messages(scope: Scope, receive: Receive, send: Send, project: str | None) -> None:
-    await serve(scope, receive, send, project, _message)
+    await serve(scope, receive, send, project, _message, recorded_as="messages")
 
 
 async def _count_tokens(scope: Scope, receive: Receive, send: Send, project: str | None) -> None:
