@@ -273,8 +273,12 @@ def test_conversations_named_apart_are_told_apart_though_their_messages_are_the_
     proxy: str, project: dict[str, Any], fake_openai: FakeOpenAI
 ) -> None:
     step = add_step(proxy, "Write the checkout page")
-    one = ChatConversation(proxy, **{"X-Contextstack-Conversation": "cnv_01JDZ8Y3N2W9T4X5V6B7C8D9EF"})
-    other = ChatConversation(proxy, **{"X-Contextstack-Conversation": "cnv_01JDZ8Y3N2W9T4X5V6B7C8D9EG"})
+    # A named conversation is one the daemon has (naming it also records into it: docs/proxy.md#recording).
+    one_id, other_id = (
+        httpx.post(proxy + "/api/conversations", json={"project": "website"}).json()["id"] for _ in "12"
+    )
+    one = ChatConversation(proxy, **{"X-Contextstack-Conversation": one_id})
+    other = ChatConversation(proxy, **{"X-Contextstack-Conversation": other_id})
     one.ask(QUESTIONS["payments"])
     set_status(proxy, step, "done")
     other.ask(QUESTIONS["payments"])  # the same messages: told the project as it is now

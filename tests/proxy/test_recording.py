@@ -103,7 +103,10 @@ def test_ten_turns_of_the_openai_sdk_make_one_conversation_of_ten_exchanges(
     assert {m["content"] for m in answers} == {REPLY}
     assert {(m["status"], m["model"], m["finish_reason"]) for m in answers} == {("complete", "fake/fake-small", "stop")}
     assert all(m["usage"] == {"prompt_tokens": 11, "completion_tokens": 6, "total_tokens": 17} for m in answers)
-    assert all(m["context"]["tokens"] > 0 for m in answers)  # the project's context went in with each
+    # The project's whole context went in with the first; later turns (inject = delta) only what was new, if any.
+    assert answers[0]["context"]["tokens"] > 0
+    print([r.json()["messages"][-1] for r in fake_openai.requests[2:4]])
+    assert all(m["context"] is None or m["context"]["tokens"] < answers[0]["context"]["tokens"] for m in answers[1:])
     usage = httpx.get(recording + "/api/usage", params={"group": "project"}).json()
     assert usage["total"] == {
         "key": None,

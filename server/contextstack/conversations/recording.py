@@ -441,6 +441,27 @@ def _asked_model(request: dict[str, Any]) -> str | None:
     return model if isinstance(model, str) and model else None
 
 
+async def resent_messages(db: Database, dialect: Dialect, body: bytes, project: str | None) -> frozenset[str]:
+    """The ids of the recorded messages a request sends again (its history, as recorded before): what its
+    context's past messages leave out, since the model has them in the request already."""
+    try:
+        messages = request_messages(dialect, _decode_object(body))
+    except (msgspec.DecodeError, msgspec.ValidationError, ProviderError):
+        return frozenset()  # the dialect's own decoding says what is wrong with it
+    messages = [m for m in messages if _ROLES.get(str(m.get("role"))) is not None]
+    if not messages:
+        return frozenset()
+
+    async def resent(view: Reader) -> frozenset[str]:
+        hashes, parent = [], chain_root(await _project_id(view, project))
+        for sent in messages:
+            parent = chain(parent, sent)
+            hashes.append(parent)
+        return frozenset(node.id for node in (await store.chain_nodes(view, hashes, None)).values())
+
+    return await db.read(resent)
+
+
 async def record_exchange(db: Database, settings: Settings, exchange: Exchange) -> Recorded | None:
     """Store an exchange into the conversation its history belongs to (a new one if none); None if not recorded."""
     request = _decode_object(exchange.request)

@@ -10,13 +10,14 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import get_args
 
+import msgspec
 from litestar import Litestar
 from litestar.exceptions import MethodNotAllowedException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from contextstack.asgi import Message, Receive, Scope, Send
 from contextstack.assembly.service import MAX_BUDGET
-from contextstack.conversations.recording import Dialect
+from contextstack.conversations.recording import Dialect, resent_messages
 from contextstack.dependencies import runtime_of
 from contextstack.errors import BadRequest, FieldError
 from contextstack.ids import is_id
@@ -188,11 +189,15 @@ async def serve(
     options = proxy_options(headers, project)
     app: Litestar = scope["litestar_app"]
     runtime = runtime_of(app.state)
-    recording = recording_of(runtime.settings, headers, options.project, recorded_as)
+    recording = recording_of(runtime.settings, headers, options.project, options.conversation, recorded_as)
     body = await read_body(headers, receive)
     if body is None:
         return
     await check_named(runtime.db, recording)
+    if recording is not None and options.project is not None:
+        options = msgspec.structs.replace(
+            options, resent=await resent_messages(runtime.db, recording.dialect, body, options.project)
+        )
     # A stream takes one of the daemon's `max_streams` places before anything goes upstream (TooBusy past them),
     # and gives it back once it has ended, however it ends.
     place = StreamPlace(runtime.streams)

@@ -118,6 +118,7 @@ async def _with_context(
             options.project,
             how.budget,
             options.conversation,
+            leave_out=options.resent,
             remember=place is not None,
         )
         if injected is not None:
@@ -125,7 +126,9 @@ async def _with_context(
     elif how is not None:
         assert options.project is not None
         query = last_user_text(request["messages"])
-        context = await assemble_context(db, contexts, options.project, query=query, budget=how.budget)
+        context = await assemble_context(
+            db, contexts, options.project, query=query, budget=how.budget, leave_out=options.resent
+        )
         project = context.project_slug
         if context.document:
             put_context_after_system(request, context.document)

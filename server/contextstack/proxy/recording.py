@@ -4,8 +4,6 @@ exchange as it ended."""
 
 from __future__ import annotations
 
-import re
-
 import msgspec
 
 from contextstack.conversations.models import UpstreamError
@@ -17,9 +15,7 @@ from contextstack.settings import Settings
 from contextstack.storage import Database
 
 RECORD_HEADER = b"x-contextstack-record"
-CONVERSATION_HEADER = b"x-contextstack-conversation"
 
-_CONVERSATION_ID = re.compile(r"^cnv_[0-9A-Z]{26}$")
 # Failures that are the proxy's own refusal of a request, before any model had it: no exchange to record.
 _NOT_EXCHANGED = frozenset(
     {"untranslatable", "invalid_value", "missing_model", "model_not_found", "provider_not_found", "missing_api_key"}
@@ -39,10 +35,11 @@ def _header(headers: dict[bytes, bytes], name: bytes) -> str | None:
 
 
 def recording_of(
-    settings: Settings, headers: dict[bytes, bytes], project: str | None, dialect: Dialect | None
+    settings: Settings, headers: dict[bytes, bytes], project: str | None, named: str | None, dialect: Dialect | None
 ) -> Recording | None:
     """Whether to record a request of `dialect` (None: never): its X-Contextstack-Record, else its naming a
-    conversation, else its project's `record`, else the daemon's. A bad header value is a 400."""
+    conversation (`named`, read with the proxy's options), else its project's `record`, else the daemon's. A bad
+    header value is a 400."""
     if dialect is None:
         return None
     asked = _header(headers, RECORD_HEADER)
@@ -50,12 +47,6 @@ def recording_of(
         raise BadRequest(
             "X-Contextstack-Record must be on or off.",
             errors=[FieldError("header.X-Contextstack-Record", f"not on or off: {asked[:40]!r}")],
-        )
-    named = _header(headers, CONVERSATION_HEADER) or None
-    if named is not None and not _CONVERSATION_ID.match(named):
-        raise BadRequest(
-            "X-Contextstack-Conversation must be a conversation's id (cnv_ and 26 characters).",
-            errors=[FieldError("header.X-Contextstack-Conversation", f"not a conversation id: {named[:40]!r}")],
         )
     if asked is not None:
         wanted = asked.lower() == "on"

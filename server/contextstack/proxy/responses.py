@@ -139,14 +139,24 @@ async def create_response(
         if items:
             items = request["input"] = list(items)
             injected = await inject_news(
-                db, contexts, turns, items, RESPONSES_PLACEMENT, options.project, how.budget, options.conversation
+                db,
+                contexts,
+                turns,
+                items,
+                RESPONSES_PLACEMENT,
+                options.project,
+                how.budget,
+                options.conversation,
+                leave_out=options.resent,
             )
         if injected is not None:
             project, tokens = injected
     elif how is not None:
         assert options.project is not None
         query = last_user_text(request.get("input"))
-        context = await assemble_context(db, contexts, options.project, query=query, budget=how.budget)
+        context = await assemble_context(
+            db, contexts, options.project, query=query, budget=how.budget, leave_out=options.resent
+        )
         project = context.project_slug
         if context.document:
             inject_context(request, context.document)

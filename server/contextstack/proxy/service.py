@@ -38,6 +38,8 @@ class ProxyOptions(msgspec.Struct, frozen=True):
     budget: int | None = None
     inject: InjectMode | None = None
     conversation: str | None = None  # X-Contextstack-Conversation: the conversation the request continues
+    # The recorded messages the request sends again: its context's past messages leave them out.
+    resent: frozenset[str] = frozenset()
 
 
 class StreamPlace:
@@ -220,7 +222,15 @@ async def chat_completion(
     if how is not None and how.mode == "delta":
         assert options.project is not None
         injected = await inject_news(
-            db, contexts, turns, messages, CHAT_PLACEMENT, options.project, how.budget, options.conversation
+            db,
+            contexts,
+            turns,
+            messages,
+            CHAT_PLACEMENT,
+            options.project,
+            how.budget,
+            options.conversation,
+            leave_out=options.resent,
         )
         if injected is not None:
             project, tokens = injected
@@ -228,7 +238,7 @@ async def chat_completion(
         assert options.project is not None
         assert how.mode != "off"
         context = await assemble_context(
-            db, contexts, options.project, query=last_user_text(messages), budget=how.budget
+            db, contexts, options.project, query=last_user_text(messages), budget=how.budget, leave_out=options.resent
         )
         project = context.project_slug
         if context.document:

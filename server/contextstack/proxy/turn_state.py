@@ -55,6 +55,7 @@ async def inject_news(
     conversation: str | None = None,
     *,
     remember: bool = True,
+    leave_out: frozenset[str] = frozenset(),
 ) -> Injected | None:
     """Put into `messages` (in place) what this conversation was given before, and what is new for it now.
 
@@ -79,7 +80,8 @@ async def inject_news(
         _remember(turns, keys, Turn(insertions, turn.seen, turn.snapshot), remember)
         return Injected(turn.snapshot.project_slug, 0)
     index = positions[target]
-    assembly = await assemble(db, contexts, project, query=placement.text_of(messages[index]), budget=budget)
+    query = placement.text_of(messages[index])
+    assembly = await assemble(db, contexts, project, query=query, budget=budget, leave_out=leave_out)
     told = whole(assembly) if turn is None else news(assembly, turn.seen, turn.snapshot)
     if told.document:
         messages[index] = placement.with_text(messages[index], told.document)
