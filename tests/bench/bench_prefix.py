@@ -224,7 +224,15 @@ def conversations(
     make, _, fields = DIALECTS[dialect]
     talks = {mode: make(proxy) for mode in MODES}
     # Each dialect's conversation has the same messages as the others': named apart, each is a conversation of its own.
-    headers = {mode: {"X-Contextstack-Inject": mode, "X-Contextstack-Conversation": new_id("cnv")} for mode in MODES}
+    # Each mode's conversation is named apart, and not recorded (naming one would record it: docs/proxy.md#recording).
+    headers = {
+        mode: {
+            "X-Contextstack-Inject": mode,
+            "X-Contextstack-Conversation": new_id("cnv"),
+            "X-Contextstack-Record": "off",
+        }
+        for mode in MODES
+    }
     tokens: dict[str, list[int]] = {mode: [] for mode in MODES}
     seconds: dict[str, list[float]] = {mode: [] for mode in MODES}
     prompts: dict[str, list[str]] = {mode: [] for mode in MODES}

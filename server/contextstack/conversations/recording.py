@@ -18,6 +18,7 @@ import asyncio
 import hashlib
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -46,6 +47,8 @@ TITLE_LENGTH = 80
 # How often retention looks for recorded conversations past `record_retention_days`, and how many go per transaction.
 PURGE_EVERY = timedelta(hours=1)
 PURGE_BATCH = 200
+# How many recorded messages' chain hashes a daemon keeps in memory, to know a request's own history by.
+REMEMBERED_CHAINS = 200_000
 
 log = logging.getLogger("contextstack.recording")
 
@@ -88,10 +91,13 @@ class Exchange(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Recorded(msgspec.Struct, frozen=True):
-    """Where an exchange was recorded: the conversation and its new messages."""
+    """Where an exchange was recorded: the conversation and its new messages, and by chain hash the ids of every
+    recorded message of the request's history and its answer (the project's id, which the chain starts from)."""
 
     conversation_id: str
     message_ids: list[str]
+    project_id: str | None = None
+    chains: dict[str, str] = {}
 
 
 # Reading the request
@@ -342,6 +348,7 @@ class _Place(msgspec.Struct):
     parent_hash: str
     depth: int
     known: int  # how many of the request's messages are stored already
+    seen: dict[str, str] = {}  # by chain hash, the ids of the request's messages recorded before
 
 
 async def _project_id(reader: Reader, project: str | None) -> str | None:
@@ -385,7 +392,8 @@ async def _place(
             continue
         conversation = named or await store.conversation(tx, node.conversation_id)
         await _refresh_system(tx, node.id, messages[: index + 1], limit)
-        return _Place(conversation, node.id, node.chain_hash, node.depth, index + 1)
+        seen = {chain_hash: found[chain_hash].id for chain_hash in hashes[: index + 1] if chain_hash in found}
+        return _Place(conversation, node.id, node.chain_hash, node.depth, index + 1, seen)
     return _Place(named, None, root, 0, 0)
 
 
@@ -441,27 +449,6 @@ def _asked_model(request: dict[str, Any]) -> str | None:
     return model if isinstance(model, str) and model else None
 
 
-async def resent_messages(db: Database, dialect: Dialect, body: bytes, project: str | None) -> frozenset[str]:
-    """The ids of the recorded messages a request sends again (its history, as recorded before): what its
-    context's past messages leave out, since the model has them in the request already."""
-    try:
-        messages = request_messages(dialect, _decode_object(body))
-    except (msgspec.DecodeError, msgspec.ValidationError, ProviderError):
-        return frozenset()  # the dialect's own decoding says what is wrong with it
-    messages = [m for m in messages if _ROLES.get(str(m.get("role"))) is not None]
-    if not messages:
-        return frozenset()
-
-    async def resent(view: Reader) -> frozenset[str]:
-        hashes, parent = [], chain_root(await _project_id(view, project))
-        for sent in messages:
-            parent = chain(parent, sent)
-            hashes.append(parent)
-        return frozenset(node.id for node in (await store.chain_nodes(view, hashes, None)).values())
-
-    return await db.read(resent)
-
-
 async def record_exchange(db: Database, settings: Settings, exchange: Exchange) -> Recorded | None:
     """Store an exchange into the conversation its history belongs to (a new one if none); None if not recorded."""
     request = _decode_object(exchange.request)
@@ -504,6 +491,7 @@ async def record_exchange(db: Database, settings: Settings, exchange: Exchange) 
             )
             await store.insert_conversation(tx, conversation)
         written: list[Message] = []
+        chains = dict(place.seen)
         parent_id, parent_hash, depth = place.parent_id, place.parent_hash, place.depth
         for sent in messages[place.known :]:
             parent_hash = chain(parent_hash, sent)
@@ -514,6 +502,7 @@ async def record_exchange(db: Database, settings: Settings, exchange: Exchange) 
             stored = _message(conversation.id, parent_id, role, content, _cut_calls(calls, limit), tx.created_at)
             await store.insert_message(tx, stored, depth, content_text(content), chain_hash=parent_hash)
             written.append(stored)
+            chains[parent_hash] = stored.id
             parent_id = stored.id
         target = answer.target
         calls = [answer.calls[index] for index in sorted(answer.calls)] or None
@@ -567,7 +556,8 @@ async def record_exchange(db: Database, settings: Settings, exchange: Exchange) 
             entity_id=updated.id,
             data=msgspec.to_builtins(updated),
         )
-    return Recorded(conversation_id=updated.id, message_ids=[m.id for m in written])
+    chains[chain(parent_hash, reply)] = reply_message.id
+    return Recorded(updated.id, [m.id for m in written], project_id, chains)
 
 
 # Retention
@@ -615,6 +605,38 @@ class Recorder:
         # One at a time, in the order the exchanges ended: a client's next turn finds the one before recorded.
         self._in_order = asyncio.Lock()
         self._purging: asyncio.Task[None] | None = None
+        # What this daemon recorded (and found recorded), so that a request's own history is known without reading
+        # the store on the way to its answer: by chain hash the message's id, by project as requests name it its id.
+        self._chains: OrderedDict[str, str] = OrderedDict()
+        self._project_ids: dict[str, str | None] = {}
+
+    def resent(self, dialect: Dialect, body: bytes, project: str) -> frozenset[str]:
+        """The ids of the recorded messages a request sends again (its history, as this daemon recorded or found
+        it): what its context's past messages leave out, since the model has them in the request already. Known
+        from memory, not the store: a history recorded before a restart is known again once its next turn is."""
+        if project not in self._project_ids:
+            return frozenset()
+        try:
+            messages = request_messages(dialect, _decode_object(body))
+        except (msgspec.DecodeError, msgspec.ValidationError, ProviderError):
+            return frozenset()  # the dialect's own decoding says what is wrong with it
+        ids, parent = [], chain_root(self._project_ids[project])
+        for sent in messages:
+            if _ROLES.get(str(sent.get("role"))) is None:
+                continue
+            parent = chain(parent, sent)
+            if (found := self._chains.get(parent)) is not None:
+                ids.append(found)
+        return frozenset(ids)
+
+    def _remember(self, project: str | None, recorded: Recorded) -> None:
+        if project is not None:
+            self._project_ids[project] = recorded.project_id
+        for chain_hash, message_id in recorded.chains.items():
+            self._chains[chain_hash] = message_id
+            self._chains.move_to_end(chain_hash)
+        while len(self._chains) > REMEMBERED_CHAINS:
+            self._chains.popitem(last=False)
 
     def record(self, exchange: Exchange) -> None:
         """Record the exchange in the background: the answer it records has been sent already."""
@@ -625,7 +647,10 @@ class Recorder:
     async def _record(self, exchange: Exchange) -> Recorded | None:
         try:
             async with self._in_order:
-                return await record_exchange(self.db, self.settings, exchange)
+                recorded = await record_exchange(self.db, self.settings, exchange)
+                if recorded is not None:
+                    self._remember(exchange.project, recorded)
+                return recorded
         except Exception:
             log.exception("recording an exchange failed; the client had its answer, the store is unchanged")
             return None

@@ -17,7 +17,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from contextstack.asgi import Message, Receive, Scope, Send
 from contextstack.assembly.service import MAX_BUDGET
-from contextstack.conversations.recording import Dialect, resent_messages
+from contextstack.conversations.recording import Dialect
 from contextstack.dependencies import runtime_of
 from contextstack.errors import BadRequest, FieldError
 from contextstack.ids import is_id
@@ -196,7 +196,7 @@ async def serve(
     await check_named(runtime.db, recording)
     if recording is not None and options.project is not None:
         options = msgspec.structs.replace(
-            options, resent=await resent_messages(runtime.db, recording.dialect, body, options.project)
+            options, resent=runtime.recorder.resent(recording.dialect, body, options.project)
         )
     # A stream takes one of the daemon's `max_streams` places before anything goes upstream (TooBusy past them),
     # and gives it back once it has ended, however it ends.
