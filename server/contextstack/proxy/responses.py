@@ -22,7 +22,7 @@ from contextstack.assembly.service import assemble_context
 from contextstack.errors import BadRequest, FieldError
 from contextstack.providers.service import Providers
 from contextstack.proxy.service import ProxyAnswer, ProxyOptions, StreamPlace, decode_request, injection
-from contextstack.proxy.turn_state import Placement, inject_news
+from contextstack.proxy.turn_state import Placement, inject_news, with_leading_part
 from contextstack.settings import Settings
 from contextstack.storage import Database
 
@@ -74,14 +74,8 @@ def _item_text(item: dict[str, Any]) -> str | None:
 
 
 def _with_input_text(item: dict[str, Any], text: str) -> dict[str, Any]:
-    """A message item with an `input_text` part put before its own content (a string content becomes a part)."""
-    part = {"type": "input_text", "text": text}
-    content = item.get("content")
-    if isinstance(content, list):
-        return {**item, "content": [part, *content]}
-    if isinstance(content, str) and content:
-        return {**item, "content": [part, {"type": "input_text", "text": content}]}
-    return {**item, "content": [part]}
+    """A message item with an `input_text` part put before its own content."""
+    return with_leading_part(item, text, "input_text")
 
 
 RESPONSES_PLACEMENT = Placement(_is_user, _item_text, _with_input_text)

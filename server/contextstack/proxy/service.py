@@ -17,7 +17,7 @@ from contextstack.json_request import too_deep
 from contextstack.limits import StreamLimit
 from contextstack.providers.models import NOTHING_FORWARDED, Completion, Forwarded, Target
 from contextstack.providers.service import Providers
-from contextstack.proxy.turn_state import Placement, inject_news
+from contextstack.proxy.turn_state import Placement, inject_news, with_leading_part
 from contextstack.settings import InjectMode, ProjectProxyConfig, Settings
 from contextstack.storage import Database
 
@@ -134,14 +134,8 @@ def _is_user(message: dict[str, Any]) -> bool:
 
 
 def _with_text_part(message: dict[str, Any], text: str) -> dict[str, Any]:
-    """A chat message with a text part put before its own content (a string content becomes a text part)."""
-    part = {"type": "text", "text": text}
-    content = message.get("content")
-    if isinstance(content, list):
-        return {**message, "content": [part, *content]}
-    if isinstance(content, str) and content:
-        return {**message, "content": [part, {"type": "text", "text": content}]}
-    return {**message, "content": [part]}
+    """A chat message with a text part put before its own content."""
+    return with_leading_part(message, text, "text")
 
 
 # Chat completions: the context goes into the user's message as a text part, which survives translation for an

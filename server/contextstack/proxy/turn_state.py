@@ -39,6 +39,18 @@ class Placement(NamedTuple):
     with_text: Callable[[dict[str, Any], str], dict[str, Any]]
 
 
+def with_leading_part(message: dict[str, Any], text: str, kind: str) -> dict[str, Any]:
+    """A message with a part of type `kind` holding `text` put before its own content (a string content becomes
+    a part of that type too)."""
+    part = {"type": kind, "text": text}
+    content = message.get("content")
+    if isinstance(content, list):
+        return {**message, "content": [part, *content]}
+    if isinstance(content, str) and content:
+        return {**message, "content": [part, {"type": kind, "text": content}]}
+    return {**message, "content": [part]}
+
+
 class Injected(NamedTuple):
     project: str  # the project's slug
     tokens: int  # of what was added with this request
