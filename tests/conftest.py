@@ -18,7 +18,7 @@ from litestar.testing import AsyncTestClient
 import contextstack
 from contextstack.app import create_asgi_app
 from contextstack.settings import Settings
-from contextstack.storage import Database
+from contextstack.storage import Database, SQLiteDatabase
 
 SERVER_DIR = Path(contextstack.__file__).resolve().parent.parent
 
@@ -36,7 +36,7 @@ def settings(db_path: Path) -> Settings:
 @pytest.fixture
 async def db(db_path: Path) -> AsyncIterator[Database]:
     """An open store on a fresh SQLite file."""
-    store = Database(db_path, readers=2)
+    store = SQLiteDatabase(db_path, readers=2)
     await store.open()
     yield store
     await store.close()

@@ -31,9 +31,9 @@ def _configure_logging(level: str) -> None:
 
 
 async def _prepare_store(settings: Settings) -> None:
-    from contextstack.storage import Database
+    from contextstack.storage import open_database
 
-    db = Database(settings.db, readers=1)
+    db = open_database(settings.db, readers=1)
     await db.open()
     await db.close()
 
