@@ -15,7 +15,6 @@ import sqlite3
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
@@ -24,8 +23,6 @@ import aiosqlite
 import pytest
 
 from contextstack.storage.migrations import available_migrations, migrate
-
-_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 # SQLite's declared types and what each becomes (pg-common's type rules).
 _TYPES = {"INTEGER": "bigint", "TEXT": "text", "REAL": "double precision", "BLOB": "bytea"}
@@ -66,17 +63,6 @@ class Objects(NamedTuple):
     triggers: set[str]
     foreign_keys: set[ForeignKey]
     unique: set[tuple[str, frozenset[str]]]  # (table, columns) of each primary key, UNIQUE constraint and index
-
-
-def postgres_migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every PostgreSQL migration, in order."""
-    folder = resources.files("contextstack.storage") / "migrations" / "postgresql"
-    found = []
-    for entry in folder.iterdir():
-        match = _NAME.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
 
 
 def _normal_default(value: str | None) -> str | None:
@@ -227,17 +213,14 @@ async def fresh_database(server: str) -> AsyncIterator[str]:
 
 
 async def migrated_postgres(url: str) -> Objects:
-    """Apply every PostgreSQL migration to the empty database at `url`, each in its own transaction."""
+    """Migrate the empty database at `url` as the daemon does (each migration in its own transaction)."""
     import asyncpg
+
+    from contextstack.storage.postgres import migrate_postgres
 
     conn = await asyncpg.connect(url)
     try:
-        for _, name, sql in postgres_migrations():
-            try:
-                async with conn.transaction():
-                    await conn.execute(sql)
-            except asyncpg.PostgresError as exc:
-                raise AssertionError(f"{name} failed: {exc}") from exc
+        assert await migrate_postgres(conn, url) == (0, len(available_migrations()))
         return await postgres_objects(conn)
     finally:
         await conn.close()
@@ -250,6 +233,8 @@ def expected_postgres(sqlite: Objects) -> Objects:
         tables[table] = dict(columns)
         if table in _SEARCH_COLUMNS:
             tables[table][_SEARCH_COLUMNS[table]] = Column("tsvector", True, None, False)
+    # SQLite keeps the version in its header (PRAGMA user_version), PostgreSQL in a table.
+    tables["schema_version"] = {"version": Column("integer", True, None, False)}
     indexes = (sqlite.indexes - _SQLITE_ONLY_INDEXES) | _POSTGRES_ONLY_INDEXES
     triggers = {
         # SQLite's knowledge_changed_update and _delete are one trigger here, on both.
@@ -271,7 +256,7 @@ def postgres_server() -> str:
 
 async def test_every_postgres_migration_has_a_sqlite_twin() -> None:
     sqlite = [migration.name for migration in available_migrations()]
-    assert [name for _, name, _ in postgres_migrations()] == sqlite
+    assert [migration.name for migration in available_migrations("postgresql")] == sqlite
 
 
 async def test_postgres_migrations_make_the_sqlite_schema(postgres_server: str, tmp_path: Path) -> None:
