@@ -27,7 +27,11 @@ from contextstack.storage.migrations import available_migrations, migrate
 # SQLite's declared types and what each becomes (pg-common's type rules).
 _TYPES = {"INTEGER": "bigint", "TEXT": "text", "REAL": "double precision", "BLOB": "bytea"}
 # The full-text columns that replace the FTS5 tables, by table.
-_SEARCH_COLUMNS = {"knowledge": "search_vector", "conversations": "search_vector", "messages": "search_vector"}
+_SEARCH_COLUMNS = {
+    "knowledge": {"search_vector": "tsvector", "search_length": "bigint"},
+    "conversations": {"search_vector": "tsvector"},
+    "messages": {"search_vector": "tsvector"},
+}
 # Indexes one backend has and the other has not, each for a reason given in the PostgreSQL migration's header.
 _SQLITE_ONLY_INDEXES = {"knowledge_search_filter"}  # for SQLite's INDEXED BY join with its FTS5 table
 _POSTGRES_ONLY_INDEXES = {"knowledge_search", "conversations_search", "messages_search"}  # GIN over search_vector
@@ -231,8 +235,8 @@ def expected_postgres(sqlite: Objects) -> Objects:
     tables: Schema = {}
     for table, columns in sqlite.tables.items():
         tables[table] = dict(columns)
-        if table in _SEARCH_COLUMNS:
-            tables[table][_SEARCH_COLUMNS[table]] = Column("tsvector", True, None, False)
+        for column, type in _SEARCH_COLUMNS.get(table, {}).items():
+            tables[table][column] = Column(type, True, None, False)
     # SQLite keeps the version in its header (PRAGMA user_version), PostgreSQL in a table.
     tables["schema_version"] = {"version": Column("integer", True, None, False)}
     indexes = (sqlite.indexes - _SQLITE_ONLY_INDEXES) | _POSTGRES_ONLY_INDEXES
@@ -282,8 +286,8 @@ async def test_postgres_triggers_keep_the_derived_tables(postgres_server: str) -
         conn = await asyncpg.connect(url)
         try:
             insert = (
-                "INSERT INTO knowledge (id, kind, title, body, created_at, updated_at, search_vector)"
-                " VALUES ($1, 'note', $2, '', 't', 't', array_to_tsvector($3::text[])) RETURNING seq"
+                "INSERT INTO knowledge (id, kind, title, body, created_at, updated_at, search_vector, search_length)"
+                " VALUES ($1, 'note', $2, '', 't', 't', array_to_tsvector($3::text[]), 1) RETURNING seq"
             )
             first = await conn.fetchval(insert, "kno_a", "first", ["first"])
             second = await conn.fetchval(insert, "kno_b", "second", ["second"])

@@ -1,12 +1,13 @@
 -- PostgreSQL twin of ../0005_knowledge.sql (types as 0001's header says).
 --
 -- What replaced what: the FTS5 table knowledge_fts (and its three triggers, and its automerge setting) is the
--- column knowledge.search_vector with a GIN index. The store writes it with every row it writes or whose title,
--- body or tags it changes: the tsvector of the entry's indexed words exactly as search.py cuts and folds them
--- (contextstack.memory.search.lexemes: array_to_tsvector(?) of the words of the title, body and tags), so both
--- backends find an entry by the same words; NOT NULL without a default, so that a writer forgetting it fails
--- instead of writing an entry search cannot find. Search asks it with `search_vector @@ ?::tsquery`
--- (search.tsquery: each word quoted, `:*` for a prefix). The covering index knowledge_search_filter served only
+-- column knowledge.search_vector with a GIN index, and FTS5's count of each row's words is search_length. The
+-- store writes both with every row it writes or whose title, body or tags it changes: the tsvector of the entry's
+-- indexed words exactly as search.py cuts and folds them (contextstack.memory.search.lexemes: array_to_tsvector(?)
+-- of the words of the title, body and tags), so both backends find an entry by the same words, and how many words
+-- they are (BM25's length of the entry, which ranking the matches needs); NOT NULL without a default, so that a
+-- writer forgetting them fails instead of writing an entry search cannot find. Search asks it with
+-- `search_vector @@ ?::tsquery` (search.tsquery: each word quoted, `:*` for a prefix). The covering index knowledge_search_filter served only
 -- SQLite's INDEXED BY join between the FTS table and its rows; here the matches are the rows, so it has no twin.
 --
 -- Knowledge: what a person already knows and agreed on, for one project or (project_id NULL) for all of them.
@@ -26,7 +27,8 @@ CREATE TABLE knowledge (
     version        BIGINT  NOT NULL DEFAULT 1,
     created_at     TEXT    COLLATE "C" NOT NULL,
     updated_at     TEXT    COLLATE "C" NOT NULL,
-    search_vector  TSVECTOR NOT NULL                    -- the words of title, body and tags (see above)
+    search_vector  TSVECTOR NOT NULL,                   -- the words of title, body and tags (see above)
+    search_length  BIGINT  NOT NULL                     -- how many words they are, repeats counted
 );
 
 CREATE INDEX knowledge_by_project ON knowledge (project_id, id);
