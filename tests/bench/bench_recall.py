@@ -4,6 +4,10 @@ Run it as a script (figures are printed, nothing is asserted):
 
     .venv/bin/python tests/bench/bench_recall.py                     # the five conversations in ../shared/locomo
     .venv/bin/python tests/bench/bench_recall.py --data DIR --budget 2000 --mode conversations
+    .venv/bin/python tests/bench/bench_recall.py --db postgresql://user@host/postgres   # on PostgreSQL
+
+The store is a SQLite file in a temporary folder, or with `--db URL` a new database on that PostgreSQL server
+(made for each mode, dropped after it: the URL's user needs CREATEDB).
 
 The data is LoCoMo (Maharana et al., "Evaluating Very Long-Term Conversational Memory of LLM Agents", ACL 2024):
 read where it lies (`../shared/locomo/*.json` from the repository's root), never copied into the repository.
@@ -28,11 +32,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "server"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -52,7 +60,7 @@ from contextstack.memory.models import KnowledgeBulkCreate, KnowledgeCreate
 from contextstack.memory.service import create_knowledge_bulk
 from contextstack.plan.models import ProjectCreate
 from contextstack.plan.service import create_project
-from contextstack.storage import Database, SQLiteDatabase
+from contextstack.storage import Database, SQLiteDatabase, open_database
 
 # ../shared/locomo from the repository's root.
 DATA = Path(__file__).resolve().parents[3] / "shared" / "locomo"
@@ -117,49 +125,78 @@ async def store_as_conversations(db: Database, conversation: dict, project_id: s
     return ids
 
 
-async def bench(files: list[Path], budget: int, folder: Path, mode: str, pooled: int) -> None:
-    print(f"mode: {mode}; machine: {machine()}")
-    db = SQLiteDatabase(folder / f"recall-{mode}.db")
-    await db.open()
+@contextlib.asynccontextmanager
+async def fresh_store(folder: Path, mode: str, server: str | None) -> AsyncIterator[Database]:
+    """A new empty store: a SQLite file in `folder`, or a new database on the PostgreSQL `server`."""
+    if server is None:
+        db: Database = SQLiteDatabase(folder / f"recall-{mode}.db")
+        await db.open()
+        try:
+            yield db
+        finally:
+            await db.close()
+        return
+    import asyncpg
+
+    name = f"bench_recall_{mode}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(server)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        parts = urlsplit(server)
+        db = open_database(urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment)))
+        await db.open()
+        try:
+            yield db
+        finally:
+            await db.close()
+            await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def bench(files: list[Path], budget: int, folder: Path, mode: str, pooled: int, server: str | None) -> None:
+    async with fresh_store(folder, mode, server) as db:
+        print(f"mode: {mode}; store: {db.dialect}; machine: {machine()}")
+        await _bench(db, files, budget, mode, pooled)
+
+
+async def _bench(db: Database, files: list[Path], budget: int, mode: str, pooled: int) -> None:
     cache = ContextCache(sources=[PastMessages(pooled)] if mode == "conversations" else [])
     db.on_commit(cache.on_commit)
     answered = asked = 0
     tokens: list[int] = []
     timings: list[float] = []
     warm: list[float] = []
-    try:
-        for path in files:
-            data = json.loads(path.read_text())
-            project = await create_project(db, ProjectCreate(name=f"LoCoMo {path.stem}"), "bench")
-            if mode == "knowledge":
-                items = turns(data, project.id)
-                created = await create_knowledge_bulk(db, KnowledgeBulkCreate(items=items), "bench")
-                await index_built(db)
-                turn_ids = {item.source: entry_id for item, entry_id in zip(items, created, strict=True)}
-            else:
-                turn_ids = await store_as_conversations(db, data, project.id)
-            hits = total = 0
-            for qa in data["qa"]:
-                if qa.get("category") not in ANSWERABLE:
-                    continue
-                evidence = {turn_ids[turn] for turn in qa.get("evidence", []) if turn in turn_ids}
-                cache.clear()
-                started = time.perf_counter()
-                context = await assemble_context(db, cache, project.id, query=qa["question"], budget=budget)
-                timings.append((time.perf_counter() - started) * 1000)
-                tokens.append(context.tokens)
-                cache.contexts.clear()
-                started = time.perf_counter()
-                await assemble_context(db, cache, project.id, query=qa["question"], budget=budget)
-                warm.append((time.perf_counter() - started) * 1000)
-                included = {item.id for item in context.manifest if item.included}
-                total += 1
-                hits += bool(evidence & included)
-            print(f"{path.name}: {len(turn_ids)} turns, {hits}/{total} questions answered ({100 * hits / total:.1f}%)")
-            answered += hits
-            asked += total
-    finally:
-        await db.close()
+    for path in files:
+        data = json.loads(path.read_text())
+        project = await create_project(db, ProjectCreate(name=f"LoCoMo {path.stem}"), "bench")
+        if mode == "knowledge":
+            items = turns(data, project.id)
+            created = await create_knowledge_bulk(db, KnowledgeBulkCreate(items=items), "bench")
+            await index_built(db)
+            turn_ids = {item.source: entry_id for item, entry_id in zip(items, created, strict=True)}
+        else:
+            turn_ids = await store_as_conversations(db, data, project.id)
+        hits = total = 0
+        for qa in data["qa"]:
+            if qa.get("category") not in ANSWERABLE:
+                continue
+            evidence = {turn_ids[turn] for turn in qa.get("evidence", []) if turn in turn_ids}
+            cache.clear()
+            started = time.perf_counter()
+            context = await assemble_context(db, cache, project.id, query=qa["question"], budget=budget)
+            timings.append((time.perf_counter() - started) * 1000)
+            tokens.append(context.tokens)
+            cache.contexts.clear()
+            started = time.perf_counter()
+            await assemble_context(db, cache, project.id, query=qa["question"], budget=budget)
+            warm.append((time.perf_counter() - started) * 1000)
+            included = {item.id for item in context.manifest if item.included}
+            total += 1
+            hits += bool(evidence & included)
+        print(f"{path.name}: {len(turn_ids)} turns, {hits}/{total} questions answered ({100 * hits / total:.1f}%)")
+        answered += hits
+        asked += total
     print(f"{mode}: answered {answered}/{asked} = {100 * answered / asked:.1f}% at a budget of {budget} tokens")
     print(f"{mode}: mean context tokens: {sum(tokens) / len(tokens):.0f}")
     print(f"{mode}: assembly, uncached:     {percentiles(timings)}")
@@ -174,6 +211,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--pooled", type=int, default=POOLED_MESSAGES, help="conversations: most messages ranked in memory (0: index)"
     )
+    parser.add_argument(
+        "--db", metavar="URL", help="a PostgreSQL server (postgresql://…): the store is a new database on it"
+    )
     args = parser.parse_args(argv)
     files = sorted(args.data.glob("*.json"))
     if not files:
@@ -181,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
     modes = ["knowledge", "conversations"] if args.mode == "both" else [args.mode]
     with tempfile.TemporaryDirectory() as folder:
         for mode in modes:
-            asyncio.run(bench(files, args.budget, Path(folder), mode, args.pooled))
+            asyncio.run(bench(files, args.budget, Path(folder), mode, args.pooled, args.db))
 
 
 if __name__ == "__main__":

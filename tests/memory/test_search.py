@@ -345,3 +345,50 @@ def test_highlights_and_snippets_made_in_python_are_fts5s(text: str, query: str,
     assert "<mark>" in snippet  # the window chosen holds a match
     assert set(marks.matched([text])) <= set(query.split())
     assert marks.matched([text])
+
+
+async def _searched_by(db: Database, q: str, *, any_term: bool, by_index: bool) -> set[str]:
+    """The ids `q` finds: ranked by the ranking index, or (as while the index is behind) by the store's own
+    full-text index, FTS5 or PostgreSQL's tsvector column."""
+    from contextstack.memory import store
+    from contextstack.memory.index import knowledge_index
+
+    terms = query_terms(q)
+    if not terms:
+        return set()
+    hits = await db.read(
+        lambda view: store.search(
+            view,
+            terms,
+            project_id=None,
+            kind=None,
+            limit=100,
+            include_superseded=False,
+            any_term=any_term,
+            index=knowledge_index(db) if by_index else None,
+        )
+    )
+    return {hit.entry.id for hit in hits}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    parts=st.lists(
+        st.one_of(st.sampled_from(VOCABULARY), st.sampled_from(VOCABULARY).map(lambda w: w[:2])), min_size=1, max_size=3
+    ),
+    trailing=st.sampled_from(["", " "]),
+    any_term=st.booleans(),
+)
+async def test_the_stores_full_text_index_finds_what_the_ranking_index_finds(
+    corpus: Database, parts: list[str], trailing: str, any_term: bool
+) -> None:
+    q = " ".join(parts) + trailing
+    assert await _searched_by(corpus, q, any_term=any_term, by_index=False) == await _searched_by(
+        corpus, q, any_term=any_term, by_index=True
+    ), q
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.text(max_size=60), any_term=st.booleans())
+async def test_any_text_is_safe_in_the_stores_full_text_index(corpus: Database, q: str, any_term: bool) -> None:
+    await _searched_by(corpus, q, any_term=any_term, by_index=False)

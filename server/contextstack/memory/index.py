@@ -18,7 +18,9 @@ the table inside reads: new entries are those past the last key it read (keys on
 superseded and deleted ones are listed in `knowledge_changes` (migration 0011, written by triggers in the same
 transaction as the change). A read that catches it up answers from the index as of its own snapshot; when the
 index is further behind than a read may catch up (a large store just opened, a bulk import), the read answers
-from FTS5 instead and the index catches up in the background (`catch_up_fully`), logging its progress.
+from the store's full-text index instead (FTS5, or PostgreSQL's tsvector column: store.py) and the index catches up
+in the background (`catch_up_fully`), logging its progress. On PostgreSQL, keys also grow in commit order: every
+change holds the store's write lock until it commits.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import weakref
 from array import array
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 import numpy as np
@@ -42,12 +44,12 @@ import numpy.typing as npt
 from contextstack.memory.ranking import K1, MIN_IDF, NEIGHBOUR_REACH, NEIGHBOUR_SHARE, WHOLE_WEIGHTS, B, Ranked
 from contextstack.memory.search import Term, fold, tokens
 from contextstack.memory.stemming import stem, stem_prefix
-from contextstack.storage import Database, Reader
+from contextstack.storage import Database, Dialect, Reader
 
 log = logging.getLogger("contextstack.memory")
 
 # How many new or changed entries a query's read may bring into the index before it answers; past that the
-# read answers from FTS5 and the rest is caught up in the background, this many entries a read.
+# read answers from the store's full-text index and the rest is caught up in the background, this many entries a read.
 CATCH_UP_IN_READ = 2_000
 CATCH_UP_CHUNK = 5_000
 # An edit or a delete leaves the entry's old place in the arrays unused; past this many (and more than the live
@@ -60,8 +62,30 @@ _CHANGES = "SELECT entry_seq, change FROM knowledge_changes WHERE change > ? ORD
 _LAST_CHANGE = "SELECT coalesce(max(change), 0) AS change FROM knowledge_changes"
 _INDEXED_COLUMNS = "seq, project_id, kind, title, body, tags, superseded_by, created_at"
 _NEW_ROWS = f"SELECT {_INDEXED_COLUMNS} FROM knowledge WHERE seq > ? ORDER BY seq LIMIT ?"
-_ROWS = f"SELECT {_INDEXED_COLUMNS} FROM knowledge WHERE seq IN (SELECT value FROM json_each(?))"
-# Stems this short would range over too many words: they match only themselves (as search.py's FTS5 path does).
+
+
+def _rows(dialect: Dialect) -> str:
+    """The indexed columns of the entries of a list of keys (SQLite takes the list as JSON, PostgreSQL as an array)."""
+    if dialect == "postgresql":
+        return f"SELECT {_INDEXED_COLUMNS} FROM knowledge WHERE seq = ANY(?)"
+    return f"SELECT {_INDEXED_COLUMNS} FROM knowledge WHERE seq IN (SELECT value FROM json_each(?))"
+
+
+def _list(view: Reader, seqs: list[int]) -> object:
+    return seqs if view.dialect == "postgresql" else _encode_json(seqs).decode()
+
+
+class _Behind(NamedTuple):
+    """What a read found that the index has not applied."""
+
+    rebuild: bool  # the index is to be built again from the table (these rows are from its start)
+    last_change: int  # the change the changes read follow
+    changes: list[Any]  # (entry_seq, change) in order
+    changed: dict[int, Any]  # the changed entries' rows that still exist, by key
+    new: list[Any]  # rows of entries past the last key read, in order
+
+
+# Stems this short would range over too many words: they match only themselves (as the store's fallback does).
 _SHORTEST_RANGED_STEM = 3
 _KINDS = ("decision", "constraint", "architecture", "convention", "reference", "note")
 
@@ -78,6 +102,7 @@ class KnowledgeIndex:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._catching_up = asyncio.Lock()
         self.building: asyncio.Task[None] | None = None
         self._reset()
 
@@ -109,47 +134,71 @@ class KnowledgeIndex:
 
     async def catch_up(self, view: Reader, limit: int) -> bool:
         """Bring in up to `limit` new and up to `limit` changed entries as `view` sees them; True if now current."""
-        with self._lock:
-            if self._size - self.entries > max(COMPACT_AFTER, self.entries):
-                # More places are held by entries edited or deleted since than by live ones: start again, from
-                # the table (until caught up, reads rank with FTS5).
-                log.info(
-                    "knowledge index: rebuilt, %d of its %d places were left by changes",
-                    self._size - self.entries,
-                    self._size,
-                )
-                building = self.building
-                self.__init__()  # type: ignore[misc]
-                self.building = building
-            if not self._started:
-                # Changes made before the first entry is read are already in the rows read.
-                row = await view.fetchone(_LAST_CHANGE)
-                self._last_change = int(row["change"]) if row else 0
-                self._started = True
-            changes = await view.fetchall(_CHANGES, (self._last_change, limit))
-            if changes:
-                seqs = [int(row["entry_seq"]) for row in changes]
-                rows = {int(row["seq"]): row for row in await view.fetchall(_ROWS, (_encode_json(seqs).decode(),))}
-                for seq in seqs:
-                    self._remove(seq)
-                    if seq in rows:
-                        self._add(rows[seq])
-                self._last_change = int(changes[-1]["change"])
-                if len(changes) >= limit:
-                    self.behind = True
-                    return False
-            new = await view.fetchall(_NEW_ROWS, (self._last_seq, limit))
-            for row in new:
-                self._remove(int(row["seq"]))
-                self._add(row)
-            if new:
-                self._last_seq = int(new[-1]["seq"])
-            if changes or new:
-                self._masks.clear()
-                self._merged.clear()
-                self._resort_words()
-            self.behind = len(new) >= limit
-            return not self.behind
+        if view.dialect == "sqlite":
+            # A read on a SQLite reader thread never suspends: the lock is held from the first query to the last,
+            # so reads on other threads wait for this catch-up and then see it.
+            with self._lock:
+                return self._apply(await self._read_behind(view, limit), limit)
+        # A PostgreSQL read suspends on the event loop, where a thread lock held across it would stall every other
+        # read: catch-ups take turns on an asyncio lock, and what one read is applied at once, under the lock.
+        async with self._catching_up:
+            behind = await self._read_behind(view, limit)
+            with self._lock:
+                return self._apply(behind, limit)
+
+    async def _read_behind(self, view: Reader, limit: int) -> _Behind:
+        """What `view` holds that the index has not applied: changed entries' rows, then new ones."""
+        rebuild = self._size - self.entries > max(COMPACT_AFTER, self.entries)
+        started = self._started and not rebuild
+        if started:
+            last_change = self._last_change
+        else:
+            # Changes made before the first entry is read are already in the rows read.
+            row = await view.fetchone(_LAST_CHANGE)
+            last_change = int(row["change"]) if row else 0
+        changes = await view.fetchall(_CHANGES, (last_change, limit))
+        changed: dict[int, Any] = {}
+        if changes:
+            seqs = [int(row["entry_seq"]) for row in changes]
+            changed = {int(row["seq"]): row for row in await view.fetchall(_rows(view.dialect), (_list(view, seqs),))}
+        new: list[Any] = []
+        if len(changes) < limit:
+            new = await view.fetchall(_NEW_ROWS, (self._last_seq if started else 0, limit))
+        return _Behind(rebuild, last_change, changes, changed, new)
+
+    def _apply(self, behind: _Behind, limit: int) -> bool:
+        if behind.rebuild:
+            # More places are held by entries edited or deleted since than by live ones: start again, from the
+            # table (until caught up, reads rank with the store's full-text index).
+            log.info(
+                "knowledge index: rebuilt, %d of its %d places were left by changes",
+                self._size - self.entries,
+                self._size,
+            )
+            self._reset()
+        if not self._started:
+            self._last_change = behind.last_change
+            self._started = True
+        changes = [row for row in behind.changes if int(row["change"]) > self._last_change]
+        for row in changes:
+            seq = int(row["entry_seq"])
+            self._remove(seq)
+            if seq in behind.changed:
+                self._add(behind.changed[seq])
+        if changes:
+            self._last_change = int(changes[-1]["change"])
+        new = [row for row in behind.new if int(row["seq"]) > self._last_seq]
+        for row in new:
+            self._remove(int(row["seq"]))
+            self._add(row)
+        if new:
+            self._last_seq = int(new[-1]["seq"])
+        if changes or new:
+            self._masks.clear()
+            self._merged.clear()
+            self._resort_words()
+        self.behind = len(behind.changes) >= limit or len(behind.new) >= limit
+        return not self.behind
 
     def _add(self, row: Any) -> None:
         seq = int(row["seq"])

@@ -1,14 +1,16 @@
 """Ranked full-text search over knowledge: from user text to the words searched for, and how hits are ranked.
 
-The query is user text, never FTS5 syntax: it is cut into words (runs of letters, digits and marks, in any
-script), each word is quoted as an FTS5 string, and the words must all match (AND) or any of them (OR). A whole
+The query is user text, never FTS5 or tsquery syntax: it is cut into words (runs of letters, digits and marks, in
+any script), each word is quoted as an FTS5 string (on PostgreSQL a tsquery lexeme, matched against the words the
+store wrote with each entry: `lexemes`, `tsquery`), and the words must all match (AND) or any of them (OR). A whole
 word matches every indexed word of the same stem (stemming.py): its variants, found by the store. The last word
 also matches as a prefix (search-as-you-type) unless the text ends in whitespace or the word is one character (a
 one-character prefix has no index and would scan every term). Text without words finds nothing.
 
 Ranking is BM25 with the title weighted above the tags above the body, over every matching entry: the ranking
 index (index.py) scores them all. Until the index has caught up with the store (a large store just opened, a
-bulk import), FTS5's bm25() ranks instead, and since it scores every row it ranks, that work is bounded: the
+bulk import), the store's full-text index ranks instead (FTS5's bm25(), or on PostgreSQL the same BM25 worked out
+over the tsvector's matches), and since it scores every row it ranks, that work is bounded: the
 newest `RANKED_CANDIDATES` matching entries (after the filters) are ranked, and, when any word may match
 (search's default, and context assembly), every entry holding a rare word, however old. The statements are in
 store.py.

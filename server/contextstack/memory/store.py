@@ -1,12 +1,22 @@
 """The knowledge table and its full-text index: the only place their SQL is written.
 
-Plain async functions over the store's Reader and Transaction; rows become KnowledgeEntry by column name. What
-is SQLite's own (FTS5's MATCH and bm25(); `json_each`; `IS ?`; INDEXED BY) is named once
-below, so that another backend replaces this module and no service.
+Plain async functions over the store's Reader and Transaction; rows become KnowledgeEntry by column name. Both
+backends take most statements as they are; where they differ the choice is by `dialect`, each SQLite form named
+once beside its PostgreSQL one:
+
+- the full-text index: SQLite's FTS5 table (MATCH, bm25()) is PostgreSQL's `search_vector` column (written here
+  with each entry: search.lexemes; matched by `@@` a search.tsquery; the matches ranked in Python by the BM25 of
+  ranking.py, since PostgreSQL has no bm25());
+- a list as a parameter: SQLite's `IN (SELECT value FROM json_each(?))` of a JSON text, PostgreSQL's `= ANY(?)`
+  of a list;
+- a tag in the JSON array of tags: SQLite's json_each(), PostgreSQL's jsonb containment;
+- SQLite's INDEXED BY, which PostgreSQL's planner does without.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
@@ -14,17 +24,20 @@ import msgspec
 
 from contextstack.memory.index import CATCH_UP_IN_READ, KnowledgeIndex
 from contextstack.memory.models import KnowledgeEntry, KnowledgeHit
+from contextstack.memory.ranking import K1, MIN_IDF, WHOLE_WEIGHTS, B
 from contextstack.memory.search import (
     RANKED_CANDIDATES,
     WEIGHTS,
     Highlighter,
     Term,
     fold,
+    lexemes,
     match_expression,
     tokens,
+    tsquery,
 )
 from contextstack.memory.stemming import stem, stem_prefix
-from contextstack.storage import Reader, Row, Transaction
+from contextstack.storage import Dialect, Reader, Row, Transaction
 
 Link = Literal["supersedes", "superseded_by"]
 
@@ -45,13 +58,40 @@ _COLUMNS = (
 )
 _ENTRY_COLUMNS = ", ".join(_COLUMNS)
 _SELECT = f"SELECT {_ENTRY_COLUMNS} FROM knowledge"
-_INSERT = f"INSERT INTO knowledge ({_ENTRY_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_INSERT = {
+    "sqlite": f"INSERT INTO knowledge ({_ENTRY_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+    # PostgreSQL: the entry's words for the full-text index, and how many they are, go in with it.
+    "postgresql": f"INSERT INTO knowledge ({_ENTRY_COLUMNS}, search_vector, search_length)"
+    f" VALUES ({', '.join('?' * len(_COLUMNS))}, array_to_tsvector(?::text[]), ?)",
+}
 _JOINED_COLUMNS = ", ".join(f"k.{column}" for column in _COLUMNS)
 
-# SQLite: `IS` compares NULL as equal, so one statement asks for a project's entries or (NULL) the global ones.
-_IN_SCOPE = "project_id IS ?"
-# SQLite: json_each() lists a JSON array (here the tags column) as rows.
-_HAS_TAG = "EXISTS (SELECT 1 FROM json_each(knowledge.tags) WHERE value = ?)"
+# A project's own entries, and the global ones: two conditions, each answered by an index on both engines (one
+# statement with SQLite's `project_id IS ?`, PostgreSQL's `IS NOT DISTINCT FROM`, could use none on PostgreSQL).
+_PROJECT = "project_id = ?"
+_GLOBAL = "project_id IS NULL"
+# An entry whose tags (a JSON array) hold the tag: SQLite lists the array as rows, PostgreSQL asks jsonb.
+_HAS_TAG: dict[Dialect, str] = {
+    "sqlite": "EXISTS (SELECT 1 FROM json_each(knowledge.tags) WHERE value = ?)",
+    "postgresql": "tags::jsonb @> jsonb_build_array(?::text)",
+}
+# The rows whose `column` is one of a list: SQLite takes the list as JSON text, PostgreSQL as an array.
+_IN_LIST: dict[Dialect, str] = {
+    "sqlite": "{column} IN (SELECT value FROM json_each(?))",
+    "postgresql": "{column} = ANY(?)",
+}
+
+
+def in_list(dialect: Dialect, column: str) -> str:
+    """The condition that `column` is one of the list given as its parameter (see `list_parameter`)."""
+    return _IN_LIST[dialect].format(column=column)
+
+
+def list_parameter(dialect: Dialect, values: Sequence[object]) -> object:
+    """`values` as the parameter of `in_list`'s condition."""
+    return _encode_json(list(values)).decode() if dialect == "sqlite" else list(values)
+
+
 # SQLite FTS5: rank the newest candidates that pass the filters by bm25(); INDEXED BY keeps the join on the small
 # covering index instead of the wide rows.
 _RANKED = (
@@ -93,7 +133,14 @@ def _stored(field: str, value: Any) -> Any:
     return value
 
 
-def _row(entry: KnowledgeEntry) -> tuple[Any, ...]:
+def _search_columns(title: str, body: str, tags: Sequence[str]) -> tuple[list[str], int]:
+    """PostgreSQL: an entry's search_vector (as the list array_to_tsvector takes) and search_length."""
+    texts = (title, body, *tags)
+    return lexemes(texts), sum(len(tokens(text)) for text in texts)
+
+
+def _row(entry: KnowledgeEntry, dialect: Dialect) -> tuple[Any, ...]:
+    words = _search_columns(entry.title, entry.body, entry.tags) if dialect == "postgresql" else ()
     return (
         entry.id,
         entry.project_id,
@@ -108,6 +155,7 @@ def _row(entry: KnowledgeEntry) -> tuple[Any, ...]:
         entry.version,
         entry.created_at,
         entry.updated_at,
+        *words,
     )
 
 
@@ -145,7 +193,7 @@ async def list_entries(
         where.append("kind = ?")
         params.append(kind)
     if tag is not None:
-        where.append(_HAS_TAG)
+        where.append(_HAS_TAG[conn.dialect])
         params.append(tag)
     if pinned is not None:
         where.append("pinned = ?")
@@ -176,13 +224,13 @@ async def current_project_entries(conn: Reader, project_id: str) -> list[Knowled
 
 async def insert_entries(tx: Transaction, entries: Sequence[KnowledgeEntry]) -> None:
     """Write new entries, in one statement."""
-    await tx.executemany(_INSERT, [_row(entry) for entry in entries])
+    await tx.executemany(_INSERT[tx.dialect], [_row(entry, tx.dialect) for entry in entries])
     await _remember_terms(tx, (text for entry in entries for text in (entry.title, entry.body, *entry.tags)))
 
 
 # Every word the index has held, each once: a whole word of a query is matched by those of the same stem, found
-# by a range of this table's key (migration 0008). A word no entry holds any more only widens a query a little.
-_REMEMBER_TERMS = "INSERT OR IGNORE INTO knowledge_terms (term) VALUES (?)"
+# by a range of this table's key (migration 0010). A word no entry holds any more only widens a query a little.
+_REMEMBER_TERMS = "INSERT INTO knowledge_terms (term) VALUES (?) ON CONFLICT (term) DO NOTHING"
 _TERMS_IN_RANGE = "SELECT term FROM knowledge_terms WHERE term >= ? AND term < ?"
 # Stems this short would range over too many words: they match only themselves.
 _SHORTEST_RANGED_STEM = 3
@@ -232,9 +280,18 @@ async def update_entry(
 ) -> None:
     """Write the changed fields (KnowledgeEntry's names and values) with the entry's new version and time."""
     assignments = ", ".join(f"{field} = ?" for field in changes)
+    values = [_stored(field, value) for field, value in changes.items()]
+    if tx.dialect == "postgresql" and not changes.keys().isdisjoint(("title", "body", "tags")):
+        # The full-text column holds the words of all three: those not changed are read.
+        row = await tx.fetchone("SELECT title, body, tags FROM knowledge WHERE id = ?", (entry_id,))
+        if row is not None:
+            title, body = changes.get("title", row["title"]), changes.get("body", row["body"])
+            tags = changes["tags"] if "tags" in changes else _decode_tags(row["tags"])
+            assignments += ", search_vector = array_to_tsvector(?::text[]), search_length = ?"
+            values.extend(_search_columns(title, body, tags))
     await tx.execute(
         f"UPDATE knowledge SET {assignments}, version = ?, updated_at = ? WHERE id = ?",
-        (*(_stored(field, value) for field, value in changes.items()), version, updated_at, entry_id),
+        (*values, version, updated_at, entry_id),
     )
     texts = [changes[field] for field in ("title", "body") if field in changes]
     await _remember_terms(tx, [*texts, *changes.get("tags", ())])
@@ -289,24 +346,28 @@ def _ranking(
     candidates: int = RANKED_CANDIDATES,
 ) -> _Ranking:
     match = match_expression(terms, variants, any_term=any_term)
-    filters: list[str] = []
-    params: list[object] = [match]
-    if not include_superseded:
-        filters.append("k.superseded_by IS NULL")
-    if project_id is not None:
-        filters.append("(k.project_id = ? OR k.project_id IS NULL)")
-        params.append(project_id)
-    if kind is not None:
-        filters.append("k.kind = ?")
-        params.append(kind)
-    condition = "".join(f" AND {f}" for f in filters)
-    return _Ranking(_RANKED.format(condition=condition), [*params, candidates, limit], match)
+    condition, params = _filters(project_id, kind, include_superseded)
+    return _Ranking(_RANKED.format(condition=condition), [match, *params, candidates, limit], match)
 
 
 # A word held by at most this many entries is rare: every entry holding one is ranked, however old.
 RARE_WORD_ENTRIES = 500
-# SQLite FTS5: how many entries match, counted up to a bound, without ranking them.
-_MATCHING_UP_TO = "SELECT count(*) AS n FROM (SELECT 1 FROM knowledge_fts WHERE knowledge_fts MATCH ? LIMIT ?)"
+# How many entries match, counted up to a bound, without ranking them.
+_MATCHING_UP_TO: dict[Dialect, str] = {
+    "sqlite": "SELECT count(*) AS n FROM (SELECT 1 FROM knowledge_fts WHERE knowledge_fts MATCH ? LIMIT ?) AS m",
+    "postgresql": "SELECT count(*) AS n FROM (SELECT 1 FROM knowledge WHERE search_vector @@ ?::tsquery LIMIT ?) AS m",
+}
+
+
+async def _matching_up_to(view: Reader, term: Term, variants: dict[str, list[str]], bound: int) -> int:
+    if view.dialect == "postgresql":
+        query = tsquery([term], variants)
+        if query is None:
+            return 0
+        counted = await view.fetchone(_MATCHING_UP_TO["postgresql"], (query, bound))
+    else:
+        counted = await view.fetchone(_MATCHING_UP_TO["sqlite"], (match_expression([term], variants), bound))
+    return int(counted["n"]) if counted else 0
 
 
 async def _ranked_any(
@@ -326,23 +387,123 @@ async def _ranked_any(
     the newest RANKED_CANDIDATES matches. An entry found through its rare words alone is scored by them alone:
     the frequent words, which count least, add what they add only to the newest entries.
     """
-    rare = []
-    for term in terms:
-        counted = await view.fetchall(_MATCHING_UP_TO, (match_expression([term], variants), RARE_WORD_ENTRIES + 1))
-        if counted[0]["n"] <= RARE_WORD_ENTRIES:
-            rare.append(term)
+    rare = [
+        term
+        for term in terms
+        if await _matching_up_to(view, term, variants, RARE_WORD_ENTRIES + 1) <= RARE_WORD_ENTRIES
+    ]
     ranked: dict[int, float] = {}
     if len(rare) < len(terms):
-        newest = _ranking(terms, variants, project_id, kind, limit, include_superseded, True)
-        ranked.update((int(row["seq"]), float(row["score"])) for row in await view.fetchall(newest.sql, newest.params))
+        ranked.update(await _ranked_matches(view, terms, variants, project_id, kind, limit, include_superseded, True))
     if rare:
-        every = _ranking(
-            rare, variants, project_id, kind, limit, include_superseded, True, len(rare) * RARE_WORD_ENTRIES
+        every = await _ranked_matches(
+            view, rare, variants, project_id, kind, limit, include_superseded, True, len(rare) * RARE_WORD_ENTRIES
         )
-        for row in await view.fetchall(every.sql, every.params):
-            ranked.setdefault(int(row["seq"]), float(row["score"]))
+        for seq, score in every.items():
+            ranked.setdefault(seq, score)
     best = sorted(ranked.items(), key=lambda item: (item[1], -item[0]))[:limit]
     return dict(best)
+
+
+async def _ranked_matches(
+    view: Reader,
+    terms: list[Term],
+    variants: dict[str, list[str]],
+    project_id: str | None,
+    kind: str | None,
+    limit: int,
+    include_superseded: bool,
+    any_term: bool,
+    candidates: int = RANKED_CANDIDATES,
+) -> dict[int, float]:
+    """(seq: bm25 score, lower is better) of the best `limit` of the newest `candidates` entries matching `terms`
+    that pass the filters, best first: ranked by FTS5's bm25(), or on PostgreSQL by `_bm25_scores`."""
+    if view.dialect == "sqlite":
+        ranking = _ranking(terms, variants, project_id, kind, limit, include_superseded, any_term, candidates)
+        return {int(row["seq"]): float(row["score"]) for row in await view.fetchall(ranking.sql, ranking.params)}
+    query = tsquery(terms, variants, any_term=any_term)
+    if query is None:
+        return {}
+    condition, params = _filters(project_id, kind, include_superseded)
+    rows = await view.fetchall(
+        f"SELECT k.seq, k.title, k.body, k.tags FROM knowledge AS k WHERE k.search_vector @@ ?::tsquery{condition}"
+        " ORDER BY k.seq DESC LIMIT ?",
+        (query, *params, candidates),
+    )
+    if not rows:
+        return {}
+    scores = await _bm25_scores(view, rows, terms, variants, condition, params)
+    best = sorted(scores.items(), key=lambda item: (item[1], -item[0]))[:limit]
+    return dict(best)
+
+
+def _filters(project_id: str | None, kind: str | None, include_superseded: bool) -> tuple[str, list[object]]:
+    """The conditions (on `k`, each after AND) and parameters of search's filters."""
+    filters: list[str] = []
+    params: list[object] = []
+    if not include_superseded:
+        filters.append("k.superseded_by IS NULL")
+    if project_id is not None:
+        filters.append("(k.project_id = ? OR k.project_id IS NULL)")
+        params.append(project_id)
+    if kind is not None:
+        filters.append("k.kind = ?")
+        params.append(kind)
+    return "".join(f" AND {f}" for f in filters), params
+
+
+async def _bm25_scores(
+    view: Reader,
+    rows: Sequence[Row],
+    terms: Sequence[Term],
+    variants: Mapping[str, Sequence[str]],
+    condition: str,
+    params: Sequence[object],
+) -> dict[int, float]:
+    """PostgreSQL: (seq: score, lower is better) of the entries of `rows`, by the BM25 of ranking.py and index.py.
+
+    Each query word is one word, its variants (or, a prefix, the words it begins) counted together; a word's
+    frequency is summed over the columns weighted as search.py weighs them. How many entries the query searches and
+    how many of them hold each word and their average length are those of the entries the query searches (its
+    filters applied), as the index counts them.
+    """
+    counted = await view.fetchone(
+        f"SELECT count(*) AS n, avg(k.search_length)::float8 AS average FROM knowledge AS k WHERE TRUE{condition}",
+        tuple(params),
+    )
+    searched = int(counted["n"]) if counted else 0
+    average = float(counted["average"] or 0.0) if counted else 0.0
+    title_weight, body_weight, tags_weight = WHOLE_WEIGHTS
+    documents = []
+    for row in rows:
+        title, body = tokens(row["title"]), tokens(row["body"])
+        tags = tokens(" ".join(_decode_tags(row["tags"])))
+        counts = Counter(title * title_weight + body * body_weight + tags * tags_weight)
+        documents.append((int(row["seq"]), counts, len(title) + len(body) + len(tags)))
+    scores = {seq: 0.0 for seq, _, _ in documents}
+    for term in terms:
+        word = fold(term.word)
+        query = tsquery([term], variants)
+        if query is None:
+            continue
+        holding_row = await view.fetchone(
+            f"SELECT count(*) AS n FROM knowledge AS k WHERE k.search_vector @@ ?::tsquery{condition}",
+            (query, *params),
+        )
+        holding = int(holding_row["n"]) if holding_row else 0
+        idf = math.log((0.5 + searched - holding) / (0.5 + holding)) if holding else 0.0
+        if idf <= 0:
+            idf = MIN_IDF
+        whole = {word, *(fold(variant) for variant in variants.get(term.word, ()))}
+        for seq, counts, length in documents:
+            if term.prefix:
+                frequency = sum(count for held, count in counts.items() if held.startswith(word))
+            else:
+                frequency = sum(counts.get(held, 0) for held in whole)
+            if frequency:
+                norm = K1 * (1 - B + B * length / average) if average else K1
+                scores[seq] -= idf * (frequency * (K1 + 1)) / (frequency + norm)
+    return scores
 
 
 async def _current(view: Reader, index: KnowledgeIndex | None) -> KnowledgeIndex | None:
@@ -387,15 +548,14 @@ async def search(
         if any_term:
             ranked = await _ranked_any(view, terms, variants, project_id, kind, limit, include_superseded)
         else:
-            ranking = _ranking(terms, variants, project_id, kind, limit, include_superseded, any_term)
-            ranked = {int(row["seq"]): float(row["score"]) for row in await view.fetchall(ranking.sql, ranking.params)}
+            ranked = await _ranked_matches(view, terms, variants, project_id, kind, limit, include_superseded, False)
     if not ranked:
         return []
     # Highlights and snippets for the page of hits alone, in Python: FTS5's highlight() and snippet() would match
     # the query again over every entry holding its words (a frequent word's, a short prefix's: most of the store).
     marks = Highlighter(terms, variants)
     hits = {}
-    for row in await view.fetchall(_BY_SEQ, (_encode_json(list(ranked)).decode(),)):
+    for row in await _rows_by_seq(view, list(ranked)):
         entry = _entry(row)
         hits[int(row["seq"])] = KnowledgeHit(
             entry=entry,
@@ -409,8 +569,12 @@ async def search(
     return sorted(found_hits, key=lambda hit: -len(hit.matched)) if any_term else found_hits
 
 
-# SQLite: the entries of these row keys (a JSON array).
-_BY_SEQ = f"SELECT seq, {_ENTRY_COLUMNS} FROM knowledge WHERE seq IN (SELECT value FROM json_each(?))"
+async def _rows_by_seq(view: Reader, seqs: Sequence[int]) -> list[Row]:
+    """The rows (seq and an entry's columns) of these row keys, those that exist."""
+    return await view.fetchall(
+        f"SELECT seq, {_ENTRY_COLUMNS} FROM knowledge WHERE {in_list(view.dialect, 'seq')}",
+        (list_parameter(view.dialect, seqs),),
+    )
 
 
 async def best_matches(
@@ -428,16 +592,18 @@ async def best_matches(
         ranked = await _ranked_any(view, terms, await _variants(view, terms), project_id, None, limit, False)
     if not ranked:
         return []
-    rows = {
-        int(row["seq"]): _entry(row) for row in await view.fetchall(_BY_SEQ, (_encode_json(list(ranked)).decode(),))
-    }
+    rows = {int(row["seq"]): _entry(row) for row in await _rows_by_seq(view, list(ranked))}
     return [rows[seq] for seq in ranked if seq in rows]
 
 
 # The entries a project can see in search, scope by scope (each answered by an index).
-_SEEN = f"SELECT count(*) FROM (SELECT 1 FROM knowledge WHERE {_IN_SCOPE} LIMIT ?)"
+_SEEN = (
+    f"SELECT (SELECT count(*) FROM (SELECT 1 FROM knowledge WHERE {_PROJECT} LIMIT ?) AS own)"
+    f" + (SELECT count(*) FROM (SELECT 1 FROM knowledge WHERE {_GLOBAL} LIMIT ?) AS shared) AS seen"
+)
 _SEARCHABLE = " UNION ALL ".join(
-    [f"SELECT seq, {_ENTRY_COLUMNS} FROM knowledge WHERE superseded_by IS NULL AND {_IN_SCOPE}"] * 2
+    f"SELECT seq, {_ENTRY_COLUMNS} FROM knowledge WHERE superseded_by IS NULL AND {scope}"
+    for scope in (_PROJECT, _GLOBAL)
 )
 
 
@@ -449,10 +615,10 @@ async def searchable_entries_if_few(
     Superseded entries are counted too: the indexes count them all cheaply. `seq` is the row key: the newer, the
     higher.
     """
-    counted = await view.fetchone(f"SELECT ({_SEEN}) + ({_SEEN}) AS seen", (project_id, limit + 1, None, limit + 1))
+    counted = await view.fetchone(_SEEN, (project_id, limit + 1, limit + 1))
     if counted is None or counted["seen"] > limit:
         return None
-    rows = await view.fetchall(_SEARCHABLE, (project_id, None))
+    rows = await view.fetchall(_SEARCHABLE, (project_id,))
     return [(row["seq"], _entry(row)) for row in rows]
 
 
@@ -464,22 +630,23 @@ class KnowledgeLists(NamedTuple):
     superseded: list[KnowledgeEntry]  # the project's, most recently superseded first
 
 
-# Each part matches a partial index of migration 0006; each scope (the project, then global: `project_id IS ?`
-# also finds NULL) is asked separately so that its index answers in order, without a sort.
-_PINNED = f"pinned = 1 AND superseded_by IS NULL AND {_IN_SCOPE} ORDER BY created_at, id LIMIT ?"
+# Each part matches a partial index of migration 0006; each scope (the project's, then the global one) is asked
+# separately so that its index answers in order, without a sort.
+_PINNED = "pinned = 1 AND superseded_by IS NULL AND {scope} ORDER BY created_at, id LIMIT ?"
 _RECENT = (
-    f"pinned = 0 AND superseded_by IS NULL AND kind IN ('decision', 'constraint') AND {_IN_SCOPE}"
+    "pinned = 0 AND superseded_by IS NULL AND kind IN ('decision', 'constraint') AND {scope}"
     " ORDER BY created_at DESC, id DESC LIMIT ?"
 )
-_SUPERSEDED = f"superseded_by IS NOT NULL AND {_IN_SCOPE} ORDER BY updated_at DESC, id DESC LIMIT ?"
+_SUPERSEDED = "superseded_by IS NOT NULL AND {scope} ORDER BY updated_at DESC, id DESC LIMIT ?"
 _LISTS = " UNION ALL ".join(
-    f"SELECT '{name}' AS list, * FROM (SELECT {_ENTRY_COLUMNS} FROM knowledge WHERE {where})"
-    for name, where in (
-        ("pinned", _PINNED),
-        ("pinned", _PINNED),
-        ("recent", _RECENT),
-        ("recent", _RECENT),
-        ("superseded", _SUPERSEDED),
+    f"SELECT '{name}' AS list, * FROM"
+    f" (SELECT {_ENTRY_COLUMNS} FROM knowledge WHERE {where.format(scope=scope)}) AS part"
+    for name, where, scope in (
+        ("pinned", _PINNED, _PROJECT),
+        ("pinned", _PINNED, _GLOBAL),
+        ("recent", _RECENT, _PROJECT),
+        ("recent", _RECENT, _GLOBAL),
+        ("superseded", _SUPERSEDED, _PROJECT),
     )
 )
 
@@ -490,8 +657,8 @@ async def knowledge_lists(
     """The pinned entries, the recent decisions and constraints (up to the limit in each scope, the project's and
     the global one) and the project's superseded entries, in one round trip."""
     params = (
-        *(project_id, pinned_limit, None, pinned_limit),
-        *(project_id, recent_limit, None, recent_limit),
+        *(project_id, pinned_limit, pinned_limit),
+        *(project_id, recent_limit, recent_limit),
         *(project_id, superseded_limit),
     )
     lists: dict[str, list[KnowledgeEntry]] = {"pinned": [], "recent": [], "superseded": []}
@@ -506,12 +673,11 @@ async def knowledge_lists(
 async def taken_entry_ids(conn: Reader, ids: Iterable[str]) -> set[str]:
     """Which of these ids an entry already has."""
     rows = await conn.fetchall(
-        "SELECT id FROM knowledge WHERE id IN (SELECT value FROM json_each(?))", (_encode_json(list(ids)).decode(),)
+        f"SELECT id FROM knowledge WHERE {in_list(conn.dialect, 'id')}", (list_parameter(conn.dialect, list(ids)),)
     )
     return {str(row["id"]) for row in rows}
 
 
 async def entries_by_seq(view: Reader, seqs: Sequence[int]) -> dict[int, KnowledgeEntry]:
     """The entries of these row keys, by row key (those that still exist)."""
-    rows = await view.fetchall(_BY_SEQ, (_encode_json(list(seqs)).decode(),))
-    return {int(row["seq"]): _entry(row) for row in rows}
+    return {int(row["seq"]): _entry(row) for row in await _rows_by_seq(view, seqs)}

@@ -21,7 +21,7 @@ import msgspec
 
 from contextstack.memory.embeddings import numpy
 from contextstack.memory.models import KnowledgeEntry
-from contextstack.memory.store import entries_by_seq
+from contextstack.memory.store import entries_by_seq, in_list, list_parameter
 from contextstack.storage import Event, Reader, Transaction
 
 if TYPE_CHECKING:
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from contextstack.memory.embeddings import Vector
 
 
-_encode_json = msgspec.json.Encoder().encode
 # Past this many vectors, the product is worked out on a thread (numpy lets go of the GIL) instead of the loop.
 ON_A_THREAD = 20_000
 
@@ -137,12 +136,13 @@ async def counts(view: Reader, model: str) -> tuple[int, int]:
 
 # Only if the entry is still the version that was embedded: an edit meanwhile leaves it for the next pass.
 _STORE = (
-    "INSERT OR REPLACE INTO knowledge_vectors (seq, model, dimension, vector)"
+    "INSERT INTO knowledge_vectors (seq, model, dimension, vector)"
     " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM knowledge WHERE seq = ? AND version = ?)"
+    " ON CONFLICT (seq) DO UPDATE SET model = excluded.model, dimension = excluded.dimension, vector = excluded.vector"
 )
 _STORED = (
     "SELECT v.seq, k.id, k.project_id FROM knowledge_vectors AS v JOIN knowledge AS k ON k.seq = v.seq"
-    " WHERE v.model = ? AND v.seq IN (SELECT value FROM json_each(?))"
+    " WHERE v.model = ? AND {listed}"
 )
 
 
@@ -158,7 +158,9 @@ async def store_vectors(
         ],
     )
     vectors = {entry.seq: vector for entry, vector in embedded}
-    rows = await tx.fetchall(_STORED, (model, _encode_json(list(vectors)).decode()))
+    rows = await tx.fetchall(
+        _STORED.format(listed=in_list(tx.dialect, "v.seq")), (model, list_parameter(tx.dialect, list(vectors)))
+    )
     return [StoredVector(row["seq"], row["id"], row["project_id"], vectors[row["seq"]]) for row in rows]
 
 
@@ -184,12 +186,15 @@ async def model_dimension(view: Reader, model: str) -> int | None:
     return None if row is None else int(row["dimension"])
 
 
-_CURRENT = "SELECT seq FROM knowledge_vectors WHERE model = ? AND seq IN (SELECT value FROM json_each(?))"
+_CURRENT = "SELECT seq FROM knowledge_vectors WHERE model = ? AND {listed}"
 
 
 async def current_entries(view: Reader, model: str, seqs: Sequence[int]) -> dict[int, KnowledgeEntry]:
     """By row key, those of the entries `seqs` whose vector of `model` is stored: found by meaning as committed."""
-    current = {int(row["seq"]) for row in await view.fetchall(_CURRENT, (model, _encode_json(list(seqs)).decode()))}
+    rows = await view.fetchall(
+        _CURRENT.format(listed=in_list(view.dialect, "seq")), (model, list_parameter(view.dialect, seqs))
+    )
+    current = {int(row["seq"]) for row in rows}
     entries = await entries_by_seq(view, [seq for seq in seqs if seq in current])
     return {seq: entry for seq, entry in entries.items() if seq in current}
 
