@@ -29,7 +29,7 @@ from contextstack.memory.stemming import use_language
 from contextstack.providers.models import Target
 from contextstack.providers.service import Providers
 from contextstack.settings import Settings
-from contextstack.storage import Database
+from contextstack.storage import open_database
 
 
 class Runtime:
@@ -38,7 +38,7 @@ class Runtime:
     def __init__(self, settings: Settings, environ: Mapping[str, str] = os.environ) -> None:
         self.settings = settings
         use_language(settings.memory.language)
-        self.db = Database(settings.db, readers=settings.readers)
+        self.db = open_database(settings.db, readers=settings.readers)
         self.broadcaster = Broadcaster(capacity=settings.sse_queue_size)
         # Assembly ranks the project's past messages beside its knowledge: conversations implement its source.
         self.past_messages = PastMessages()

@@ -37,7 +37,7 @@ from contextstack.memory.service import create_knowledge_bulk
 from contextstack.plan.models import PhaseCreate, ProjectCreate, StepCreate, TrackCreate
 from contextstack.plan.service import create_phase, create_project, create_track
 from contextstack.plan.steps import create_step
-from contextstack.storage import Database
+from contextstack.storage import Database, SQLiteDatabase
 
 
 async def build_plan(db: Database, corpus: Corpus, project: str) -> None:
@@ -111,7 +111,7 @@ async def measure(db: Database, project: str, corpus: Corpus, rounds: int) -> No
 
 async def bench(sizes: list[int], rounds: int, folder: Path) -> None:
     print(machine())
-    db = Database(folder / "bench.db")
+    db = SQLiteDatabase(folder / "bench.db")
     await db.open()
     try:
         corpus = Corpus()

@@ -23,7 +23,7 @@ from contextstack.memory.service import create_knowledge_bulk, update_knowledge
 from contextstack.plan import service as plan
 from contextstack.plan import steps
 from contextstack.plan.models import PhaseCreate, ProjectCreate, StepCreate, StepUpdate, TrackCreate
-from contextstack.storage import Database
+from contextstack.storage import Database, SQLiteDatabase
 
 ACTOR = "api"
 TRACKS, PHASES, STEPS_PER_PHASE = 5, 10, 10  # 500 steps
@@ -78,7 +78,7 @@ def summary(label: str, samples: list[float]) -> None:
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        db = Database(Path(folder) / "bench.db", readers=2)
+        db = SQLiteDatabase(Path(folder) / "bench.db", readers=2)
         await db.open()
         try:
             project, step_ids, entry_ids = await build(db)

@@ -42,7 +42,7 @@ from contextstack.ids import new_id
 from contextstack.plan.models import ProjectCreate
 from contextstack.plan.service import create_project
 from contextstack.settings import ProviderConfig, Settings
-from contextstack.storage import Database
+from contextstack.storage import Database, SQLiteDatabase
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.fakes.openai_upstream import FakeOpenAI
@@ -180,13 +180,13 @@ async def bench(
     print(machine())
     corpus = Corpus()
     if store_path is None:
-        db = Database(db_path, readers=4)
+        db = SQLiteDatabase(db_path, readers=4)
         await db.open()
         projects = await fill(db, corpus, conversations, messages)
         words = [w for w in corpus.words if len(w) >= 4]
     else:
         db_path = store_path
-        db = Database(db_path, readers=4)
+        db = SQLiteDatabase(db_path, readers=4)
         await db.open()  # upgraded in place if it is older
         rows = await db.fetchall("SELECT id FROM projects ORDER BY created_at, id")
         projects = [row[0] for row in rows]

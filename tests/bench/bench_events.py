@@ -34,7 +34,7 @@ import httpx  # noqa: E402
 import uvloop  # noqa: E402
 
 from contextstack.events import service  # noqa: E402
-from contextstack.storage import Database  # noqa: E402
+from contextstack.storage import SQLiteDatabase  # noqa: E402
 from tests.conftest import start_daemon, stop_daemon  # noqa: E402
 
 _ID = re.compile(rb"(?:^|\n)id: (\d+)\r\n")
@@ -166,7 +166,7 @@ async def run(url: str, subscribers: int, events: int) -> None:
 
 
 async def activity_queries(path: Path, size: int) -> None:
-    db = Database(path, readers=1)
+    db = SQLiteDatabase(path, readers=1)
     await db.open()
     rng = random.Random(1)
     rows = []

@@ -37,7 +37,7 @@ from contextstack.memory.service import create_knowledge_bulk, search_knowledge
 from contextstack.plan.models import ProjectCreate
 from contextstack.plan.service import create_project
 from contextstack.settings import Settings
-from contextstack.storage import Database
+from contextstack.storage import Database, SQLiteDatabase
 
 LETTERS = "etaoinshrdlcumwfgypbvkjxqz"
 LETTER_WEIGHTS = [12.7, 9.1, 8.2, 7.5, 7.0, 6.7, 6.3, 6.1, 6.0, 4.3, 4.0, 2.8, 2.8, 2.4, 2.4, 2.2, 2.0, 2.0, 1.9, 1.5,
@@ -182,7 +182,7 @@ async def bench(entries: int, batch: int, count: int, db_path: Path) -> None:
     print(f"machine: {machine()}")
     corpus = Corpus()
     reuse = db_path.exists()
-    db = Database(db_path, readers=2)
+    db = SQLiteDatabase(db_path, readers=2)
     await db.open()
     try:
         if reuse:

@@ -18,7 +18,7 @@ from contextstack.plan import service as plan_service
 from contextstack.plan import steps as step_service
 from contextstack.plan.models import Move, PhaseCreate, ProjectCreate, StepCreate, TrackCreate
 from contextstack.plan.service import create_project
-from contextstack.storage import Database
+from contextstack.storage import SQLiteDatabase
 
 TRACKS, PHASES, STEPS = 10, 10, 10
 ROUNDS = 50
@@ -37,7 +37,7 @@ async def timed(label: str, action: Callable[[], Awaitable[object]], rounds: int
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        db = Database(Path(folder) / "bench.db", readers=2)
+        db = SQLiteDatabase(Path(folder) / "bench.db", readers=2)
         await db.open()
         try:
             project = await create_project(db, ProjectCreate(name="bench"), "api")

@@ -57,7 +57,7 @@ from contextstack.ids import new_id  # noqa: E402
 from contextstack.memory.index import stop_catching_up  # noqa: E402
 from contextstack.proxy.service import CHAT_PLACEMENT, inject_context, last_user_text  # noqa: E402
 from contextstack.proxy.turn_state import inject_news  # noqa: E402
-from contextstack.storage import Database  # noqa: E402
+from contextstack.storage import SQLiteDatabase  # noqa: E402
 from tests.conftest import start_daemon, stop_daemon  # noqa: E402
 from tests.fakes.anthropic_upstream import FakeAnthropic  # noqa: E402
 from tests.fakes.openai_upstream import FakeOpenAI  # noqa: E402
@@ -268,7 +268,7 @@ async def daemon_cost(db_path: Path, turns: int, repeats: int) -> dict[str, floa
     20-turn chat conversation replayed `repeats` times per mode, the modes taking turns (a fresh memory of turns
     for each replay of delta, so every turn is new to it); the contexts are cached after the first replay for both.
     The median microseconds a turn (the machine's stalls, which hit single turns, left out)."""
-    db = Database(str(db_path), readers=1)
+    db = SQLiteDatabase(str(db_path), readers=1)
     await db.open()
     contexts = ContextCache(sources=[PastMessages()])
     db.on_commit(contexts.on_commit)

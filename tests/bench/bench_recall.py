@@ -52,7 +52,7 @@ from contextstack.memory.models import KnowledgeBulkCreate, KnowledgeCreate
 from contextstack.memory.service import create_knowledge_bulk
 from contextstack.plan.models import ProjectCreate
 from contextstack.plan.service import create_project
-from contextstack.storage import Database
+from contextstack.storage import Database, SQLiteDatabase
 
 # ../shared/locomo from the repository's root.
 DATA = Path(__file__).resolve().parents[3] / "shared" / "locomo"
@@ -119,7 +119,7 @@ async def store_as_conversations(db: Database, conversation: dict, project_id: s
 
 async def bench(files: list[Path], budget: int, folder: Path, mode: str, pooled: int) -> None:
     print(f"mode: {mode}; machine: {machine()}")
-    db = Database(folder / f"recall-{mode}.db")
+    db = SQLiteDatabase(folder / f"recall-{mode}.db")
     await db.open()
     cache = ContextCache(sources=[PastMessages(pooled)] if mode == "conversations" else [])
     db.on_commit(cache.on_commit)

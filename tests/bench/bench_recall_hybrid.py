@@ -59,7 +59,7 @@ from contextstack.plan.service import create_project
 from contextstack.providers.models import Target
 from contextstack.providers.service import Providers
 from contextstack.settings import ProviderConfig, Settings
-from contextstack.storage import Database
+from contextstack.storage import Database, SQLiteDatabase
 
 # ../shared/locomo from the repository's root.
 DATA = Path(__file__).resolve().parents[3] / "shared" / "locomo"
@@ -150,7 +150,7 @@ async def bench(
     files: list[Path], budget: int, folder: Path, embeddings: str | None, model: str, mode: str = "knowledge"
 ) -> None:
     print(f"mode: {mode}; machine: {machine()}")
-    db = Database(folder / "recall.db")
+    db = SQLiteDatabase(folder / "recall.db")
     await db.open()
     past = PastMessages()
     cache = ContextCache(sources=[past] if mode == "conversations" else [])

@@ -8,7 +8,7 @@ import aiosqlite
 
 from contextstack.checkpoints import service as checkpoints
 from contextstack.checkpoints.models import CheckpointCreate
-from contextstack.storage import Database
+from contextstack.storage import SQLiteDatabase
 from contextstack.storage.migrations import available_migrations, latest_version, migrate
 
 NOW = "2026-11-30T10:00:00.000Z"
@@ -28,7 +28,7 @@ async def test_a_schema_7_store_with_data_is_upgraded_and_can_be_checkpointed(tm
             (NOW, NOW),
         )
         await conn.commit()
-    db = Database(path, readers=1)
+    db = SQLiteDatabase(path, readers=1)
     await db.open()
     try:
         assert db.schema_version == latest_version() >= 8

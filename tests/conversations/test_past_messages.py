@@ -18,7 +18,7 @@ from contextstack.ids import new_id
 from contextstack.plan.models import ProjectCreate
 from contextstack.plan.service import create_project
 from contextstack.settings import Settings
-from contextstack.storage import Database
+from contextstack.storage import Database, SQLiteDatabase
 from tests.conversations.helpers import api, new_conversation, send
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.openai_upstream import FakeOpenAI
@@ -166,7 +166,7 @@ async def _fill(db: Database, project_id: str, texts: list[str]) -> list[str]:
 
 
 async def test_the_index_finds_what_memory_finds_past_the_pooled_size(tmp_path: Path) -> None:
-    db = Database(tmp_path / "store.db")
+    db = SQLiteDatabase(tmp_path / "store.db")
     await db.open()
     try:
         project = await create_project(db, ProjectCreate(name="Shop"), "api")

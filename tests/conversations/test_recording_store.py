@@ -21,7 +21,7 @@ from contextstack.conversations.service import create_conversation, list_convers
 from contextstack.providers.models import Target
 from contextstack.runtime import Runtime
 from contextstack.settings import Settings
-from contextstack.storage import Database
+from contextstack.storage import Database, SQLiteDatabase
 
 TARGET = Target("fake", "fake-small")
 
@@ -129,7 +129,7 @@ async def test_a_stateless_client_makes_well_formed_trees(tmp_path: Path, steps:
     path = tmp_path / f"tree-{abs(hash(tuple(steps)))}.db"
     path.unlink(missing_ok=True)
     settings = Settings(db=str(path))
-    db = Database(path, readers=1)
+    db = SQLiteDatabase(path, readers=1)
     await db.open()
     try:
         system = "v0"

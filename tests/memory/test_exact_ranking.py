@@ -27,7 +27,7 @@ from contextstack.memory.service import (
 )
 from contextstack.plan.models import ProjectCreate
 from contextstack.plan.service import create_project
-from contextstack.storage import Database
+from contextstack.storage import Database, SQLiteDatabase
 from contextstack.storage.migrations import available_migrations
 
 # A Zipf-like vocabulary: a few words in most entries, most words in few. Inflected forms share stems.
@@ -120,7 +120,7 @@ queries = st.lists(st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=4)
 @given(seed=st.integers(0, 10_000), size=st.sampled_from([60, RANKED_IN_MEMORY + 150]), texts=queries)
 async def test_search_finds_full_bm25s_best_at_every_size(seed: int, size: int, texts: list[str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        db = Database(Path(folder) / "k.db", readers=1)
+        db = SQLiteDatabase(Path(folder) / "k.db", readers=1)
         await db.open()
         try:
             project = await create_project(db, ProjectCreate(name="Zoo"), "api")
@@ -189,7 +189,7 @@ async def apply(db: Database, op: tuple[object, ...]) -> None:
 @given(operations=st.lists(operation, max_size=20))
 async def test_the_ranking_index_agrees_with_the_table_after_any_changes(operations: list[tuple[object, ...]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        db = Database(Path(folder) / "k.db", readers=1)
+        db = SQLiteDatabase(Path(folder) / "k.db", readers=1)
         await db.open()
         try:
             # The index follows every change as it happens (a search after each), and a fresh one built at the
@@ -268,7 +268,7 @@ async def test_assembly_ranks_by_bm25_with_neighbours_sharing_at_every_size(
     from contextstack.memory.store import best_matches, searchable_entries_if_few
 
     with tempfile.TemporaryDirectory() as folder:
-        db = Database(Path(folder) / "k.db", readers=1)
+        db = SQLiteDatabase(Path(folder) / "k.db", readers=1)
         await db.open()
         try:
             project = await create_project(db, ProjectCreate(name="Zoo"), "api")
@@ -363,7 +363,7 @@ async def test_an_edited_neighbour_shares_in_a_hit_as_before_on_both_paths(db: D
 async def test_a_store_of_schema_10_is_upgraded_and_its_entries_ranked(db_path: Path) -> None:
     import sqlite3
 
-    db = Database(db_path, readers=1)
+    db = SQLiteDatabase(db_path, readers=1)
     await db.open()
     first = await create_knowledge(db, KnowledgeCreate(kind="note", title="Koala facts", body="team"), "api")
     await create_knowledge(db, KnowledgeCreate(kind="note", title="Panda facts", body="team"), "api")
@@ -384,7 +384,7 @@ async def test_a_store_of_schema_10_is_upgraded_and_its_entries_ranked(db_path: 
         conn.execute("DROP TABLE message_vectors")
         conn.execute("DROP INDEX messages_embeddable")
         conn.execute("PRAGMA user_version = 10")
-    db = Database(db_path, readers=1)
+    db = SQLiteDatabase(db_path, readers=1)
     await db.open()
     try:
         assert db.schema_version == len(available_migrations())

@@ -20,7 +20,7 @@ from contextstack.memory.service import (
     search_knowledge,
     update_knowledge,
 )
-from contextstack.storage import Database
+from contextstack.storage import Database, SQLiteDatabase
 from contextstack.storage.migrations import Migration, available_migrations, migrate
 
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
@@ -79,7 +79,7 @@ async def assert_index_agrees_with_table(db: Database) -> None:
 @given(operations=st.lists(operation, max_size=15))
 async def test_the_index_agrees_with_the_table_after_any_changes(operations: list[tuple[object, ...]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        db = Database(Path(folder) / "k.db", readers=1)
+        db = SQLiteDatabase(Path(folder) / "k.db", readers=1)
         await db.open()
         try:
             for op in operations:

@@ -17,7 +17,7 @@ from contextstack.memory.stemming import Stemmer, stem
 from contextstack.plan.models import ProjectCreate
 from contextstack.plan.service import create_project
 from contextstack.settings import load_settings
-from contextstack.storage import Database
+from contextstack.storage import Database, SQLiteDatabase
 from contextstack.storage.migrations import available_migrations, migrate
 
 
@@ -75,7 +75,7 @@ async def test_a_schema_7_store_is_upgraded_with_its_words_in_place(tmp_path: Pa
             "INSERT INTO knowledge (id, kind, title, body, created_at, updated_at)"
             " VALUES ('kno_1', 'note', 'Researching agencies', 'She painted it', '2026-01-01', '2026-01-01')"
         )
-    db = Database(path, readers=1)
+    db = SQLiteDatabase(path, readers=1)
     await db.open()
     try:
         assert [hit.entry.id for hit in await search_knowledge(db, "research paint ")] == ["kno_1"]

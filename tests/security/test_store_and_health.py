@@ -16,7 +16,7 @@ from litestar.testing import AsyncTestClient
 from contextstack.app import create_asgi_app
 from contextstack.private_files import write_private
 from contextstack.settings import Settings, is_loopback
-from contextstack.storage import Database
+from contextstack.storage import Database, SQLiteDatabase
 
 TOKEN = "front-door-token-1234"
 
@@ -42,7 +42,7 @@ async def _write_something(store: Database) -> None:
 @pytest.mark.usefixtures("loose_umask")
 async def test_a_new_store_is_its_owners_alone(tmp_path: Path, folder: str) -> None:
     path = tmp_path / folder / "contextstack.db"
-    store = Database(path, readers=1)
+    store = SQLiteDatabase(path, readers=1)
     await store.open()
     try:
         await _write_something(store)
@@ -59,7 +59,7 @@ async def test_an_existing_store_is_tightened_once_with_a_log_line(
     tmp_path: Path, loose: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "contextstack.db"
-    store = Database(path, readers=1)
+    store = SQLiteDatabase(path, readers=1)
     await store.open()
     await _write_something(store)
     for file in tmp_path.glob("contextstack.db*"):
@@ -67,7 +67,7 @@ async def test_an_existing_store_is_tightened_once_with_a_log_line(
     await store.close()
     with caplog.at_level(logging.WARNING, logger="contextstack.storage"):
         for _ in range(2):
-            reopened = Database(path, readers=1)
+            reopened = SQLiteDatabase(path, readers=1)
             await reopened.open()
             await _write_something(reopened)
             await reopened.close()

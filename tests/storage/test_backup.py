@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from contextstack.cli import main
-from contextstack.storage import Database
+from contextstack.storage import SQLiteDatabase
 from contextstack.storage.migrations import available_migrations, latest_version, migrate
 from tests.conftest import Daemon, start_daemon, stop_daemon
 
@@ -284,7 +284,7 @@ async def test_an_upgrade_backs_the_store_up_first_and_says_where(
             (NOW, NOW),
         )
         await conn.commit()
-    db = Database(store, readers=1)
+    db = SQLiteDatabase(store, readers=1)
     await db.open()
     await db.close()
     (backup,) = tmp_path.glob("seven.db.schema-7-*.backup")
@@ -306,7 +306,7 @@ async def test_an_upgrade_backs_the_store_up_first_and_says_where(
 
 async def test_opening_an_up_to_date_or_new_store_makes_no_backup(tmp_path: Path) -> None:
     for _ in range(2):
-        db = Database(tmp_path / "fresh.db", readers=1)
+        db = SQLiteDatabase(tmp_path / "fresh.db", readers=1)
         await db.open()
         await db.close()
     assert not list(tmp_path.glob("*.backup"))

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from contextstack.errors import StoreError
-from contextstack.storage import Database, Event, Transaction
+from contextstack.storage import Database, Event, SQLiteDatabase, Transaction
 from contextstack.storage.database import MAX_BATCH
 
 
@@ -104,7 +104,7 @@ async def test_a_failing_statement_caught_inside_a_change_leaves_the_rest_of_it(
 
 async def test_nothing_is_answered_before_its_commit_and_every_answer_is_stored(db_path: Path) -> None:
     """Each change that returns is in the store as another connection reads it at that moment."""
-    store = Database(db_path, readers=2)
+    store = SQLiteDatabase(db_path, readers=2)
     await store.open()
     outside = sqlite3.connect(db_path)
     try:
@@ -256,7 +256,7 @@ async def test_a_read_after_the_change_ended_reads_the_store_as_committed(db: Da
 
 
 async def test_changes_after_close_are_refused(db_path: Path) -> None:
-    store = Database(db_path, readers=1)
+    store = SQLiteDatabase(db_path, readers=1)
     await store.open()
     await _change(store, "before")
     await store.close()

@@ -9,7 +9,7 @@ import aiosqlite
 import pytest
 
 from contextstack.errors import StoreError
-from contextstack.storage import Database
+from contextstack.storage import Database, SQLiteDatabase
 from contextstack.storage.migrations import Migration, available_migrations, latest_version, migrate
 
 
@@ -32,10 +32,10 @@ async def test_fresh_store_gets_every_migration(db: Database, db_path: Path) -> 
 
 
 async def test_reopening_an_up_to_date_store_changes_nothing(db_path: Path) -> None:
-    first = Database(db_path)
+    first = SQLiteDatabase(db_path)
     await first.open()
     await first.close()
-    second = Database(db_path)
+    second = SQLiteDatabase(db_path)
     await second.open()
     await second.close()
     assert user_version(db_path) == latest_version()
@@ -80,7 +80,7 @@ async def test_a_store_from_a_newer_version_is_refused_untouched(tmp_path: Path)
         conn.execute("CREATE TABLE future (x TEXT)")
         conn.execute(f"PRAGMA user_version = {latest_version() + 5}")
     before = path.read_bytes()
-    store = Database(path)
+    store = SQLiteDatabase(path)
     with pytest.raises(StoreError, match="newer version"):
         await store.open()
     assert path.read_bytes() == before

@@ -6,13 +6,12 @@ references off and deletes (and answers) the blobs nothing refers to any more.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping
 
 import msgspec
 
 from contextstack.checkpoints.models import Checkpoint
-from contextstack.storage import Reader, Transaction
+from contextstack.storage import Reader, Row, Transaction
 
 _COLUMNS = "id, project_id, project_slug, label, reason, trigger, actor, event_id, counts, size, buckets, created_at"
 _SELECT = f"SELECT {_COLUMNS} FROM checkpoints"
@@ -28,7 +27,7 @@ def _list_parameter(values: Iterable[str]) -> str:
     return _encode_json(list(values)).decode()
 
 
-def _checkpoint(row: sqlite3.Row) -> Checkpoint:
+def _checkpoint(row: Row) -> Checkpoint:
     return Checkpoint(
         id=row["id"],
         project_id=row["project_id"],

@@ -6,7 +6,6 @@ tree) is each in one named function.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -24,7 +23,7 @@ from contextstack.memory.embeddings import numpy
 from contextstack.memory.search import fold, tokens
 from contextstack.memory.stemming import stem, stem_prefix
 from contextstack.memory.vectors import Heard, StoredVector, Unembedded, VectorIndex
-from contextstack.storage import Event, Reader, Transaction
+from contextstack.storage import Event, Reader, Row, Transaction
 
 if TYPE_CHECKING:
     from contextstack.memory.embeddings import Vector
@@ -71,7 +70,7 @@ _CONVERSATION = ", ".join(f"c.{column}" for column in CONVERSATION_COLUMNS)
 _MESSAGE = ", ".join(f"m.{column}" for column in MESSAGE_COLUMNS)
 
 
-def conversation_from_row(row: sqlite3.Row) -> Conversation:
+def conversation_from_row(row: Row) -> Conversation:
     fields = {column: row[column] for column in CONVERSATION_COLUMNS}
     return Conversation(**fields | {"recorded": bool(fields["recorded"])})
 
@@ -80,7 +79,7 @@ def _json_or_none(value: str | None, decode: Any) -> Any:
     return None if value is None else decode(value)
 
 
-def message_from_row(row: sqlite3.Row) -> Message:
+def message_from_row(row: Row) -> Message:
     prompt, completion = row["prompt_tokens"], row["completion_tokens"]
     usage = None if prompt is None or completion is None else Usage(prompt, completion, prompt + completion)
     return Message(
@@ -468,7 +467,7 @@ _PAST_FILTER = "m.role IN ('user', 'assistant') AND m.status != 'error' AND m.te
 _PAST_COLUMNS = "m.seq, m.id, m.conversation_id, c.title, m.role, m.text, m.created_at"
 
 
-def _past_message(row: sqlite3.Row) -> PastMessage:
+def _past_message(row: Row) -> PastMessage:
     return PastMessage(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
 
 

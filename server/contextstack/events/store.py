@@ -5,13 +5,12 @@ Plain async functions over the store's Reader; rows become Events by column name
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 import msgspec
 
 from contextstack.events.models import Event, EventFilter
-from contextstack.storage import Reader
+from contextstack.storage import Reader, Row
 
 _COLUMNS = "id, created_at, project_id, actor, type, entity_id, data"
 # SQLite: AUTOINCREMENT keeps the greatest id ever handed out in sqlite_sequence, even once its row is gone.
@@ -20,7 +19,7 @@ _LAST_ID = "SELECT seq FROM sqlite_sequence WHERE name = 'events'"
 _decode_data = msgspec.json.Decoder(dict[str, object]).decode
 
 
-def _event(row: sqlite3.Row) -> Event:
+def _event(row: Row) -> Event:
     return Event(
         id=row["id"],
         created_at=row["created_at"],

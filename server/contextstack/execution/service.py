@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 
@@ -22,7 +21,7 @@ from contextstack.plan import store as plan_store
 from contextstack.plan.models import Step
 from contextstack.plan.service import resolve_project
 from contextstack.plan.steps import get_step
-from contextstack.storage import Database, Reader
+from contextstack.storage import Database, Reader, Row
 from contextstack.versioning import check_if_match
 
 DEFAULT_NEXT = 5
@@ -89,7 +88,7 @@ async def change_status(
     return changed
 
 
-def _located(rows: Sequence[sqlite3.Row], steps: Sequence[Step]) -> list[LocatedStep]:
+def _located(rows: Sequence[Row], steps: Sequence[Step]) -> list[LocatedStep]:
     return [
         LocatedStep(
             **msgspec.structs.asdict(step),
@@ -113,11 +112,11 @@ def _counts(by_status: Counter[str]) -> StatusCounts:
     )
 
 
-def _plan_position(row: sqlite3.Row) -> tuple[int, int, int]:
+def _plan_position(row: Row) -> tuple[int, int, int]:
     return row["track_position"], row["phase_position"], row["position"]
 
 
-def _finish_order(row: sqlite3.Row) -> tuple[str, str]:
+def _finish_order(row: Row) -> tuple[str, str]:
     return row["finished_at"], row["id"]
 
 
@@ -135,7 +134,7 @@ async def status_report(view: Reader, project_ref: str, next_limit: int, recent_
     rows = await store.steps_that_matter(view, project.id, next_limit, recent_limit)
     steps = await plan_store.steps_from_rows(view, rows)
     located = dict(zip((row["id"] for row in rows), _located(rows, steps), strict=True))
-    buckets: dict[str, list[sqlite3.Row]] = {"now": [], "next": [], "done": []}
+    buckets: dict[str, list[Row]] = {"now": [], "next": [], "done": []}
     for row in rows:
         buckets[row["bucket"]].append(row)
     now = sorted(buckets["now"], key=_plan_position)
@@ -150,7 +149,7 @@ async def status_report(view: Reader, project_ref: str, next_limit: int, recent_
     )
 
 
-def _project_tally(tallies: Sequence[sqlite3.Row]) -> Counter[str]:
+def _project_tally(tallies: Sequence[Row]) -> Counter[str]:
     tally: Counter[str] = Counter()
     for row in tallies:
         if row["status"]:
@@ -158,10 +157,10 @@ def _project_tally(tallies: Sequence[sqlite3.Row]) -> Counter[str]:
     return tally
 
 
-def _tracks(tallies: Sequence[sqlite3.Row]) -> list[TrackProgress]:
+def _tracks(tallies: Sequence[Row]) -> list[TrackProgress]:
     """Tracks with their phases, in order, from the rows of _TALLIES (one per track, phase and status)."""
-    tracks: dict[str, sqlite3.Row] = {}
-    phases: dict[str, dict[str, sqlite3.Row]] = {}
+    tracks: dict[str, Row] = {}
+    phases: dict[str, dict[str, Row]] = {}
     by_phase: dict[str, Counter[str]] = {}
     for row in tallies:
         tracks.setdefault(row["track_id"], row)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from contextstack.plan.models import Step
 from contextstack.plan.store import step_columns
-from contextstack.storage import Reader, Transaction
+from contextstack.storage import Reader, Row, Transaction
 
 # The steps "where am I" names, in one statement: every step in progress or blocked, the first `todo` steps whose
 # dependencies are all done, and the last finished. `bucket` says which list a row belongs to; the plan-order keys
@@ -46,7 +44,7 @@ _TALLIES = (
 )
 
 
-async def steps_that_matter(view: Reader, project_id: str, next_limit: int, recent_limit: int) -> list[sqlite3.Row]:
+async def steps_that_matter(view: Reader, project_id: str, next_limit: int, recent_limit: int) -> list[Row]:
     """The steps "where am I" names, one row each: a step's columns, `bucket` (now, next or done), where it is.
 
     Besides the step's columns, a row holds `track_id`, `track_name`, `phase_name`, `track_position` and
@@ -55,7 +53,7 @@ async def steps_that_matter(view: Reader, project_id: str, next_limit: int, rece
     return await view.fetchall(_STEPS_THAT_MATTER, (project_id, next_limit, recent_limit))
 
 
-async def tallies(view: Reader, project_id: str) -> list[sqlite3.Row]:
+async def tallies(view: Reader, project_id: str) -> list[Row]:
     """How many steps of each phase of each track are in each status, a row per track, phase and status.
 
     A row holds `track_id`, `track_name`, `track_position`, `phase_id`, `phase_name`, `phase_position`,

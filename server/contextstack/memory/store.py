@@ -7,7 +7,6 @@ below, so that another backend replaces this module and no service.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
@@ -25,7 +24,7 @@ from contextstack.memory.search import (
     tokens,
 )
 from contextstack.memory.stemming import stem, stem_prefix
-from contextstack.storage import Reader, Transaction
+from contextstack.storage import Reader, Row, Transaction
 
 Link = Literal["supersedes", "superseded_by"]
 
@@ -67,7 +66,7 @@ _encode_json = msgspec.json.Encoder().encode
 _decode_tags = msgspec.json.Decoder(list[str]).decode
 
 
-def _entry(row: sqlite3.Row) -> KnowledgeEntry:
+def _entry(row: Row) -> KnowledgeEntry:
     return KnowledgeEntry(
         id=row["id"],
         project_id=row["project_id"],

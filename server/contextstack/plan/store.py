@@ -6,14 +6,13 @@ tables) sits in the small helpers at the top, for another backend to replace.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 import msgspec
 
 from contextstack.plan.models import Dependency, Phase, Project, Step, Track
-from contextstack.storage import Reader, Transaction
+from contextstack.storage import Reader, Row, Transaction
 
 _encode_json = msgspec.json.Encoder().encode
 
@@ -286,7 +285,7 @@ async def project_steps(reader: Reader, project_id: str) -> list[Step]:
     return await steps_from_rows(reader, rows)
 
 
-async def steps_from_rows(reader: Reader, rows: Sequence[sqlite3.Row]) -> list[Step]:
+async def steps_from_rows(reader: Reader, rows: Sequence[Row]) -> list[Step]:
     """Steps from rows holding (at least) step_columns, each with its dependencies (one query for all)."""
     if not rows:
         return []
@@ -300,7 +299,7 @@ async def steps_from_rows(reader: Reader, rows: Sequence[sqlite3.Row]) -> list[S
     return [_step(row, depends_on.get(row["id"], [])) for row in rows]
 
 
-def _step(row: sqlite3.Row, depends_on: list[str]) -> Step:
+def _step(row: Row, depends_on: list[str]) -> Step:
     fields = {column: row[column] for column in _STEP_FIELDS}
     fields["acceptance_criteria"] = msgspec.json.decode(fields["acceptance_criteria"], type=list[str])
     return Step(**fields, depends_on=depends_on)

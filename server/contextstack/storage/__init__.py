@@ -1,5 +1,7 @@
-"""SQLite storage: connections, migrations and the event log table."""
+"""The store: SQLite (embedded, the default) or PostgreSQL (shared), its migrations and the event log table."""
 
-from contextstack.storage.database import Database, Event, Reader, Transaction
+from contextstack.storage.base import Database, Dialect, Event, Reader, Row, Transaction
+from contextstack.storage.database import SQLiteDatabase
+from contextstack.storage.locations import open_database
 
-__all__ = ["Database", "Event", "Reader", "Transaction"]
+__all__ = ["Database", "Dialect", "Event", "Reader", "Row", "SQLiteDatabase", "Transaction", "open_database"]

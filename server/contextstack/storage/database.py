@@ -33,55 +33,35 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from contextvars import Context, ContextVar
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import aiosqlite
-import msgspec
 
 from contextstack.clock import now
 from contextstack.errors import StoreError
 from contextstack.private_files import PRIVATE_FILE, make_private_folder
 from contextstack.storage.backup import backup_before_upgrade
+from contextstack.storage.base import (
+    EVENT_COLUMNS,
+    BeforeChange,
+    Database,
+    Dialect,
+    Event,
+    Params,
+    Reads,
+    Row,
+    Transaction,
+)
 from contextstack.storage.migrations import latest_version, migrate, refuse_newer_schema, schema_version
 
 log = logging.getLogger("contextstack.storage")
 
-Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
-
-
-class Reader(Protocol):
-    """Anything that answers queries: an open transaction, or a read on a reader thread."""
-
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None: ...
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]: ...
-
-
-class Event(msgspec.Struct, frozen=True):
-    """One committed change, as stored in the event log."""
-
-    id: int
-    created_at: str
-    project_id: str | None
-    actor: str
-    type: str
-    entity_id: str | None
-    data: dict[str, Any]
-
-
-CommitListener = Callable[[list[Event]], None]
-# Called in the transaction before it records an event: (tx, type, actor, project_id, data, entity_ids: the
-# entities the change is about). What the store reads meanwhile is still what it was before the change, for a hook
-# that wants to keep it (checkpoints).
-BeforeChange = Callable[["Transaction", str, str, str | None, dict[str, Any], Sequence[str]], Awaitable[None]]
-
-_encode_json = msgspec.json.Encoder().encode
 
 
 # What one change's statements may spend on the event loop, in seconds of CPU, before the rest go to the writer
@@ -132,11 +112,6 @@ def make_private(path: Path) -> None:
         log.warning("the store was readable by other users; now only its owner's (0600): %s", ", ".join(tightened))
 
 
-def first_row(rows: Iterable[sqlite3.Row]) -> sqlite3.Row | None:
-    """The first of `rows`; fetchone is for queries that answer one row, so all are fetched in one round trip."""
-    return next(iter(rows), None)
-
-
 # Readers map the database file into memory (up to this much of it): a query that visits rows scattered over a
 # large table (the messages a search matches) reads their pages without a system call and a copy each.
 READER_MMAP_BYTES = 1 << 30
@@ -155,14 +130,16 @@ def _open_reader(path: str) -> sqlite3.Connection:
 class ThreadRead:
     """The Reader of one read, on a reader thread: its coroutines return without ever suspending."""
 
+    dialect: Dialect = "sqlite"
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        row: Row | None = self.conn.execute(sql, params).fetchone()
         return row
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         return self.conn.execute(sql, params).fetchall()
 
 
@@ -175,7 +152,7 @@ def _run_to_end(read: Coroutine[Any, Any, T]) -> T:
     raise RuntimeError("a read awaited something other than its queries; reads must only query the store")
 
 
-def _fetchall(conn: sqlite3.Connection, sql: str, params: Params) -> list[sqlite3.Row]:
+def _fetchall(conn: sqlite3.Connection, sql: str, params: Params) -> list[Row]:
     return conn.execute(sql, params).fetchall()
 
 
@@ -203,35 +180,22 @@ class _Batch:
         self.committed.exception()  # retrieved: a batch of one failed change has no one else to tell
 
 
-class Transaction:
+class SQLiteTransaction(Transaction):
     """The open write transaction of one user action: a savepoint of the store's open batch."""
 
-    def __init__(self, db: Database, batch: _Batch, before_change: Sequence[BeforeChange] = ()) -> None:
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, db: SQLiteDatabase, batch: _Batch, before_change: Sequence[BeforeChange] = ()) -> None:
+        super().__init__(before_change)
         self._db = db
         self._conn = db.writer_connection()
         # The store as committed is the store as it was before this change only if no change came before it in
         # its batch.
         self._first = batch.changes == 0
-        self._open = True
-        self.events: list[Event] = []
         self.created_at = now()
-        self._before_change = before_change
-        self._in_hook = False
         self._inline_spent = 0.0
         # What this change has written, in order (sql, params, many): run again after a read of the store before it.
         self._written: list[tuple[str, Any, bool]] = []
-
-    async def _announce(
-        self, type: str, actor: str, project_id: str | None, data: dict[str, Any], entity_ids: Sequence[str]
-    ) -> None:
-        if self._in_hook:
-            return
-        self._in_hook = True
-        try:
-            for hook in self._before_change:
-                await hook(self, type, actor, project_id, data, entity_ids)
-        finally:
-            self._in_hook = False
 
     async def _run(self, work: Callable[..., T], *args: Any) -> T:
         if self._inline_spent < INLINE_BUDGET:
@@ -243,24 +207,19 @@ class Transaction:
                 self._inline_spent += time.thread_time() - started
         return await self._db.on_writer_thread(work, *args)
 
-    async def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
-        cursor = await self._run(self._conn.execute, sql, params)
+    async def execute(self, sql: str, params: Params = ()) -> None:
+        await self._run(self._conn.execute, sql, params)
         self._written.append((sql, params, False))
-        return cursor
 
-    async def executemany(self, sql: str, params: Iterable[Params]) -> sqlite3.Cursor:
+    async def executemany(self, sql: str, params: Iterable[Params]) -> None:
         rows = list(params)
-        cursor = await self._run(self._conn.executemany, sql, rows)
+        await self._run(self._conn.executemany, sql, rows)
         self._written.append((sql, rows, True))
-        return cursor
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        return first_row(await self.fetchall(sql, params))
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         return await self._run(_fetchall, self._conn, sql, params)
 
-    async def read_before(self, reads: Callable[[Reader], Coroutine[Any, Any, T]]) -> T:
+    async def read_before(self, reads: Reads[T]) -> T:
         """What `reads` answers of the store as it was just before this change: for a hook that keeps that state.
 
         A change that has written nothing yet reads on the writer connection, where that state is. One that has
@@ -276,15 +235,7 @@ class Transaction:
             return await self._db.read_committed(reads)
         return await self._db.on_writer_thread(self._read_before, reads)
 
-    async def fetchall_before(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        """The rows `sql` answers of the store as it was just before this change (see `read_before`)."""
-
-        async def reads(view: Reader) -> list[sqlite3.Row]:
-            return await view.fetchall(sql, params)
-
-        return await self.read_before(reads)
-
-    def _read_before(self, reads: Callable[[Reader], Coroutine[Any, Any, T]]) -> T:
+    def _read_before(self, reads: Reads[T]) -> T:
         self._conn.execute(f"ROLLBACK TO {_SAVEPOINT}")
         try:
             return _run_to_end(reads(ThreadRead(self._conn)))
@@ -295,70 +246,30 @@ class Transaction:
                 else:
                     self._conn.execute(sql, params)
 
-    async def record_event(
-        self,
-        type: str,
-        *,
-        actor: str,
-        project_id: str | None,
-        entity_id: str | None,
-        data: dict[str, Any] | None = None,
-    ) -> Event:
-        """Write an event row in this transaction; listeners hear of it after COMMIT."""
-        data = data or {}
-        await self._announce(type, actor, project_id, data, [entity_id] if entity_id else [])
-        cursor = await self.execute(
-            "INSERT INTO events (created_at, project_id, actor, type, entity_id, data) VALUES (?, ?, ?, ?, ?, ?)",
-            (self.created_at, project_id, actor, type, entity_id, _encode_json(data).decode()),
-        )
-        assert cursor.lastrowid is not None
-        event = Event(cursor.lastrowid, self.created_at, project_id, actor, type, entity_id, data)
-        self.events.append(event)
-        return event
-
-    async def record_events(
-        self, type: str, *, actor: str, changes: Sequence[tuple[str | None, str | None, dict[str, Any]]]
-    ) -> list[Event]:
-        """Write one event per (project_id, entity_id, data) in a single statement: for bulk changes."""
-        first_of_project: dict[str | None, dict[str, Any]] = {}
-        entities_of_project: dict[str | None, list[str]] = {}
-        for project_id, entity_id, data in changes:
-            first_of_project.setdefault(project_id, data)
-            entities_of_project.setdefault(project_id, []).extend([entity_id] if entity_id else [])
-        for project_id, data in first_of_project.items():
-            await self._announce(type, actor, project_id, data, entities_of_project[project_id])
-        rows = [
-            (self.created_at, project_id, actor, type, entity_id, _encode_json(data).decode())
-            for project_id, entity_id, data in changes
-        ]
-        await self.executemany(
-            "INSERT INTO events (created_at, project_id, actor, type, entity_id, data) VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+    async def _insert_events(self, rows: list[tuple[str, str | None, str, str, str | None, str]]) -> list[int]:
+        await self.executemany(f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", rows)
         # One writer, one statement: the rows got consecutive ids ending at the last one inserted.
         last = await self.fetchone("SELECT last_insert_rowid()")
         assert last is not None
         first = int(last[0]) - len(rows) + 1
-        events = [
-            Event(first + n, self.created_at, project_id, actor, type, entity_id, data)
-            for n, (project_id, entity_id, data) in enumerate(changes)
-        ]
-        self.events.extend(events)
-        return events
+        return list(range(first, first + len(rows)))
 
 
-def _read_on(conn: sqlite3.Connection, reads: Callable[[Reader], Coroutine[Any, Any, T]]) -> T:
+def _read_on(conn: sqlite3.Connection, reads: Reads[T]) -> T:
     return _run_to_end(reads(ThreadRead(conn)))
 
 
 # The change whose savepoint the running task (or one it started) is in: its reads see the store before it.
-_in_change: ContextVar[Transaction | None] = ContextVar("contextstack_in_change", default=None)
+_in_change: ContextVar[SQLiteTransaction | None] = ContextVar("contextstack_in_change", default=None)
 
 
-class Database:
+class SQLiteDatabase(Database):
     """The SQLite store of one daemon."""
 
+    dialect: Dialect = "sqlite"
+
     def __init__(self, path: str | Path, *, readers: int = 4) -> None:
+        super().__init__()
         self.path = str(path)
         self._reader_count = readers
         self._writer: sqlite3.Connection | None = None
@@ -373,10 +284,11 @@ class Database:
         self._commit_due = False  # the batch's COMMIT is scheduled, for once the changes woken with it have run
         self._waiting: list[asyncio.Future[None]] = []  # the changes waiting for the writer, woken all at once
         self._tasks: set[asyncio.Task[None]] = set()
-        self._listeners: list[CommitListener] = []
-        self._before_change: list[BeforeChange] = []
-        self.schema_version = 0
         self.commits = 0  # COMMITs made since the store opened: one per batch
+
+    @property
+    def location(self) -> str:
+        return self.path
 
     async def open(self) -> None:
         """Create the file if needed (private to its user), migrate it, and open the connections."""
@@ -440,14 +352,6 @@ class Database:
         self._busy = False
         self._wake_all()
 
-    def on_commit(self, listener: CommitListener) -> None:
-        """Call `listener` with the events of every transaction, after it commits."""
-        self._listeners.append(listener)
-
-    def before_change(self, hook: BeforeChange) -> None:
-        """Call `hook` in every transaction before it records an event (not for events the hook records)."""
-        self._before_change.append(hook)
-
     def writer_connection(self) -> sqlite3.Connection:
         if self._writer is None:
             raise StoreError("the database is not open")
@@ -504,7 +408,7 @@ class Database:
         commit.add_done_callback(self._tasks.discard)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
+    async def transaction(self) -> AsyncIterator[SQLiteTransaction]:
         """One user action's changes: committed (durably) when the block ends, rolled back if it raises."""
         self.writer_connection()
         await self._take_writer()
@@ -521,7 +425,7 @@ class Database:
                 self._fail_open_batch(exc)
             self._change_ended()
             raise
-        tx = Transaction(self, batch, self._before_change)
+        tx = SQLiteTransaction(self, batch, self._before_change)
         batch.changes += 1
         entered = _in_change.set(tx)
         try:
@@ -582,16 +486,7 @@ class Database:
                 self._committing = False
                 self._wake_all()
 
-    def _notify(self, events: list[Event]) -> None:
-        if not events:
-            return
-        for listener in self._listeners:
-            try:
-                listener(events)
-            except Exception:
-                log.exception("commit listener failed")
-
-    async def read(self, reads: Callable[[Reader], Coroutine[Any, Any, T]]) -> T:
+    async def read(self, reads: Reads[T]) -> T:
         """What `reads` answers, in one trip and in one read transaction.
 
         Every query `reads` makes sees the store as of one moment, whatever commits meanwhile: on a reader thread,
@@ -603,11 +498,11 @@ class Database:
             return await change.read_before(reads)
         return await self.read_committed(reads)
 
-    async def read_committed(self, reads: Callable[[Reader], Coroutine[Any, Any, T]]) -> T:
+    async def read_committed(self, reads: Reads[T]) -> T:
         """What `reads` answers of the store as committed, on a reader thread in one trip."""
         return await self._on_reader(self._read, reads)
 
-    def _read(self, reads: Callable[[Reader], Coroutine[Any, Any, T]]) -> T:
+    def _read(self, reads: Reads[T]) -> T:
         conn = self._reader_connection()
         conn.execute("BEGIN")
         try:
@@ -623,17 +518,14 @@ class Database:
                 self._all_readers.append(conn)
         return conn
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        return first_row(await self.fetchall(sql, params))
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         change = _in_change.get()
         if change is not None and change._open:
             return await change.fetchall_before(sql, params)
         # One statement is its own read transaction: no BEGIN needed.
         return await self._on_reader(self._fetchall, sql, params)
 
-    def _fetchall(self, sql: str, params: Params) -> list[sqlite3.Row]:
+    def _fetchall(self, sql: str, params: Params) -> list[Row]:
         return self._reader_connection().execute(sql, params).fetchall()
 
     async def _on_reader(self, work: Callable[..., T], *args: Any) -> T:

@@ -10,6 +10,7 @@ from typing import NamedTuple
 import aiosqlite
 
 from contextstack.errors import StoreError
+from contextstack.storage.base import Dialect
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -22,9 +23,15 @@ class Migration(NamedTuple):
     sql: str
 
 
-def available_migrations() -> list[Migration]:
-    """Every migration shipped with this version, in order; versions must run 1, 2, 3 … without gaps."""
+def available_migrations(dialect: Dialect = "sqlite") -> list[Migration]:
+    """Every migration shipped with this version for a backend, in order; versions run 1, 2, 3 … without gaps.
+
+    The PostgreSQL migrations (in migrations/postgresql/) carry the same numbers as the SQLite ones: one schema
+    version means the same tables on either backend.
+    """
     folder = resources.files("contextstack.storage") / "migrations"
+    if dialect == "postgresql":
+        folder = folder / "postgresql"
     found = []
     for entry in folder.iterdir():
         match = _NAME.match(entry.name)
