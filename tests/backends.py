@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import glob
 import os
 import pwd
@@ -144,7 +145,7 @@ class Cluster:
         # The C locale compares text byte by byte, as SQLite does: ORDER BY answers in the same order on both.
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "-N")
         options = (
-            f"-p {self.port} -k {self.folder} -c listen_addresses='' -c max_connections=300 "
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=300 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start")
@@ -153,10 +154,8 @@ class Cluster:
     def stop(self) -> None:
         if self.running:
             self.running = False
-            try:
+            with contextlib.suppress(NoServer, subprocess.TimeoutExpired):
                 self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
-            except (NoServer, subprocess.TimeoutExpired):
-                pass
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -214,10 +213,18 @@ class PostgresServer:
     def url_of(self, name: str) -> str:
         return database_url(self.url, name)
 
+    def tcp_url(self, url: str) -> str | None:
+        """`url` (a database on this server) reached over TCP on loopback rather than a unix socket; None when the
+        server is known by a socket alone (a given CONTEXTSTACK_TEST_PG on a socket)."""
+        parts = urlsplit(url)
+        if self.cluster is not None:
+            return f"postgresql://postgres@127.0.0.1:{self.cluster.port}{parts.path}"
+        return url if parts.hostname and "host=" not in parts.query else None
+
     def empty_database(self) -> str:
         """The URL of a new database with nothing in it (dropped at the end of the test, or of the session)."""
         name = self._name("empty")
-        self._execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\' LOCALE \'C\'')
+        self._execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'")
         self.created.append(name)
         return self.url_of(name)
 
@@ -235,7 +242,7 @@ class PostgresServer:
 
         name = f"{self.prefix}_template"
         self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        self._execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\' LOCALE \'C\'')
+        self._execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C'")
 
         async def migrate() -> None:
             db = open_database(self.url_of(name), readers=1)

@@ -9,15 +9,18 @@ the SQLite file, or the database's URL.
 from __future__ import annotations
 
 import os
+import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+import asyncpg
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
@@ -26,6 +29,7 @@ import contextstack
 from contextstack.app import create_asgi_app
 from contextstack.settings import Settings
 from contextstack.storage import Database, open_database
+from contextstack.storage.urls import is_postgres
 from tests.backends import REQUIRE_ENV, NoServer, PostgresServer, database_name, server_available
 
 SERVER_DIR = Path(contextstack.__file__).resolve().parent.parent
@@ -99,6 +103,61 @@ def store_for(path: Path) -> Path | str:
     if path not in _stores:
         _stores[path] = postgres_server().store()
     return _stores[path]
+
+
+def _numbered(sql: str) -> str:
+    """`?` placeholders as PostgreSQL's `$1 … $n` (the tests' own statements put no `?` in a literal)."""
+    count = 0
+
+    def number(_: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return f"${count}"
+
+    return re.sub(r"\?", number, sql)
+
+
+def query(store: Path | str, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Rows straight from a store, past the daemon: its SQLite file (a path), or its PostgreSQL database (a URL);
+    `?` placeholders on both."""
+    if not is_postgres(str(store)):
+        with sqlite3.connect(store) as conn:
+            return conn.execute(sql, tuple(params)).fetchall()
+
+    async def fetch(url: str) -> list[tuple[Any, ...]]:
+        conn = await asyncpg.connect(url)
+        try:
+            return [tuple(row) for row in await conn.fetch(_numbered(sql), *params)]
+        finally:
+            await conn.close()
+
+    return postgres_server().run(fetch(str(store)))
+
+
+def execute(store: Path | str, sql: str, params: Sequence[Any] = ()) -> None:
+    """One statement run straight on a store, past the daemon (`?` placeholders), committed."""
+    if not is_postgres(str(store)):
+        with sqlite3.connect(store) as conn:
+            conn.execute(sql, tuple(params))
+        return
+
+    async def run(url: str) -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(_numbered(sql), *params)
+        finally:
+            await conn.close()
+
+    postgres_server().run(run(str(store)))
+
+
+def table_names(store: Path | str) -> list[str]:
+    """The store's tables, sorted by name (SQLite's FTS5 shadow tables included on SQLite)."""
+    if not is_postgres(str(store)):
+        rows = query(store, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    else:
+        rows = query(store, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+    return [row[0] for row in rows]
 
 
 @pytest.fixture(autouse=True)
