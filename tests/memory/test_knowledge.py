@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import re
-import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+
+from tests.conftest import query
 
 Client = AsyncTestClient[object]
 
@@ -37,25 +35,7 @@ async def ids(client: Client, **params: object) -> list[str]:
 
 
 def rows(db_path: Path | str, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
-    """What `sql` (`?` placeholders) answers of the test's store: a SQLite file, or a PostgreSQL database's URL."""
-    if isinstance(db_path, Path):
-        with sqlite3.connect(db_path) as conn:
-            return conn.execute(sql, params).fetchall()
-    import asyncpg
-
-    numbered = iter(range(1, sql.count("?") + 1))
-    statement = re.sub(r"\?", lambda _: f"${next(numbered)}", sql)
-
-    async def query() -> list[tuple[Any, ...]]:
-        conn = await asyncpg.connect(db_path)
-        try:
-            return [tuple(row) for row in await conn.fetch(statement, *params)]
-        finally:
-            await conn.close()
-
-    # On a thread of its own: the test's event loop is busy running the test.
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, query()).result()
+    return query(db_path, sql, params)
 
 
 def holding(db_path: Path | str, word: str) -> list[int]:
