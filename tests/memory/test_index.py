@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import tempfile
@@ -13,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contextstack.errors import NotFound
-from contextstack.memory.models import KnowledgeCreate, KnowledgeUpdate
+from contextstack.memory.models import KnowledgeBulkCreate, KnowledgeCreate, KnowledgeUpdate
 from contextstack.memory.search import lexemes, tokens
 from contextstack.memory.service import (
     create_knowledge,
+    create_knowledge_bulk,
     delete_knowledge,
     list_knowledge,
     search_knowledge,
@@ -145,3 +147,13 @@ async def test_deleted_entries_leave_the_index(db: Database) -> None:
     with pytest.raises(NotFound):
         await delete_knowledge(db, entry.id, "api")
     await integrity_check(db)
+
+
+async def test_searches_at_once_catch_the_ranking_index_up_together(db: Database) -> None:
+    """Reads that each find the ranking index behind catch it up in turn (on PostgreSQL they suspend on the event
+    loop while they read, where a thread lock held across the read would stall every other one) and agree."""
+    items = [KnowledgeCreate(kind="note", title=f"Alpha {n}", body=WORDS[n % len(WORDS)]) for n in range(40)]
+    await create_knowledge_bulk(db, KnowledgeBulkCreate(items=items), "api")
+    found = await asyncio.gather(*(search_knowledge(db, "alpha", limit=100) for _ in range(8)))
+    assert all(len(hits) == 40 for hits in found)
+    assert all([hit.entry.id for hit in hits] == [hit.entry.id for hit in found[0]] for hits in found)
