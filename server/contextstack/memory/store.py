@@ -58,7 +58,7 @@ _COLUMNS = (
 )
 _ENTRY_COLUMNS = ", ".join(_COLUMNS)
 _SELECT = f"SELECT {_ENTRY_COLUMNS} FROM knowledge"
-_INSERT = {
+_INSERT: dict[Dialect, str] = {
     "sqlite": f"INSERT INTO knowledge ({_ENTRY_COLUMNS}) VALUES ({', '.join('?' * len(_COLUMNS))})",
     # PostgreSQL: the entry's words for the full-text index, and how many they are, go in with it.
     "postgresql": f"INSERT INTO knowledge ({_ENTRY_COLUMNS}, search_vector, search_length)"
