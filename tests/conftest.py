@@ -2,8 +2,8 @@
 
 `--backend sqlite` (the default) puts each test's store in a fresh SQLite file; `--backend postgresql` in a fresh
 PostgreSQL database (tests/backends.py: `CONTEXTSTACK_TEST_PG`, or a throwaway cluster the session starts), and
-deselects the tests marked `sqlite_only`. `db_path` and `Daemon.db` are the store's location either way: a Path to
-the SQLite file, or the database's URL.
+deselects the tests marked `sqlite_only` and those that touch no store (they run the same on both). `db_path` and
+`Daemon.db` are the store's location either way: a Path to the SQLite file, or the database's URL.
 """
 
 from __future__ import annotations
@@ -62,12 +62,37 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"--backend postgresql: {missing}")
 
 
+# The fixtures that hand a test a store; a test that asks for none of them (nor for a fixture that starts a daemon,
+# nor lives in a module that does) runs the same on either backend.
+STORE_FIXTURES = frozenset({"db_path", "db", "settings", "client", "daemon", "postgres_url", "backend"})
+
+
+def touches_a_store(item: pytest.Item) -> bool:
+    """Whether `item` reaches a store: through the fixtures above, or by starting a daemon itself."""
+    names = set(getattr(item, "fixturenames", ()))
+    if names & STORE_FIXTURES:
+        return True
+    module = getattr(item, "module", None)
+    if module is not None and "start_daemon" in vars(module):
+        return True
+    info = getattr(item, "_fixtureinfo", None)
+    for name in names:
+        defs = info.name2fixturedefs.get(name) if info is not None else None
+        func = defs[-1].func if defs else None
+        if func is not None and func.__module__ != __name__ and "start_daemon" in getattr(func, "__globals__", {}):
+            return True
+    return False
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With --backend postgresql: the tests about SQLite itself (sqlite_only) are left out, and so are the tests
+    that touch no store, which the SQLite run has run already exactly as they would run here."""
     if BACKEND != "postgresql":
         return
-    kept = [item for item in items if item.get_closest_marker("sqlite_only") is None]
+    kept = [item for item in items if item.get_closest_marker("sqlite_only") is None and touches_a_store(item)]
     if len(kept) != len(items):
-        config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("sqlite_only")])
+        chosen = {id(item) for item in kept}
+        config.hook.pytest_deselected(items=[item for item in items if id(item) not in chosen])
         items[:] = kept
 
 

@@ -21,6 +21,7 @@ from contextstack.cli import (
     initialise,
     knowledge,
     mcp,
+    migrate_store,
     plan,
     portability,
     projects,
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     mcp.register(commands)
     doctor.register(commands, common)
     backup.register(commands)
+    migrate_store.register(commands)
     completion.register(commands, parser)
     return parser
 
