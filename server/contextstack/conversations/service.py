@@ -39,7 +39,7 @@ from contextstack.memory.fusion import reciprocal_rank_fusion
 from contextstack.memory.hybrid import is_worth_embedding
 from contextstack.memory.meaning import Meaning
 from contextstack.memory.models import FoundBy, Match, Mode
-from contextstack.memory.search import Term, fold, match_expression, matched_words, query_terms
+from contextstack.memory.search import Term, fold, matched_words, query_terms
 from contextstack.memory.stemming import stem
 from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
 from contextstack.plan.models import Deleted
@@ -300,14 +300,14 @@ async def _hits_by_words(
     matches of them), then, with `any_term` and too few of those, those matching any (the newest as many), each
     group by BM25; the hits then ordered by how many words they matched (a stable sort)."""
     variants = await store.variants(view, [term.word for term in terms if not term.prefix])
-    candidates = await store.search_candidates(view, match_expression(terms, variants), project_id, SEARCH_CANDIDATES)
+    candidates = await store.search_candidates(view, store.WordQuery(terms, variants), project_id, SEARCH_CANDIDATES)
     best: dict[str, store.Candidate] = {}
     for candidate in sorted(candidates, key=lambda c: -c.score):
         best.setdefault(candidate.conversation_id, candidate)
         if len(best) == limit:
             break
     if any_term and len(terms) > 1 and len(best) < limit:
-        anywhere = match_expression(terms, variants, any_term=True)
+        anywhere = store.WordQuery(terms, variants, any_term=True)
         for candidate in sorted(
             await store.search_candidates(view, anywhere, project_id, SEARCH_CANDIDATES), key=lambda c: -c.score
         ):
