@@ -2,12 +2,14 @@
 
 On SQLite, titles and message text are in FTS5 indexes (migration 0008): a query is an FTS5 expression
 (memory/search.py's `match_expression`), scored by FTS5's `bm25()`. PostgreSQL has no FTS5; there each row keeps
-its words as a `tsvector` (with how often each occurs, and how many words the row holds), and:
+its words as a `tsvector` (with how often each occurs, as that many positions: what bm25() needs of a row, where
+knowledge's tsvectors hold each word once) and how many words it holds, and:
 
 - the words written are our own tokens (memory/search.py's `tokens`, the words FTS5's unicode61 tokenizer keeps),
   given to PostgreSQL as a `tsvector` value, never through its text parser, so both backends hold the same words;
-- a query is a `tsquery` of the same phrases in the same order: each whole word OR'ed with the indexed words of
-  its stem, the last word of search-as-you-type as a prefix (`:*`), every group required (AND) or any (OR);
+- a query is a `tsquery` of the same phrases (memory/search.py's `tsquery`): each whole word OR'ed with the
+  indexed words of its stem, the last word of search-as-you-type as a prefix (`:*`), every group required (AND)
+  or any (OR);
 - the score is FTS5's `bm25()` worked out over the same figures FTS5 keeps: how many rows the table holds and
   how many words in all (the totals a trigger keeps, migration 0017), how many rows hold each phrase, and, for
   each row scored, how often it holds each phrase and how many words it holds.
@@ -56,20 +58,6 @@ def phrases(terms: Sequence[Term], variants: Mapping[str, Sequence[str]] | None 
 
 def _quoted(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def tsquery(
-    terms: Sequence[Term], variants: Mapping[str, Sequence[str]] | None = None, *, any_term: bool = False
-) -> str:
-    """The `tsquery` matching what `match_expression(terms, variants, any_term=any_term)` matches in FTS5."""
-    groups = []
-    for term in terms:
-        if term.prefix:
-            groups.append(_quoted(fold(term.word)) + ":*")
-            continue
-        words = [_quoted(fold(word)) for word in dict.fromkeys([term.word, *(variants or {}).get(term.word, ())])]
-        groups.append(words[0] if len(words) == 1 else f"({' | '.join(words)})")
-    return (" | " if any_term else " & ").join(groups)
 
 
 class Words(NamedTuple):

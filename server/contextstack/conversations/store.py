@@ -27,7 +27,7 @@ from contextstack.conversations.models import (
     UsageRow,
 )
 from contextstack.memory.embeddings import numpy
-from contextstack.memory.search import Term, fold, match_expression, tokens
+from contextstack.memory.search import Term, fold, match_expression, tokens, tsquery
 from contextstack.memory.stemming import stem, stem_prefix
 from contextstack.memory.vectors import Heard, StoredVector, Unembedded, VectorIndex
 from contextstack.storage import Event, Reader, Row, Transaction
@@ -433,9 +433,9 @@ class WordQuery(NamedTuple):
         """The FTS5 expression (SQLite)."""
         return match_expression(self.terms, self.variants, any_term=self.any_term)
 
-    def tsquery(self) -> str:
-        """The tsquery of the same phrases (PostgreSQL)."""
-        return fulltext.tsquery(self.terms, self.variants, any_term=self.any_term)
+    def tsquery(self) -> str | None:
+        """The tsquery of the same phrases (PostgreSQL); None if no row can match."""
+        return tsquery(self.terms, self.variants, any_term=self.any_term)
 
 
 class Candidate(NamedTuple):
@@ -522,7 +522,7 @@ async def _scoring(reader: Reader, table: str, phrases: list[fulltext.Phrase]) -
     holding = ", ".join(f"(SELECT count(*) FROM {table} WHERE search_vector @@ CAST(? AS tsquery))" for _ in distinct)
     row = await reader.fetchone(
         f"SELECT t.rows, t.words, {holding} FROM search_totals AS t WHERE t.name = ?",
-        [*(fulltext.tsquery([Term(p.word, p.prefix)]) for p in distinct), table],
+        [*(tsquery([Term(p.word, p.prefix)]) for p in distinct), table],
     )
     assert row is not None, "migration 0017 keeps a row of totals for each searched table"
     totals = fulltext.Totals(int(row[0]), int(row[1]))
@@ -534,8 +534,11 @@ async def _search_candidates_postgresql(
     reader: Reader, query: WordQuery, project_id: str | None, candidates: int
 ) -> list[Candidate]:
     """search_candidates on PostgreSQL: the rows the tsquery matches, newest first, scored as bm25() scores."""
+    matching = query.tsquery()
+    if matching is None:
+        return []
     phrases = fulltext.phrases(query.terms, query.variants)
-    params = {"query": query.tsquery(), "project": project_id, "candidates": candidates} | _phrase_params(phrases)
+    params = {"query": matching, "project": project_id, "candidates": candidates} | _phrase_params(phrases)
     in_project = "AND c.project_id = :project" if project_id is not None else ""
     titles = await reader.fetchall(
         f"""
@@ -630,8 +633,11 @@ async def project_messages(reader: Reader, project_id: str) -> list[PastMessage]
 async def count_matching_messages(reader: Reader, query: WordQuery, up_to: int) -> int:
     """How many messages (of every conversation) `query` finds, counted up to `up_to`."""
     if reader.dialect == "postgresql":
+        matching = query.tsquery()
+        if matching is None:
+            return 0
         sql = "SELECT count(*) FROM (SELECT 1 FROM messages WHERE search_vector @@ CAST(? AS tsquery) LIMIT ?) AS held"
-        row = await reader.fetchone(sql, (query.tsquery(), up_to))
+        row = await reader.fetchone(sql, (matching, up_to))
     else:
         sql = "SELECT count(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?) AS held"
         row = await reader.fetchone(sql, (query.fts5(), up_to))
@@ -668,6 +674,9 @@ async def _matching_messages_postgresql(
     reader: Reader, query: WordQuery, project_id: str, leave_out: frozenset[str], candidates: int
 ) -> list[tuple[float, PastMessage]]:
     """matching_messages on PostgreSQL: the rows the tsquery matches, newest first, scored as bm25() scores."""
+    matching = query.tsquery()
+    if matching is None:
+        return []
     phrases = fulltext.phrases(query.terms, query.variants)
     rows = await reader.fetchall(
         f"""
@@ -680,7 +689,7 @@ async def _matching_messages_postgresql(
         ORDER BY m.seq DESC
         """,
         {
-            "query": query.tsquery(),
+            "query": matching,
             "project": project_id,
             "leave_out": sorted(leave_out),
             "candidates": candidates,
