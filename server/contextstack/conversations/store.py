@@ -894,6 +894,35 @@ async def idempotency_record(tx: Transaction, key: str, expired_before: str) -> 
     return None if row is None else IdempotencyRecord(*row)
 
 
+async def owner(tx: Transaction, process: str) -> str:
+    """This daemon as the owner of a key it is answering: its `process`, and on PostgreSQL, where other daemons share
+    the store, the database session of this change (its pid and start), whose end every daemon can see."""
+    if tx.dialect != "postgresql":
+        return process
+    row = await tx.fetchone(
+        "SELECT pid, CAST(backend_start AS text) FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+    )
+    assert row is not None, "a session sees itself in pg_stat_activity"
+    return f"{process} {row[0]} {row[1]}"
+
+
+async def owner_is_running(tx: Transaction, owner: str, process: str) -> bool:
+    """Whether the daemon that took a key (`owner`, as `owner()` wrote it) may still be answering it: this one
+    (`process`), or on PostgreSQL another whose database session has not ended. On SQLite one daemon holds the
+    store: another owner has stopped."""
+    owner_process, _, session = owner.partition(" ")
+    if owner_process == process:
+        return True
+    if tx.dialect != "postgresql" or not session:
+        return False
+    pid, _, started = session.partition(" ")
+    row = await tx.fetchone(
+        "SELECT 1 FROM pg_stat_activity WHERE pid = ? AND CAST(backend_start AS text) = ?",
+        (int(pid) if pid.isdigit() else -1, started),
+    )
+    return row is not None
+
+
 async def begin_idempotent(tx: Transaction, key: str, conversation_id: str, body_hash: str, owner: str) -> None:
     """Take the key for a turn now in flight, over any record of it (one whose owner has stopped)."""
     await tx.execute(
