@@ -253,6 +253,13 @@ async def _messages_needed_elsewhere(tx: Transaction, conversation_id: str) -> l
 # Messages
 
 
+def storable(text: str) -> str:
+    """`text` as a title or a message's text column keeps it: without NUL characters, which PostgreSQL's text cannot
+    hold (dropped on both backends, so that both read back the same; the content itself is JSON, where a NUL is
+    escaped)."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
 async def insert_message(
     tx: Transaction,
     message: Message,
@@ -263,6 +270,7 @@ async def insert_message(
     response_id: str | None = None,
 ) -> None:
     """Insert the message; a recorded one also keeps its chain hash and, for a Responses answer, the response's id."""
+    text = storable(text)
     usage = message.usage
     values = {
         "id": message.id,
@@ -401,6 +409,7 @@ async def answer_of_response(reader: Reader, response_id: str) -> ChainNode | No
 
 async def replace_content(tx: Transaction, message_id: str, content: str | list[dict[str, Any]], text: str) -> None:
     """Put new content into a message (a recorded system prompt that changed since)."""
+    text = storable(text)
     values: dict[str, Any] = {"content": _encode_json(content).decode(), "text": text}
     if tx.dialect == "postgresql":
         values |= search_columns(text)

@@ -207,7 +207,7 @@ async def _begin(
             )
             await store.insert_message(tx, user, depth, content_text(user.content))
             await _record_message(tx, current, user, actor)
-            title = current.title or content_text(user.content).strip().split("\n")[0][:TITLE_LENGTH]
+            title = current.title or store.storable(content_text(user.content)).strip().split("\n")[0][:TITLE_LENGTH]
             updated = msgspec.structs.replace(
                 current, title=title, leaf_id=user.id, version=current.version + 1, updated_at=tx.created_at
             )
