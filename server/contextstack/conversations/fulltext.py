@@ -124,9 +124,15 @@ def bm25(
     return -score
 
 
-def counted(pairs: str | None) -> dict[str, int]:
-    """The `word count word count …` text that the statements of store.py read from a row's tsvector, as a dict."""
-    if not pairs:
-        return {}
-    values = pairs.split(" ")
-    return {values[i]: int(values[i + 1]) for i in range(0, len(values), 2)}
+def counted(vector: str | None) -> dict[str, int]:
+    """By word, its occurrences in a tsvector's text (`'word':1,2,3 …`, as `words_of` writes it): its positions."""
+    found: dict[str, int] = {}
+    for entry in (vector or "").split(" "):
+        if not entry:
+            continue
+        if entry.endswith("'"):  # a word without positions
+            found[entry[1:-1].replace("''", "'")] = 1
+            continue
+        end = entry.rindex("':")
+        found[entry[1:end].replace("''", "'")] = entry.count(",", end) + 1
+    return found
