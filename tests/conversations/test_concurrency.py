@@ -9,16 +9,20 @@ import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from contextstack.conversations import store
 from contextstack.conversations.recording import record_exchange
 from contextstack.settings import Settings
 from contextstack.storage import Database, open_database
+from tests.conftest import Backend, start_daemon, stop_daemon
 from tests.conversations.helpers import api, branch, new_conversation, send
 from tests.conversations.test_recording_store import exchange
+from tests.fakes.fixtures import OPENAI_KEY
 from tests.fakes.openai_upstream import REPLY, FakeOpenAI
 from tests.fakes.server import Fault
 
@@ -131,3 +135,49 @@ async def test_a_key_taken_by_another_daemon_is_in_flight_while_its_session_live
         assert not await store.owner_is_running(tx, "a-stopped-daemon", "another-daemon")
         ended = "the-first-daemon 2147483647 2000-01-01 00:00:00+00"
         assert not await store.owner_is_running(tx, ended, "another-daemon")
+
+
+@pytest.mark.e2e
+def test_a_key_in_flight_on_another_daemon_is_refused_there(
+    tmp_path: Path, backend: Backend, fake_openai: FakeOpenAI
+) -> None:
+    """Two daemon processes on one PostgreSQL store: a retry sent to the second while the first answers the key is
+    a 409 there (the first's database session is alive), and once answered it replays the first's turn."""
+    if backend != "postgresql":
+        pytest.skip("only PostgreSQL is shared by several daemons (a SQLite store is locked by one)")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'default_model = "fake/fake-small"\n\n[providers.fake]\nbase_url = "{fake_openai.url}"\napi_key = "{OPENAI_KEY}"\n'
+    )
+    env = {"CONTEXTSTACK_CONFIG": str(config)}
+    first = start_daemon(tmp_path, env=env)
+    try:
+        second = start_daemon(tmp_path, env=env, db=first.db)
+        try:
+            with api(first.url) as client, api(second.url) as elsewhere:
+                conversation = new_conversation(client)
+                url = f"/api/conversations/{conversation['id']}/messages"
+                fake_openai.fault = Fault.slow_first_byte(THINKING * 3)
+                headers = {"Idempotency-Key": "shared"}
+
+                def later() -> httpx.Response:
+                    for _ in range(500):  # until the first daemon has stored the question
+                        if branch(elsewhere, conversation["id"]):
+                            break
+                        time.sleep(0.01)
+                    return elsewhere.post(url, json={"content": "Shared?"}, headers=headers)
+
+                answered, refused = _at_once(
+                    lambda: client.post(url, json={"content": "Shared?"}, headers=headers), later
+                )
+                assert answered.status_code == 201, answered.text
+                assert refused.status_code == 409, refused.text
+                fake_openai.fault = None
+                replayed = elsewhere.post(url, json={"content": "Shared?"}, headers=headers)
+                assert replayed.status_code == 201, replayed.text
+                assert replayed.json() == answered.json()
+                assert len(fake_openai.requests) == 1
+        finally:
+            stop_daemon(second)
+    finally:
+        stop_daemon(first)
