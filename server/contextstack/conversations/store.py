@@ -542,6 +542,16 @@ async def _scoring(reader: Reader, table: str, phrases: list[fulltext.Phrase]) -
     return _Scoring(phrases, [held[p] for p in phrases], totals)
 
 
+async def _planned_for_their_words(reader: Reader) -> None:
+    """Have PostgreSQL plan this read's statements for the words they are given (PostgreSQL).
+
+    The newest matches of a tsquery are best found by walking the rows from the newest for a common word, by the
+    GIN index for a rare one; a plan made once for any words (what a prepared statement falls back to) walks the
+    rows for both, the whole table for a rare word.
+    """
+    await reader.fetchone("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
+
+
 async def _search_candidates_postgresql(
     reader: Reader, query: WordQuery, project_id: str | None, candidates: int
 ) -> list[Candidate]:
@@ -549,6 +559,7 @@ async def _search_candidates_postgresql(
     matching = query.tsquery()
     if matching is None:
         return []
+    await _planned_for_their_words(reader)
     phrases = fulltext.phrases(query.terms, query.variants)
     params: dict[str, Any] = {"query": matching, "project": project_id, "candidates": candidates}
     params |= await _phrase_params(reader, phrases)
@@ -690,6 +701,7 @@ async def _matching_messages_postgresql(
     matching = query.tsquery()
     if matching is None:
         return []
+    await _planned_for_their_words(reader)
     phrases = fulltext.phrases(query.terms, query.variants)
     rows = await reader.fetchall(
         f"""
