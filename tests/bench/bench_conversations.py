@@ -6,7 +6,8 @@ Run it as a script (figures are printed, nothing is asserted):
     .venv/bin/python tests/bench/bench_conversations.py --conversations 1000  # a quicker look
 
 or with `pytest tests/bench/bench_conversations.py -s`; `--store COPY --turns 0` measures listing and search on a
-store filled before (two trees side by side on the same rows). The store is filled through the conversations store's own
+store filled before (two trees side by side on the same rows); `--db postgresql://me@/bench` fills an empty
+PostgreSQL database (made first) and measures there, or measures again on one filled before. The store is filled through the conversations store's own
 insert functions (the rows a turn writes, without calling a model), in transactions of 100 conversations. Message
 text is synthetic and seeded: pseudo-words from a 30,000-word vocabulary with a Zipf distribution, 10-60 words a
 message; titles of 3-8 words; the conversations spread over 10 projects and none. Each line is printed twice: wall
@@ -42,7 +43,7 @@ from contextstack.ids import new_id
 from contextstack.plan.models import ProjectCreate
 from contextstack.plan.service import create_project
 from contextstack.settings import ProviderConfig, Settings
-from contextstack.storage import Database, SQLiteDatabase
+from contextstack.storage import Database, SQLiteDatabase, open_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.fakes.openai_upstream import FakeOpenAI
@@ -166,34 +167,57 @@ async def measure(label: str, run: Callable[[str], Awaitable[object]], inputs: l
     print(f"  {'  CPU':50s} {percentiles(cpu)}")
 
 
-def indexed_words(db_path: Path) -> list[str]:
+async def indexed_words(db: Database) -> list[str]:
     """The words of 4 letters or more that a filled store's message index holds, the most frequent first."""
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, messages_fts, row)")
-        rows = conn.execute("SELECT term FROM temp.vocabulary WHERE length(term) >= 4 ORDER BY doc DESC, term")
-        return [row[0] for row in rows]
+    if isinstance(db, SQLiteDatabase):
+        with sqlite3.connect(db.path) as conn:
+            conn.execute("CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, messages_fts, row)")
+            rows = conn.execute("SELECT term FROM temp.vocabulary WHERE length(term) >= 4 ORDER BY doc DESC, term")
+            return [row[0] for row in rows]
+    found = await db.fetchall(
+        "SELECT word FROM ts_stat('SELECT search_vector FROM messages') WHERE length(word) >= 4 ORDER BY ndoc DESC, word"
+    )
+    return [row[0] for row in found]
 
 
-async def bench(
-    conversations: int, messages: int, count: int, turns: int, db_path: Path, store_path: Path | None
-) -> None:
+async def store_size(db: Database) -> int:
+    if isinstance(db, SQLiteDatabase):
+        return Path(db.path).stat().st_size
+    row = await db.fetchone("SELECT pg_database_size(current_database())")
+    return int(row[0]) if row else 0
+
+
+async def vacuum(url: str) -> None:
+    """What autovacuum does to a PostgreSQL store filled a moment ago, in a while: its statistics gathered and the
+    GIN indexes' pending entries merged (the planner prefers a sequential scan to a long pending list)."""
+    import asyncpg
+
+    started = time.perf_counter()
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+    print(f"VACUUM ANALYZE in {time.perf_counter() - started:.1f} s")
+
+
+async def bench(conversations: int, messages: int, count: int, turns: int, location: str) -> None:
     print(machine())
     corpus = Corpus()
-    if store_path is None:
-        db = SQLiteDatabase(db_path, readers=4)
-        await db.open()
+    db = open_database(location, readers=4)
+    await db.open()  # upgraded in place if it is older
+    print(f"store: {db.location} ({db.dialect})")
+    if await db.fetchone("SELECT 1 FROM conversations LIMIT 1") is None:
         projects = await fill(db, corpus, conversations, messages)
         words = [w for w in corpus.words if len(w) >= 4]
+        if not isinstance(db, SQLiteDatabase):
+            await vacuum(location)
     else:
-        db_path = store_path
-        db = SQLiteDatabase(db_path, readers=4)
-        await db.open()  # upgraded in place if it is older
         rows = await db.fetchall("SELECT id FROM projects ORDER BY created_at, id")
         projects = [row[0] for row in rows]
-        words = indexed_words(db_path)
-        print(f"store: {store_path}, {len(words):,} words of 4 letters or more indexed")
-    size = db_path.stat().st_size / 1e6
-    print(f"store: {size:.0f} MB")
+        words = await indexed_words(db)
+        print(f"store filled before: {len(words):,} words of 4 letters or more indexed")
+    print(f"store: {await store_size(db) / 1e6:.0f} MB")
     rare = [corpus.random.choice(words[5000:]) for _ in range(count)]
     common = [corpus.random.choice(words[:200]) for _ in range(count)]
     prefixes = [corpus.random.choice(words[:3000])[:3] for _ in range(count)]
@@ -216,7 +240,7 @@ async def bench(
     await measure("search, word + prefix, match=all", lambda q: search_conversations(db, q, match="all"), two_words)
     await db.close()
     async with AsyncTestClient(
-        app=create_asgi_app(Settings(db=str(db_path), readers=4)), base_url="http://127.0.0.1:8765"
+        app=create_asgi_app(Settings(db=location, readers=4)), base_url="http://127.0.0.1:8765"
     ) as client:
 
         async def over_http(path: str, **params: str) -> None:
@@ -241,14 +265,14 @@ async def bench(
         )
     if turns:
         print(f"turns to a fake OpenAI-compatible provider on 127.0.0.1 ({turns} of each kind):")
-        await turn_overhead(db_path, projects[3], turns)
+        await turn_overhead(location, projects[3], turns)
 
 
-async def turn_overhead(db_path: Path, project_id: str, turns: int) -> None:
+async def turn_overhead(location: str, project_id: str, turns: int) -> None:
     """A turn's own cost: its wall time through HTTP less the provider's time (the answer's `latency_ms`)."""
     with FakeOpenAI(record=False) as fake:
         settings = Settings(
-            db=str(db_path),
+            db=location,
             readers=4,
             default_model="fake/fake-small",
             providers={"fake": ProviderConfig(base_url=fake.url)},
@@ -285,15 +309,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--turns", type=int, default=100, help="turns of each kind (0: none)")
     parser.add_argument(
         "--store",
-        type=Path,
-        help="measure on this filled store instead of filling one (it is upgraded in place, and turns add to it: "
-        "give a copy); the query words are then the store's indexed words by frequency",
+        "--db",
+        dest="store",
+        help="the store to fill, or to measure again if it holds conversations: a SQLite path or the postgresql:// URL "
+        "of an existing database (a filled one is upgraded in place, and turns add to it: give a copy); the query "
+        "words of a store filled before are its indexed words by frequency (default: a temporary SQLite file)",
     )
     args = parser.parse_args(argv)
+    if args.store:
+        asyncio.run(bench(args.conversations, args.messages, args.queries, args.turns, args.store))
+        return
     with tempfile.TemporaryDirectory() as folder:
-        asyncio.run(
-            bench(args.conversations, args.messages, args.queries, args.turns, Path(folder) / "bench.db", args.store)
-        )
+        asyncio.run(bench(args.conversations, args.messages, args.queries, args.turns, str(Path(folder) / "bench.db")))
 
 
 def test_bench_conversations() -> None:

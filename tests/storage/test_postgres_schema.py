@@ -59,6 +59,18 @@ class ForeignKey(NamedTuple):
 
 Schema = dict[str, dict[str, Column]]
 
+# What FTS5 keeps of the conversation indexes itself, kept in tables on PostgreSQL (postgresql/0017_search_totals.sql):
+# each row's number of words, and each table's totals, kept by triggers.
+_WORD_COUNT_COLUMNS = {"conversations": "search_words", "messages": "search_words"}
+_SEARCH_TOTALS = {
+    "name": Column("text", True, None, True),
+    "rows": Column("bigint", True, None, False),
+    "words": Column("bigint", True, None, False),
+}
+_SEARCH_TOTALS_TRIGGERS = {
+    f"{table}_search_{change}" for table in ("conversations", "messages") for change in ("added", "removed", "changed")
+}
+
 
 class Objects(NamedTuple):
     tables: Schema
@@ -236,6 +248,9 @@ def expected_postgres(sqlite: Objects) -> Objects:
         tables[table] = dict(columns)
         for column, type in _SEARCH_COLUMNS.get(table, {}).items():
             tables[table][column] = Column(type, True, None, False)
+        if table in _WORD_COUNT_COLUMNS:
+            tables[table][_WORD_COUNT_COLUMNS[table]] = Column("bigint", True, "0", False)
+    tables["search_totals"] = dict(_SEARCH_TOTALS)
     # SQLite keeps the version in its header (PRAGMA user_version), PostgreSQL in a table.
     tables["schema_version"] = {"version": Column("integer", True, None, False)}
     indexes = (sqlite.indexes - _SQLITE_ONLY_INDEXES) | _POSTGRES_ONLY_INDEXES
@@ -244,8 +259,9 @@ def expected_postgres(sqlite: Objects) -> Objects:
         "knowledge_changed" if name.startswith("knowledge_changed_") else name
         for name in sqlite.triggers
         if not _FTS_TRIGGER.match(name)
-    }
-    return Objects(tables, indexes, triggers, sqlite.foreign_keys, sqlite.unique)
+    } | _SEARCH_TOTALS_TRIGGERS
+    unique = sqlite.unique | {("search_totals", frozenset({"name"}))}
+    return Objects(tables, indexes, triggers, sqlite.foreign_keys, unique)
 
 
 @pytest.fixture

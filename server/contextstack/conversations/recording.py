@@ -333,7 +333,7 @@ def _title(messages: Sequence[dict[str, Any]]) -> str:
     """The first line the user wrote, past the tagged blocks clients put before it (Claude Code's reminders)."""
     for message in messages:
         if message.get("role") == "user":
-            text = _TAGGED.sub("", content_text(_stored_content(message.get("content"))))
+            text = _TAGGED.sub("", store.storable(content_text(_stored_content(message.get("content")))))
             line = next((line.strip() for line in text.splitlines() if line.strip()), "")
             if line:
                 return line[:TITLE_LENGTH]

@@ -7,9 +7,10 @@ sent with it (the messages trimmed out of it to fit the model's window are not, 
 
 Ranking is BM25 over the message text, as search ranks knowledge with `match=any`: words compared by their stem
 (memory/stemming.py), ties to the newest message. A project with at most POOLED_MESSAGES messages has them
-ranked in memory (read once, kept until one of its conversations changes); past that, the FTS5 index ranks them
-(a word matching the indexed words of its stem, listed in `message_terms`): every message holding a rare word of
-the question (held by at most RARE_WORD_MESSAGES messages), and the newest CANDIDATES matches of the others.
+ranked in memory (read once, kept until one of its conversations changes); past that, the full-text index ranks
+them (FTS5's, or on PostgreSQL the tsvector with the same BM25; a word matching the indexed words of its stem,
+listed in `message_terms`): every message holding a rare word of the question (held by at most
+RARE_WORD_MESSAGES messages), and the newest CANDIDATES matches of the others.
 
 With embeddings (`[memory] embedding_model`), the messages nearest the question in meaning (meaning.py) are
 found too, and assembly fuses them with those its words found.
@@ -31,7 +32,7 @@ from contextstack.conversations import store
 from contextstack.conversations.meaning import nearest_messages
 from contextstack.memory.meaning import Meaning
 from contextstack.memory.ranking import K1, MIN_IDF, B, stems
-from contextstack.memory.search import Term, fold, match_expression, tokens
+from contextstack.memory.search import Term, fold, tokens
 from contextstack.memory.stemming import stem
 from contextstack.storage import Reader
 
@@ -83,16 +84,16 @@ class PastMessages:
         rare = [
             term
             for term in terms
-            if await store.count_matching_messages(view, match_expression([term], variants), RARE_WORD_MESSAGES + 1)
+            if await store.count_matching_messages(view, store.WordQuery([term], variants), RARE_WORD_MESSAGES + 1)
             <= RARE_WORD_MESSAGES
         ]
         found: dict[int, tuple[float, store.PastMessage]] = {}
         if len(rare) < len(terms):
-            match = match_expression(terms, variants, any_term=True)
+            match = store.WordQuery(terms, variants, any_term=True)
             for score, message in await store.matching_messages(view, match, project_id, leave_out, CANDIDATES):
                 found[message.seq] = (score, message)
         if rare:
-            match = match_expression(rare, variants, any_term=True)
+            match = store.WordQuery(rare, variants, any_term=True)
             every = len(rare) * RARE_WORD_MESSAGES
             for score, message in await store.matching_messages(view, match, project_id, leave_out, every):
                 found.setdefault(message.seq, (score, message))

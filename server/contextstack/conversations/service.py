@@ -32,14 +32,14 @@ from contextstack.conversations.models import (
     UsageReport,
     UsageRow,
 )
-from contextstack.errors import BadRequest, FieldError, NotFound
+from contextstack.errors import BadRequest, FieldError, Invalid, NotFound
 from contextstack.ids import new_id
 from contextstack.memory.embeddings import EmbedderUnavailable, EmbeddingError
 from contextstack.memory.fusion import reciprocal_rank_fusion
 from contextstack.memory.hybrid import is_worth_embedding
 from contextstack.memory.meaning import Meaning
 from contextstack.memory.models import FoundBy, Match, Mode
-from contextstack.memory.search import Term, fold, match_expression, matched_words, query_terms
+from contextstack.memory.search import Term, fold, matched_words, query_terms
 from contextstack.memory.stemming import stem
 from contextstack.pagination import DEFAULT_LIMIT, decode_cursor, encode_cursor
 from contextstack.plan.models import Deleted
@@ -87,8 +87,18 @@ async def record_change(tx: Transaction, kind: str, conversation: Conversation, 
     )
 
 
+def _check_title(title: object) -> None:
+    """A title the store can keep on both backends: PostgreSQL's text holds no NUL character."""
+    if isinstance(title, str) and "\x00" in title:
+        raise Invalid(
+            "A title may not contain the NUL character (U+0000).",
+            errors=[FieldError(field="title", message="contains U+0000")],
+        )
+
+
 async def create_conversation(db: Database, data: ConversationCreate, actor: str) -> Conversation:
     """Create an empty conversation (titled by its first message unless `title` is given)."""
+    _check_title(data.title)
     async with db.transaction() as tx:
         project_id = None if data.project is None else await project_id_of(tx, data.project, "project")
         conversation = Conversation(
@@ -138,6 +148,7 @@ async def update_conversation(
     db: Database, conversation_id: str, data: ConversationUpdate, actor: str, if_match: str | None = None
 ) -> Conversation:
     """Rename the conversation or change its default model."""
+    _check_title(data.title)
     async with db.transaction() as tx:
         current = await conversation_of(tx, conversation_id)
         check_if_match(if_match, current.version, f"conversation {conversation_id}")
@@ -181,6 +192,7 @@ async def delete_project_conversations(db: Database, project: str, actor: str) -
 
 async def fork_conversation(db: Database, conversation_id: str, data: ForkCreate, actor: str) -> Conversation:
     """A new conversation sharing this one's history up to and including `message_id`."""
+    _check_title(data.title)
     async with db.transaction() as tx:
         source = await conversation_of(tx, conversation_id)
         if not await store.in_conversation(tx, conversation_id, data.message_id):
@@ -300,14 +312,14 @@ async def _hits_by_words(
     matches of them), then, with `any_term` and too few of those, those matching any (the newest as many), each
     group by BM25; the hits then ordered by how many words they matched (a stable sort)."""
     variants = await store.variants(view, [term.word for term in terms if not term.prefix])
-    candidates = await store.search_candidates(view, match_expression(terms, variants), project_id, SEARCH_CANDIDATES)
+    candidates = await store.search_candidates(view, store.WordQuery(terms, variants), project_id, SEARCH_CANDIDATES)
     best: dict[str, store.Candidate] = {}
     for candidate in sorted(candidates, key=lambda c: -c.score):
         best.setdefault(candidate.conversation_id, candidate)
         if len(best) == limit:
             break
     if any_term and len(terms) > 1 and len(best) < limit:
-        anywhere = match_expression(terms, variants, any_term=True)
+        anywhere = store.WordQuery(terms, variants, any_term=True)
         for candidate in sorted(
             await store.search_candidates(view, anywhere, project_id, SEARCH_CANDIDATES), key=lambda c: -c.score
         ):

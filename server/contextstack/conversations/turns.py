@@ -49,7 +49,7 @@ from contextstack.storage import Database, Reader, Transaction
 KEY_LIFETIME = timedelta(hours=24)
 TITLE_LENGTH = 80
 
-# This daemon process: a key left `in_flight` by another (stopped) process is no longer being answered.
+# This daemon process: a key left `in_flight` by another process that has stopped is no longer being answered.
 _PROCESS = secrets.token_hex(8)
 # Streamed answers run as tasks of their own (so a client going away cannot interrupt their storing); the loop
 # keeps only weak references to tasks, so they are held here until they end.
@@ -125,7 +125,7 @@ async def _replay_or_refuse(tx: Transaction, conversation_id: str, key: str, has
             errors=[FieldError(field="header.Idempotency-Key", message="used with another request")],
         )
     if record.state == "in_flight":
-        if record.owner != _PROCESS:
+        if not await store.owner_is_running(tx, record.owner, _PROCESS):
             return None  # its daemon stopped before the answer came: answer it now
         raise Conflict("The turn with this Idempotency-Key is still being answered: retry when it has ended.")
     assert record.user_message_id is not None
@@ -207,14 +207,14 @@ async def _begin(
             )
             await store.insert_message(tx, user, depth, content_text(user.content))
             await _record_message(tx, current, user, actor)
-            title = current.title or content_text(user.content).strip().split("\n")[0][:TITLE_LENGTH]
+            title = current.title or store.storable(content_text(user.content)).strip().split("\n")[0][:TITLE_LENGTH]
             updated = msgspec.structs.replace(
                 current, title=title, leaf_id=user.id, version=current.version + 1, updated_at=tx.created_at
             )
             await store.update_conversation(tx, updated)
             await record_change(tx, "updated", updated, actor)
         if key is not None:
-            await store.begin_idempotent(tx, key, conversation_id, hashed, _PROCESS)
+            await store.begin_idempotent(tx, key, conversation_id, hashed, await store.owner(tx, _PROCESS))
     return _Prepared(
         conversation_id=conversation_id,
         user=user,
