@@ -17,6 +17,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
+from contextstack.conversations.fulltext import words_of
 from contextstack.errors import ContextstackError, StoreError
 from contextstack.memory.search import lexemes
 from contextstack.storage import Database, open_database
@@ -28,6 +29,8 @@ log = logging.getLogger("contextstack")
 
 # A tsvector of a text's words, as the stores write it (memory/store.py, conversations/store.py).
 _VECTOR = "array_to_tsvector(CAST(? AS text[]))"
+_CONVERSATION_SEARCH = ("search_vector", "search_words")
+_WORDS = ("CAST(? AS tsvector)", "?")
 
 
 def _knowledge_words(row: Mapping[str, Any]) -> Sequence[Any]:
@@ -39,8 +42,9 @@ def postgres_columns() -> list[Derived]:
     """PostgreSQL's full-text columns (SQLite has FTS5 tables instead), made from each row as the stores make them."""
     return [
         Derived("knowledge", ("search_vector",), (_VECTOR,), _knowledge_words),
-        Derived("conversations", ("search_vector",), (_VECTOR,), lambda row: (lexemes((row["title"],)),)),
-        Derived("messages", ("search_vector",), (_VECTOR,), lambda row: (lexemes((row["text"],)),)),
+        # A title's or a message's words with their counts, and how many it holds (conversations/fulltext.py).
+        Derived("conversations", _CONVERSATION_SEARCH, _WORDS, lambda row: tuple(words_of(row["title"]))),
+        Derived("messages", _CONVERSATION_SEARCH, _WORDS, lambda row: tuple(words_of(row["text"]))),
     ]
 
 
