@@ -4,6 +4,8 @@ Run it as a script (figures are printed, nothing is asserted):
 
     /work/venv/bin/python tests/bench/bench_knowledge.py                 # 100,000 entries, 10 x 10,000
     /work/venv/bin/python tests/bench/bench_knowledge.py --entries 20000 # a quicker look
+    /work/venv/bin/python tests/bench/bench_knowledge.py --db postgresql://me@/bench  # on PostgreSQL (an empty
+                                                                                      # database, made first)
 
 or with `pytest tests/bench -s`. The corpus is synthetic and seeded: pseudo-words drawn from a 30,000-word
 vocabulary with a Zipf (Mandelbrot) distribution, short words most frequent, as in natural language; a title of
@@ -37,7 +39,7 @@ from contextstack.memory.service import create_knowledge_bulk, search_knowledge
 from contextstack.plan.models import ProjectCreate
 from contextstack.plan.service import create_project
 from contextstack.settings import Settings
-from contextstack.storage import Database, SQLiteDatabase
+from contextstack.storage import Database, SQLiteDatabase, open_database
 
 LETTERS = "etaoinshrdlcumwfgypbvkjxqz"
 LETTER_WEIGHTS = [12.7, 9.1, 8.2, 7.5, 7.0, 6.7, 6.3, 6.1, 6.0, 4.3, 4.0, 2.8, 2.8, 2.4, 2.4, 2.2, 2.0, 2.0, 1.9, 1.5,
@@ -132,11 +134,22 @@ async def import_entries(db: Database, corpus: Corpus, entries: int, batch: int)
     return projects
 
 
-def queries(db_path: Path, corpus: Corpus, count: int) -> dict[str, list[str]]:
+async def store_size(db: Database) -> int:
+    if isinstance(db, SQLiteDatabase):
+        return Path(db.path).stat().st_size
+    row = await db.fetchone("SELECT pg_database_size(current_database())")
+    return int(row[0]) if row else 0
+
+
+async def queries(db: Database, corpus: Corpus, count: int) -> dict[str, list[str]]:
     """Query sets drawn from the stored text: whole words (distinct, or weighted by how often they occur, which
     favours the most common words), and the keystrokes of typing a word (prefixes of 2+ letters)."""
-    with sqlite3.connect(db_path) as conn:
-        texts = [f"{t} {b}" for t, b in conn.execute("SELECT title, body FROM knowledge ORDER BY random() LIMIT 2000")]
+    # The same sample on either backend: the entries of 2,000 keys drawn with the corpus's seed.
+    keys = [row[0] for row in await db.fetchall("SELECT seq FROM knowledge ORDER BY seq")]
+    sample = sorted(random.Random(11).sample(keys, min(2000, len(keys))))
+    rows = await db.fetchall("SELECT seq, title, body FROM knowledge ORDER BY seq")
+    chosen = set(sample)
+    texts = [f"{row[1]} {row[2]}" for row in rows if row[0] in chosen]
     pick = corpus.random
     words = [w.strip(".").lower() for text in texts for w in text.split()]
     distinct = sorted(set(words))
@@ -178,28 +191,28 @@ async def measure(label: str, run: Callable[[str], Awaitable[object]], texts: li
     print(f"  {label:52s} {percentiles(samples)}")
 
 
-async def bench(entries: int, batch: int, count: int, db_path: Path) -> None:
+async def bench(entries: int, batch: int, count: int, location: str) -> None:
     print(f"machine: {machine()}")
     corpus = Corpus()
-    reuse = db_path.exists()
-    db = SQLiteDatabase(db_path, readers=2)
+    db = open_database(location, readers=2)
     await db.open()
+    print(f"store: {db.location} ({db.dialect})")
     try:
-        if reuse:
+        if await db.fetchone("SELECT 1 FROM knowledge LIMIT 1"):
             projects = [row[0] for row in await db.fetchall("SELECT id FROM projects ORDER BY id")]
-            print(f"import: skipped, searching the existing store {db_path}")
+            print(f"import: skipped, searching the existing store {db.location}")
         else:
             projects = await import_entries(db, corpus, entries, batch)
-        print(f"store: {db_path.stat().st_size / 1e6:,.0f} MB")
+        print(f"store size: {await store_size(db) / 1e6:,.0f} MB")
         await index_built(db)
-        sets = queries(db_path, corpus, count)
+        sets = await queries(db, corpus, count)
         print("search through search_knowledge(db, q, limit=20):")
         for name, texts in sets.items():
             await measure(name, lambda q: search_knowledge(db, q), texts)
             await measure(f"{name}, in a project", lambda q: search_knowledge(db, q, project_id=projects[0]), texts)
     finally:
         await db.close()
-    settings = Settings(db=str(db_path), readers=2)
+    settings = Settings(db=location, readers=2)
     app = create_app(settings)
     async with AsyncTestClient(app=create_asgi_app(settings, app), base_url="http://127.0.0.1:8765") as client:
         await index_built(app.state.runtime.db)
@@ -225,13 +238,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=300, help="queries per set")
-    parser.add_argument("--db", type=Path, help="store to create, or to search again if it exists (default: temporary)")
+    parser.add_argument(
+        "--db",
+        help="store to create, or to search again if it has entries: a SQLite path or a postgresql:// URL of an "
+        "existing database (default: a temporary SQLite file)",
+    )
     args = parser.parse_args(argv)
     if args.db:
         asyncio.run(bench(args.entries, args.batch, args.queries, args.db))
         return
     with tempfile.TemporaryDirectory() as folder:
-        asyncio.run(bench(args.entries, args.batch, args.queries, Path(folder) / "bench.db"))
+        asyncio.run(bench(args.entries, args.batch, args.queries, str(Path(folder) / "bench.db")))
 
 
 def test_bench_knowledge() -> None:

@@ -243,3 +243,60 @@ def match_expression(
         words = list(dict.fromkeys([term.word, *(variants or {}).get(term.word, ())]))
         groups.append(" OR ".join(map(_quoted, words)) if len(words) == 1 else f"({' OR '.join(map(_quoted, words))})")
     return (" OR " if any_term else " AND ").join(groups)
+
+
+# PostgreSQL's tsvector (the full-text columns of the PostgreSQL migrations) holds a word of at most this many bytes,
+# and at most this many bytes of words in all; a longer word is left out (no query can name it in a tsquery either).
+_LONGEST_LEXEME = 2047
+_LEXEME_BYTES = (1 << 20) - 1
+
+
+def lexemes(texts: Iterable[str]) -> list[str]:
+    """The distinct words of `texts` as a PostgreSQL search_vector holds them (`array_to_tsvector(?)`): the words
+    the FTS5 index holds of the same texts (`tokens`), but for words a tsvector cannot hold."""
+    words: dict[str, None] = {}
+    size = 0
+    for text in texts:
+        for word in tokens(text):
+            if not word or word in words:
+                continue
+            length = len(word.encode())
+            if length > _LONGEST_LEXEME or size + length > _LEXEME_BYTES:
+                continue
+            words[word] = None
+            size += length
+    return list(words)
+
+
+def _lexeme(word: str) -> str | None:
+    """`word` (folded) as a quoted tsquery lexeme; None if no search_vector can hold it."""
+    if not word or len(word.encode()) > _LONGEST_LEXEME:
+        return None
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsquery(
+    terms: Sequence[Term], variants: Mapping[str, Sequence[str]] | None = None, *, any_term: bool = False
+) -> str | None:
+    """The PostgreSQL tsquery (text for `?::tsquery`) that matches what `match_expression` matches in FTS5: each
+    word quoted and folded, a whole word or any of its `variants`, a prefix with `:*`, all (or any) required.
+
+    None when nothing can match (no words; with all required, a word no search_vector can hold).
+    """
+    groups = []
+    for term in terms:
+        word = fold(term.word)
+        if term.prefix:
+            quoted = _lexeme(word)
+            words = [] if quoted is None else [quoted + ":*"]
+        else:
+            held = dict.fromkeys([word, *(fold(variant) for variant in (variants or {}).get(term.word, ()))])
+            words = [quoted for quoted in map(_lexeme, held) if quoted is not None]
+        if not words:
+            if any_term:
+                continue
+            return None
+        groups.append(words[0] if len(words) == 1 else f"({' | '.join(words)})")
+    if not groups:
+        return None
+    return (" | " if any_term else " & ").join(groups)

@@ -30,7 +30,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar, cast
@@ -65,6 +65,14 @@ CONNECT_TIMEOUT = 10.0
 # How long a daemon waits between attempts to listen again after its listening connection was lost.
 RELISTEN_PAUSE = 1.0
 
+# What a lost or refused connection raises: a 503 (the store is unreachable), never a 500.
+_LOST = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.InterfaceError,
+)
 _CONNECT_ERRORS = (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError)
 _decode_data = msgspec.json.Decoder(dict[str, Any]).decode
 _EVENTS_BETWEEN = f"SELECT id, {EVENT_COLUMNS} FROM events WHERE id > $1 AND id <= $2 ORDER BY id"
@@ -127,6 +135,15 @@ def _translate(sql: str) -> tuple[str, tuple[str, ...] | None]:
     return "".join(out), (tuple(names) if names else None)
 
 
+@contextlib.contextmanager
+def _reaching(location: str) -> Iterator[None]:
+    """Inside: a lost connection to the store is a StoreError (503) that says so."""
+    try:
+        yield
+    except _LOST as exc:
+        raise StoreError(f"lost the connection to the PostgreSQL store {location}: {type(exc).__name__}") from exc
+
+
 def _prepare(sql: str, params: Params) -> tuple[str, list[Any]]:
     statement, names = _translate(sql)
     if names is None:
@@ -146,8 +163,9 @@ class _ConnectionReader:
 
     dialect: Dialect = "postgresql"
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, location: str) -> None:
         self._conn = conn
+        self._location = location
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         rows = await self.fetchall(sql, params)
@@ -155,7 +173,8 @@ class _ConnectionReader:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         statement, args = _prepare(sql, params)
-        return cast(list[Row], await self._conn.fetch(statement, *args))
+        with _reaching(self._location):
+            return cast(list[Row], await self._conn.fetch(statement, *args))
 
 
 class PostgresTransaction(Transaction):
@@ -173,7 +192,8 @@ class PostgresTransaction(Transaction):
     async def execute(self, sql: str, params: Params = ()) -> None:
         statement, args = _prepare(sql, params)
         self._written = True
-        await self._conn.execute(statement, *args)
+        with _reaching(self._db.location):
+            await self._conn.execute(statement, *args)
 
     async def executemany(self, sql: str, params: Iterable[Params]) -> None:
         statement: str | None = None
@@ -184,21 +204,27 @@ class PostgresTransaction(Transaction):
         if statement is None:
             return
         self._written = True
-        await self._conn.executemany(statement, rows)
+        with _reaching(self._db.location):
+            await self._conn.executemany(statement, rows)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         statement, args = _prepare(sql, params)
         # A statement that writes may come here (INSERT … RETURNING): count it as written.
         self._written = self._written or not statement.lstrip()[:6].upper().startswith(("SELECT", "WITH"))
-        return cast(list[Row], await self._conn.fetch(statement, *args))
+        with _reaching(self._db.location):
+            return cast(list[Row], await self._conn.fetch(statement, *args))
 
     async def read_before(self, reads: Reads[T]) -> T:
         if not self._written:
-            return await reads(_ConnectionReader(self._conn))
+            return await reads(_ConnectionReader(self._conn, self._db.location))
         return await self._db.read_committed(reads)
 
     async def _insert_events(self, rows: list[tuple[str, str | None, str, str, str | None, str]]) -> list[int]:
         self._written = True
+        with _reaching(self._db.location):
+            return await self._insert_rows(rows)
+
+    async def _insert_rows(self, rows: list[tuple[str, str | None, str, str, str | None, str]]) -> list[int]:
         if len(rows) == 1:
             inserted = await self._conn.fetch(
                 f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id", *rows[0]
@@ -404,10 +430,12 @@ class PostgresDatabase(Database):
             pool = self._writer_pool
             if pool is None:
                 raise StoreError("the database is not open")
-            conn = await pool.acquire()
+            with _reaching(self.location):
+                conn = await pool.acquire()
             try:
-                await conn.execute("BEGIN")
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+                with _reaching(self.location):
+                    await conn.execute("BEGIN")
+                    await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
             except BaseException:
                 await asyncio.shield(self._end(pool, conn, None))
                 raise
@@ -457,19 +485,21 @@ class PostgresDatabase(Database):
         return await self.read_committed(reads)
 
     async def read_committed(self, reads: Reads[T]) -> T:
-        async with (
-            self._require_readers().acquire() as conn,
-            conn.transaction(isolation="repeatable_read", readonly=True),
-        ):
-            return await reads(_ConnectionReader(conn))
+        with _reaching(self.location):
+            async with (
+                self._require_readers().acquire() as conn,
+                conn.transaction(isolation="repeatable_read", readonly=True),
+            ):
+                return await reads(_ConnectionReader(conn, self.location))
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         change = _in_change.get()
         if change is not None and change._open:
             return await change.fetchall_before(sql, params)
         statement, args = _prepare(sql, params)
-        async with self._require_readers().acquire() as conn:
-            return cast(list[Row], await conn.fetch(statement, *args))
+        with _reaching(self.location):
+            async with self._require_readers().acquire() as conn:
+                return cast(list[Row], await conn.fetch(statement, *args))
 
 
 async def postgres_schema_version(conn: asyncpg.Connection) -> int:
