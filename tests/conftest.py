@@ -1,16 +1,26 @@
-"""Shared fixtures: a temporary store, the real app in-process, and a real daemon process on a free port."""
+"""Shared fixtures: a temporary store, the real app in-process, and a real daemon process on a free port.
+
+`--backend sqlite` (the default) puts each test's store in a fresh SQLite file; `--backend postgresql` in a fresh
+PostgreSQL database (tests/backends.py: `CONTEXTSTACK_TEST_PG`, or a throwaway cluster the session starts), and
+deselects the tests marked `sqlite_only`. `db_path` and `Daemon.db` are the store's location either way: a Path to
+the SQLite file, or the database's URL.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
+import asyncpg
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient
@@ -18,25 +28,189 @@ from litestar.testing import AsyncTestClient
 import contextstack
 from contextstack.app import create_asgi_app
 from contextstack.settings import Settings
-from contextstack.storage import Database, SQLiteDatabase
+from contextstack.storage import Database, open_database
+from contextstack.storage.urls import is_postgres
+from tests.backends import REQUIRE_ENV, NoServer, PostgresServer, database_name, server_available
 
 SERVER_DIR = Path(contextstack.__file__).resolve().parent.parent
 
+Backend = Literal["sqlite", "postgresql"]
+BACKEND: Backend = "sqlite"
+_server: PostgresServer | None = None
+_server_failure: str | None = None
+# Each SQLite path a test's store would have had → the PostgreSQL database standing in for it: a daemon started
+# twice on one folder finds the store it left.
+_stores: dict[Path, str] = {}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the store the tests run on: a SQLite file (default) or a PostgreSQL database, each test its own "
+        "(CONTEXTSTACK_TEST_PG names a server; else a throwaway cluster is started with initdb)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global BACKEND
+    BACKEND = config.getoption("--backend")
+    if BACKEND == "postgresql":
+        missing = server_available()
+        if missing is not None:
+            raise pytest.UsageError(f"--backend postgresql: {missing}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if BACKEND != "postgresql":
+        return
+    kept = [item for item in items if item.get_closest_marker("sqlite_only") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("sqlite_only")])
+        items[:] = kept
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _server
+    if _server is not None:
+        _server.close()
+        _server = None
+
+
+def postgres_server() -> PostgresServer:
+    """This process's PostgreSQL server, started on first use; NoServer when none can be had."""
+    global _server, _server_failure
+    if _server is None:
+        if _server_failure is not None:
+            raise NoServer(_server_failure)
+        missing = server_available()
+        if missing is not None:
+            raise NoServer(missing)
+        try:
+            _server = PostgresServer.start()
+        except NoServer as exc:
+            _server_failure = str(exc)  # not tried again by every test
+            raise
+    return _server
+
+
+def store_for(path: Path) -> Path | str:
+    """The store a test would keep in the SQLite file `path`: that path, or with `--backend postgresql` the URL
+    of a fresh database at the newest schema (the same one each time for one path)."""
+    if BACKEND == "sqlite":
+        return path
+    if path not in _stores:
+        _stores[path] = postgres_server().store()
+    return _stores[path]
+
+
+def _numbered(sql: str) -> str:
+    """`?` placeholders as PostgreSQL's `$1 … $n` (the tests' own statements put no `?` in a literal)."""
+    count = 0
+
+    def number(_: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return f"${count}"
+
+    return re.sub(r"\?", number, sql)
+
+
+def query(store: Path | str, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Rows straight from a store, past the daemon: its SQLite file (a path), or its PostgreSQL database (a URL);
+    `?` placeholders on both."""
+    if not is_postgres(str(store)):
+        with sqlite3.connect(store) as conn:
+            return conn.execute(sql, tuple(params)).fetchall()
+
+    async def fetch(url: str) -> list[tuple[Any, ...]]:
+        conn = await asyncpg.connect(url)
+        try:
+            return [tuple(row) for row in await conn.fetch(_numbered(sql), *params)]
+        finally:
+            await conn.close()
+
+    return postgres_server().run(fetch(str(store)))
+
+
+def execute(store: Path | str, sql: str, params: Sequence[Any] = ()) -> None:
+    """One statement run straight on a store, past the daemon (`?` placeholders), committed."""
+    if not is_postgres(str(store)):
+        with sqlite3.connect(store) as conn:
+            conn.execute(sql, tuple(params))
+        return
+
+    async def run(url: str) -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(_numbered(sql), *params)
+        finally:
+            await conn.close()
+
+    postgres_server().run(run(str(store)))
+
+
+def table_names(store: Path | str) -> list[str]:
+    """The store's tables, sorted by name (SQLite's FTS5 shadow tables included on SQLite)."""
+    if not is_postgres(str(store)):
+        rows = query(store, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    else:
+        rows = query(store, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+    return [row[0] for row in rows]
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    """With --backend postgresql, drop the databases made for a test once it is done (daemons stopped)."""
+    if BACKEND == "sqlite":
+        yield
+        return
+    before = set(_stores)
+    yield
+    made = [path for path in _stores if path not in before]
+    if made and _server is not None:
+        _server.drop([database_name(_stores.pop(path)) for path in made])
+
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "contextstack.db"
+def backend() -> Backend:
+    """The backend the tests run on: `sqlite` or `postgresql` (`--backend`)."""
+    return BACKEND
 
 
 @pytest.fixture
-def settings(db_path: Path) -> Settings:
+def postgres_url() -> Iterator[str]:
+    """The URL of an empty PostgreSQL database, on either backend: for tests about PostgreSQL itself (its schema).
+
+    Without a server the test is skipped, except in CI (CI_REQUIRE_POSTGRES=1), where it fails.
+    """
+    try:
+        server = postgres_server()
+        url = server.empty_database()
+    except NoServer as exc:
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"{REQUIRE_ENV}=1, and {exc}")
+        pytest.skip(str(exc))
+    yield url
+    server.drop([database_name(url)])
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path | str:
+    """The test's store: a SQLite file's Path, or (--backend postgresql) a fresh database's URL."""
+    return store_for(tmp_path / "contextstack.db")
+
+
+@pytest.fixture
+def settings(db_path: Path | str) -> Settings:
     return Settings(db=str(db_path), readers=2)
 
 
 @pytest.fixture
-async def db(db_path: Path) -> AsyncIterator[Database]:
-    """An open store on a fresh SQLite file."""
-    store = SQLiteDatabase(db_path, readers=2)
+async def db(db_path: Path | str) -> AsyncIterator[Database]:
+    """An open store on a fresh SQLite file, or a fresh PostgreSQL database."""
+    store = open_database(str(db_path), readers=2)
     await store.open()
     yield store
     await store.close()
@@ -61,7 +235,7 @@ class Daemon:
     """A `contextstack serve` process started for a test."""
 
     url: str
-    db: Path
+    db: Path | str  # the SQLite file, or the PostgreSQL database's URL
     process: subprocess.Popen[bytes]
     log: Path
 
@@ -73,9 +247,17 @@ class Daemon:
 STARTUP_PATIENCE = 60
 
 
-def start_daemon(tmp_path: Path, *, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Daemon:
+def start_daemon(
+    tmp_path: Path,
+    *,
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    db: Path | str | None = None,
+) -> Daemon:
+    """A daemon on a free port over `db`, by default the store of `tmp_path` (the same one each time for a folder:
+    `tmp_path/daemon.db`, or its PostgreSQL database); give two daemons one `db` to have them share a store."""
     port = free_port()
-    db = tmp_path / "daemon.db"
+    db = store_for(tmp_path / "daemon.db") if db is None else db
     log = tmp_path / f"daemon-{port}.log"
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("CONTEXTSTACK_")},

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from litestar.testing import AsyncTestClient
+
+from tests.conftest import query
 
 Client = AsyncTestClient[object]
 Json = dict[str, Any]
@@ -55,21 +56,17 @@ class PlanApi:
         return [item[field] for item in items]
 
 
-def events_of(db_path: Path, entity: object) -> list[tuple[str, str, str]]:
-    """(type, actor, data) of an entity's events, read straight from the store's file."""
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(
-            "SELECT type, actor, data FROM events WHERE entity_id = ? ORDER BY id", (entity,)
-        ).fetchall()
+def events_of(db_path: Path | str, entity: object) -> list[tuple[str, str, str]]:
+    """(type, actor, data) of an entity's events, read straight from the store."""
+    return query(db_path, "SELECT type, actor, data FROM events WHERE entity_id = ? ORDER BY id", (entity,))
 
 
-def row_counts(db_path: Path) -> dict[str, int]:
-    """How many rows each plan table holds, read straight from the store's file."""
-    with sqlite3.connect(db_path) as conn:
-        return {
-            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("projects", "tracks", "phases", "steps", "step_dependencies", "events")
-        }
+def row_counts(db_path: Path | str) -> dict[str, int]:
+    """How many rows each plan table holds, read straight from the store."""
+    return {
+        table: query(db_path, f"SELECT count(*) FROM {table}")[0][0]
+        for table in ("projects", "tracks", "phases", "steps", "step_dependencies", "events")
+    }
 
 
 def assert_problem(response: Any, status: int, field: str | None = None) -> Json:

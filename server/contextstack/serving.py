@@ -29,6 +29,7 @@ from contextstack.providers.registry import configured_providers
 from contextstack.redaction import redact_logs
 from contextstack.settings import MAX_HEADER_BYTES, MAX_HEADERS, MAX_REQUEST_LINE_BYTES, Settings
 from contextstack.shapes import refusal
+from contextstack.storage.urls import password_of
 
 log = logging.getLogger("contextstack.serving")
 
@@ -207,7 +208,14 @@ def protocol_class(settings: Settings) -> type[BoundedHttpToolsProtocol]:
 def server_config(settings: Settings, app: Any) -> uvicorn.Config:
     """uvicorn's configuration for the daemon; from then on no log line carries a configured secret."""
     providers = configured_providers(settings, os.environ).values()
-    redact_logs([settings.token, *(p.api_key for p in providers), *(v for p in providers for v in p.headers.values())])
+    redact_logs(
+        [
+            settings.token,
+            password_of(settings.db),  # a PostgreSQL URL's, should a driver's message quote the URL
+            *(p.api_key for p in providers),
+            *(v for p in providers for v in p.headers.values()),
+        ]
+    )
     return uvicorn.Config(
         app,
         host=settings.host,

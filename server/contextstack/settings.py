@@ -180,7 +180,13 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     port: Annotated[Port, _doc("Port to listen on.")] = 8765
     db: Annotated[
         str,
-        _doc("The SQLite file; created, with its folder, on first start.", "`contextstack.db` in the user data dir"),
+        _doc(
+            "The store: a SQLite file, created with its folder on first start; or a PostgreSQL database's URL, "
+            "`postgresql://user@host/dbname` (or `postgres://`; TLS as its `sslmode` says; the password from the "
+            "URL, `PGPASSWORD` or `~/.pgpass`), one store every daemon given it shares (see "
+            "[postgres.md](postgres.md)). Any other `scheme://` stops start-up.",
+            "`contextstack.db` in the user data dir",
+        ),
     ] = msgspec.field(default_factory=default_db_path)
     token: Annotated[
         str | None,
@@ -204,7 +210,11 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
             "milliseconds."
         ),
     ] = "info"
-    readers: Annotated[int, msgspec.Meta(ge=1, le=32), _doc("Read-only SQLite connections in the pool.")] = 4
+    readers: Annotated[
+        int,
+        msgspec.Meta(ge=1, le=32),
+        _doc("Read-only connections in the pool: SQLite's reader threads, or PostgreSQL connections for reads."),
+    ] = 4
     default_model: Annotated[str | None, _doc("Model used by the proxy when a request names none it can route.")] = None
     context_budget: Annotated[
         int, msgspec.Meta(ge=0), _doc("Default token budget of the context the proxy injects.")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from litestar.testing import AsyncTestClient
 
+from tests.conftest import query
 from tests.plans import PlanApi
 
 Client = AsyncTestClient[object]
@@ -146,9 +146,8 @@ async def test_unknown_checkpoints_and_foreign_diffs_are_refused(client: Client)
     assert foreign.status_code == 422
 
 
-def blob_count(db_path: Path) -> int:
-    with sqlite3.connect(db_path) as conn:
-        return int(conn.execute("SELECT count(*) FROM checkpoint_blobs").fetchone()[0])
+def blob_count(db_path: Path | str) -> int:
+    return int(query(db_path, "SELECT count(*) FROM checkpoint_blobs")[0][0])
 
 
 async def test_checkpoints_share_blobs_and_deleting_them_collects_the_rest(client: Client, db_path: Path) -> None:

@@ -21,7 +21,8 @@ import pytest
 from tests.checkpoints.test_restore_property import normalised
 from tests.conftest import Daemon, start_daemon, stop_daemon
 
-pytestmark = pytest.mark.e2e
+# The crash is judged by SQLite's WAL (what was written before the kill).
+pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
 ADDED = 3_000
 BATCH = 500

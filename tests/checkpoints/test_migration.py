@@ -5,11 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import aiosqlite
+import pytest
 
 from contextstack.checkpoints import service as checkpoints
 from contextstack.checkpoints.models import CheckpointCreate
 from contextstack.storage import SQLiteDatabase
 from contextstack.storage.migrations import available_migrations, latest_version, migrate
+
+# About upgrading a SQLite store of an older schema.
+pytestmark = pytest.mark.sqlite_only
+
 
 NOW = "2026-11-30T10:00:00.000Z"
 

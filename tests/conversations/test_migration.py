@@ -6,11 +6,16 @@ import sqlite3
 from pathlib import Path
 
 import aiosqlite
+import pytest
 from litestar.testing import AsyncTestClient
 
 from contextstack.app import create_asgi_app
 from contextstack.settings import Settings
 from contextstack.storage.migrations import available_migrations, migrate
+
+# About upgrading SQLite stores of older schemas.
+pytestmark = pytest.mark.sqlite_only
+
 
 NOW = "2026-11-30T10:00:00.000Z"
 

@@ -4,7 +4,6 @@ closing waits for recordings under way, and any history recorded turn by turn ma
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from contextstack.providers.models import Target
 from contextstack.runtime import Runtime
 from contextstack.settings import Settings
 from contextstack.storage import Database, SQLiteDatabase
+from tests.conftest import query
 
 TARGET = Target("fake", "fake-small")
 
@@ -107,8 +107,7 @@ async def test_closing_waits_for_the_recordings_under_way(db_path: Path, setting
     for n in range(20):
         runtime.recorder.record(exchange([{"role": "user", "content": f"Question {n}?"}]))
     await runtime.close()
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT count(*) FROM messages WHERE role = 'assistant'").fetchone()[0] == 20
+    assert query(db_path, "SELECT count(*) FROM messages WHERE role = 'assistant'") == [(20,)]
 
 
 # Any sequence of turns, edits and regenerates, resent whole as a stateless client does, makes well-formed trees: one

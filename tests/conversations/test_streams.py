@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,9 +9,11 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from contextstack import clock
 from contextstack.conversations.models import TurnCreate
 from contextstack.conversations.turns import body_hash
 from contextstack.settings import Settings
+from tests.conftest import execute
 from tests.conversations.helpers import api, branch, new_conversation, sse_events
 from tests.fakes import openai_upstream
 from tests.fakes.openai_upstream import FakeOpenAI
@@ -125,12 +126,12 @@ def test_a_key_left_in_flight_by_a_stopped_daemon_is_answered(
 ) -> None:
     with api(proxy) as client:
         conversation = new_conversation(client)
-        with sqlite3.connect(db_path) as conn:
-            conn.execute(
-                "INSERT INTO idempotency_keys (key, conversation_id, body_hash, state, owner, created_at) "
-                "VALUES ('left', ?, ?, 'in_flight', 'a-stopped-daemon', strftime('%Y-%m-%dT%H:%M:%fZ'))",
-                (conversation["id"], body_hash(conversation["id"], TurnCreate(content="Again?"))),
-            )
+        execute(
+            db_path,
+            "INSERT INTO idempotency_keys (key, conversation_id, body_hash, state, owner, created_at) "
+            "VALUES ('left', ?, ?, 'in_flight', 'a-stopped-daemon', ?)",
+            (conversation["id"], body_hash(conversation["id"], TurnCreate(content="Again?")), clock.now()),
+        )
         url = f"/api/conversations/{conversation['id']}/messages"
         response = client.post(url, json={"content": "Again?"}, headers={"Idempotency-Key": "left"})
         assert response.status_code == 201, response.text

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from contextstack.storage.urls import is_postgres
+from tests.conftest import query
 from tests.conversations.helpers import api, branch
 from tests.fakes.openai_upstream import FakeOpenAI
 
@@ -47,13 +48,13 @@ def _apply(client: httpx.Client, live: list[str], step: Step) -> None:
         live.remove(conversation)
 
 
-def _check_tree(path: Path, client: httpx.Client) -> None:
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        parents = dict(conn.execute("SELECT id, parent_id FROM messages").fetchall())
-        depths = dict(conn.execute("SELECT id, depth FROM messages").fetchall())
-        owners = {row[0] for row in conn.execute("SELECT DISTINCT conversation_id FROM messages")}
-        conversations = conn.execute("SELECT id, leaf_id, forked_from FROM conversations").fetchall()
+def _check_tree(path: Path | str, client: httpx.Client) -> None:
+    if not is_postgres(str(path)):  # PostgreSQL checks every foreign key as it writes
+        assert query(path, "PRAGMA foreign_key_check") == []
+    parents = dict(query(path, "SELECT id, parent_id FROM messages"))
+    depths = dict(query(path, "SELECT id, depth FROM messages"))
+    owners = {row[0] for row in query(path, "SELECT DISTINCT conversation_id FROM messages")}
+    conversations = query(path, "SELECT id, leaf_id, forked_from FROM conversations")
     assert owners <= {conversation for conversation, _, _ in conversations}
     for message, parent in parents.items():
         assert (parent is None and depths[message] == 1) or depths[message] == depths[parent] + 1

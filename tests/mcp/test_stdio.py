@@ -117,6 +117,7 @@ def test_two_clients_starting_at_once_end_with_one_daemon_and_stdout_carries_onl
     assert log.count("Application startup complete") == 1, log
 
 
+@pytest.mark.sqlite_only  # SQLite's store lock: a PostgreSQL database is shared
 def test_a_second_daemon_on_a_store_in_use_says_so_and_exits_1(daemon: Daemon, tmp_path: Path) -> None:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("CONTEXTSTACK_")},

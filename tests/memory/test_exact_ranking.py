@@ -10,6 +10,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import snowballstemmer
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -360,6 +361,7 @@ async def test_an_edited_neighbour_shares_in_a_hit_as_before_on_both_paths(db: D
     assert after[0] == after[1] == [ids[1], ids[2], ids[0], ids[3]]
 
 
+@pytest.mark.sqlite_only
 async def test_a_store_of_schema_10_is_upgraded_and_its_entries_ranked(db_path: Path) -> None:
     import sqlite3
 

@@ -89,6 +89,7 @@ async def test_the_index_agrees_with_the_table_after_any_changes(operations: lis
             await db.close()
 
 
+@pytest.mark.sqlite_only
 async def test_a_broken_index_is_caught_and_a_migration_rebuilds_it(db: Database, db_path: Path) -> None:
     entry = await create_knowledge(db, KnowledgeCreate(kind="note", title="Rebuild me", body="alpha bravo"), "api")
     await db.close()

@@ -66,6 +66,7 @@ def test_an_unknown_language_stops_start_up_with_a_message(tmp_path: Path) -> No
     assert load_settings(config, environ={}).memory.language == "french"
 
 
+@pytest.mark.sqlite_only
 async def test_a_schema_7_store_is_upgraded_with_its_words_in_place(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     async with aiosqlite.connect(path) as conn:

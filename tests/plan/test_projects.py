@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 
 import pytest
 from litestar.testing import AsyncTestClient
+
+from tests.conftest import query
 
 Client = AsyncTestClient[object]
 
@@ -19,10 +20,9 @@ async def create(client: Client, **body: object) -> dict[str, object]:
     return project
 
 
-def events_of(db_path: Path, entity: object) -> list[tuple[str, str]]:
-    """(type, actor) of the entity's events, read straight from the store's file."""
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT type, actor FROM events WHERE entity_id = ? ORDER BY id", (entity,)).fetchall()
+def events_of(db_path: Path | str, entity: object) -> list[tuple[str, str]]:
+    """(type, actor) of the entity's events, read straight from the store."""
+    return query(db_path, "SELECT type, actor FROM events WHERE entity_id = ? ORDER BY id", (entity,))
 
 
 async def test_create_answers_the_project_with_id_version_times_and_etag(client: Client) -> None:

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import copy
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import query
 from tests.plans import assert_problem
 from tests.portability.sample import Client, Json, build_project, export, normalised, post
 
 
-def store_rows(db_path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of the tables an import writes (the event log included), read straight from the file."""
-    with sqlite3.connect(db_path) as conn:
-        return {
-            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
-            for table in ("projects", "tracks", "phases", "steps", "step_dependencies", "knowledge", "events")
-        }
+def store_rows(db_path: Path | str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the tables an import writes (the event log included), read straight from the store."""
+    return {
+        table: query(db_path, f"SELECT * FROM {table} ORDER BY 1, 2")
+        for table in ("projects", "tracks", "phases", "steps", "step_dependencies", "knowledge", "events")
+    }
 
 
 async def test_import_as_new_gives_the_same_export_up_to_ids(client: Client) -> None:

@@ -15,7 +15,7 @@ from contextstack.app import create_asgi_app
 from contextstack.assembly.cache import ContextCache
 from contextstack.assembly.service import assemble_context
 from contextstack.settings import ProjectProxyConfig, Settings
-from contextstack.storage import SQLiteDatabase
+from contextstack.storage import open_database
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.openai_upstream import FakeOpenAI
 from tests.fakes.server import ThreadedServer
@@ -46,7 +46,7 @@ def chat(proxy: str, headers: dict[str, Any] | None = None, path: str = "/v1", *
 
 async def context_document(settings: Settings, project: str, budget: int | None = None) -> str:
     """The document the assembly layer makes of the project for QUESTION, to compare with what the model got."""
-    db = SQLiteDatabase(settings.db, readers=1)
+    db = open_database(settings.db, readers=1)
     await db.open()
     try:
         context = await assemble_context(

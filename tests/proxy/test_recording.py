@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 
 from contextstack.app import create_asgi_app
 from contextstack.settings import ProjectProxyConfig, Settings
+from tests.conftest import query
 from tests.fakes.anthropic_upstream import REPLY as CLAUDE_REPLY
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.openai_upstream import REPLY, FakeOpenAI
@@ -155,10 +155,9 @@ def ask(client: openai.OpenAI, history: list[Any]) -> dict[str, Any]:
     return answer.choices[0].message.model_dump(exclude_none=True)
 
 
-def tree(db_path: Path) -> list[tuple[str, str | None, str, str]]:
+def tree(db_path: Path | str) -> list[tuple[str, str | None, str, str]]:
     """(id, parent id, role, content) of every stored message, oldest first: the whole tree, every branch."""
-    with sqlite3.connect(db_path) as conn:
-        rows = conn.execute("SELECT id, parent_id, role, content FROM messages ORDER BY seq").fetchall()
+    rows = query(db_path, "SELECT id, parent_id, role, content FROM messages ORDER BY seq")
     return [(row[0], row[1], row[2], json.loads(row[3])) for row in rows]
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from contextstack.storage.urls import is_postgres
+from tests.conftest import query, table_names
 from tests.fakes.fixtures import (
     fake_anthropic,
     fake_anthropic_server,
@@ -29,16 +30,11 @@ __all__ = [
 ]
 
 
-def store_state(db_path: Path) -> tuple[Any, ...]:
+def store_state(db_path: Path | str) -> tuple[Any, ...]:
     """What the store holds, in a comparable form: every table's rows (a change also writes an event row)."""
-    if not db_path.exists():
+    if not is_postgres(str(db_path)) and not Path(db_path).exists():
         return ()
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return tuple((table, conn.execute(f'SELECT * FROM "{table}" ORDER BY 1').fetchall()) for table in tables)
-    finally:
-        conn.close()
+    return tuple((table, query(db_path, f'SELECT * FROM "{table}" ORDER BY 1')) for table in table_names(db_path))
 
 
 def assert_problem(response: httpx.Response, status: int, slug: str | None = None) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,13 +20,13 @@ HELLO = [{"role": "user", "content": "Hello?"}]
 
 
 @pytest.fixture
-def served(proxy: str, proxy_settings: Settings, fake_openai: FakeOpenAI) -> Iterator[tuple[httpx.Client, Path]]:
+def served(proxy: str, proxy_settings: Settings, fake_openai: FakeOpenAI) -> Iterator[tuple[httpx.Client, str]]:
     with httpx.Client(base_url=proxy, timeout=10) as http:
         project = http.post("/api/projects", json={"name": "Shop", "slug": "shop"}).json()
         track = http.post(f"/api/projects/{project['id']}/tracks", json={"name": "T"}).json()
         phase = http.post(f"/api/tracks/{track['id']}/phases", json={"name": "P"}).json()
         http.post(f"/api/phases/{phase['id']}/steps", json={"title": "S"}).raise_for_status()
-        yield http, Path(proxy_settings.db)
+        yield http, proxy_settings.db
 
 
 def _deep(shape: str, depth: int) -> bytes:
@@ -64,7 +63,7 @@ DEEP_PATHS = [
 @pytest.mark.parametrize("path", DEEP_PATHS)
 @pytest.mark.parametrize(("shape", "depth"), [("arrays", 1_000), ("objects", 5_000), ("mixed", 100_000)])
 def test_json_nested_too_deep_is_a_bad_request(
-    served: tuple[httpx.Client, Path], fake_openai: FakeOpenAI, path: str, shape: str, depth: int
+    served: tuple[httpx.Client, str], fake_openai: FakeOpenAI, path: str, shape: str, depth: int
 ) -> None:
     http, db = served
     before = store_state(db)
@@ -80,7 +79,7 @@ def test_json_nested_too_deep_is_a_bad_request(
 @pytest.mark.parametrize("character", ["\r", "\n", "\x00", "\x7f", "\x1b", "\t"])
 @pytest.mark.parametrize("path", ["/v1/chat/completions", "/p/shop/v1/chat/completions"])
 def test_a_model_name_with_a_control_character_is_refused_before_sending(
-    served: tuple[httpx.Client, Path], fake_openai: FakeOpenAI, character: str, path: str
+    served: tuple[httpx.Client, str], fake_openai: FakeOpenAI, character: str, path: str
 ) -> None:
     http, db = served
     before = store_state(db)
@@ -102,7 +101,7 @@ BAD_COUNTS = ["²", "١٢", "9" * 5000, "9223372036854775808", "-1", "1e3", "0x1
 
 
 @pytest.mark.parametrize("listing", ["/api/projects/shop/activity", "/api/projects/shop/tracks"])
-def test_a_cursor_past_int64_is_a_bad_request(served: tuple[httpx.Client, Path], listing: str) -> None:
+def test_a_cursor_past_int64_is_a_bad_request(served: tuple[httpx.Client, str], listing: str) -> None:
     http, _ = served
     for value in (2**63, 2**64, 10**30, -1, -(2**63) - 1):
         body = assert_problem(http.get(listing, params={"cursor": _cursor(value)}), 400)
@@ -110,7 +109,7 @@ def test_a_cursor_past_int64_is_a_bad_request(served: tuple[httpx.Client, Path],
     assert http.get(listing).status_code == 200
 
 
-def test_a_last_event_id_that_is_not_an_event_id_is_a_bad_request(served: tuple[httpx.Client, Path]) -> None:
+def test_a_last_event_id_that_is_not_an_event_id_is_a_bad_request(served: tuple[httpx.Client, str]) -> None:
     http, _ = served
     for value in BAD_COUNTS:
         response = http.get("/api/events", headers={"last-event-id": value.encode()})
@@ -121,7 +120,7 @@ def test_a_last_event_id_that_is_not_an_event_id_is_a_bad_request(served: tuple[
 
 @pytest.mark.parametrize("path", ["/v1/chat/completions", "/p/shop/v1/chat/completions"])
 def test_a_budget_header_that_is_not_a_budget_is_refused_before_sending(
-    served: tuple[httpx.Client, Path], fake_openai: FakeOpenAI, path: str
+    served: tuple[httpx.Client, str], fake_openai: FakeOpenAI, path: str
 ) -> None:
     http, _ = served
     for value in [*BAD_COUNTS, "1000001"]:
@@ -136,7 +135,7 @@ def test_a_budget_header_that_is_not_a_budget_is_refused_before_sending(
 
 
 @pytest.mark.parametrize("since", ["9223372036854775808", "9" * 5000, "-1"])
-def test_an_event_stream_since_past_int64_is_a_bad_request(served: tuple[httpx.Client, Path], since: str) -> None:
+def test_an_event_stream_since_past_int64_is_a_bad_request(served: tuple[httpx.Client, str], since: str) -> None:
     http, _ = served
     assert_problem(http.get("/api/events", params={"since": since}), 400)
 
@@ -144,7 +143,7 @@ def test_an_event_stream_since_past_int64_is_a_bad_request(served: tuple[httpx.C
 @pytest.mark.parametrize("model", ["fake/fake-small", "fake/fake-large"])
 @pytest.mark.parametrize("stream", [True, False])
 def test_a_web_page_for_an_answer_is_a_bad_gateway(
-    served: tuple[httpx.Client, Path], fake_openai: FakeOpenAI, model: str, stream: bool
+    served: tuple[httpx.Client, str], fake_openai: FakeOpenAI, model: str, stream: bool
 ) -> None:
     http, _ = served
     fake_openai.fault = Fault.html()
@@ -156,7 +155,7 @@ def test_a_web_page_for_an_answer_is_a_bad_gateway(
     assert http.post("/v1/chat/completions", json={"model": model, "messages": HELLO}).status_code == 200
 
 
-def test_a_web_page_for_a_stream_moves_an_alias_on(served: tuple[httpx.Client, Path], fake_openai: FakeOpenAI) -> None:
+def test_a_web_page_for_a_stream_moves_an_alias_on(served: tuple[httpx.Client, str], fake_openai: FakeOpenAI) -> None:
     http, _ = served
     fake_openai.fault = Fault.html()
     response = http.post("/v1/chat/completions", json={"model": "quick", "messages": HELLO, "stream": True})

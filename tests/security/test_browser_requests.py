@@ -23,14 +23,14 @@ TOKEN = "front-door-token-1234"
 
 
 @pytest.fixture
-def served(proxy: str, proxy_settings: Settings, fake_openai: FakeOpenAI) -> Iterator[tuple[httpx.Client, Path]]:
+def served(proxy: str, proxy_settings: Settings, fake_openai: FakeOpenAI) -> Iterator[tuple[httpx.Client, str]]:
     """The daemon over real HTTP with a project `shop` in it; its client and its store's file."""
     with httpx.Client(base_url=proxy, timeout=10) as http:
         assert http.post("/api/projects", json={"name": "Shop", "slug": "shop"}).status_code == 201
         assert http.post(
             "/api/knowledge", json={"kind": "note", "title": "t", "body": "b", "project": "shop"}
         ).is_success
-        yield http, Path(proxy_settings.db)
+        yield http, proxy_settings.db
 
 
 def _writes(http: httpx.Client) -> list[tuple[str, Any]]:
@@ -62,7 +62,7 @@ FOREIGN_ORIGINS = [
 
 @pytest.mark.parametrize("origin", FOREIGN_ORIGINS)
 def test_a_page_on_another_origin_cannot_write(
-    served: tuple[httpx.Client, Path], fake_openai: FakeOpenAI, origin: str
+    served: tuple[httpx.Client, str], fake_openai: FakeOpenAI, origin: str
 ) -> None:
     http, db = served
     port = http.base_url.port
@@ -81,7 +81,7 @@ def test_a_page_on_another_origin_cannot_write(
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
-def test_the_daemons_own_pages_may_write(served: tuple[httpx.Client, Path], host: str) -> None:
+def test_the_daemons_own_pages_may_write(served: tuple[httpx.Client, str], host: str) -> None:
     http, _ = served
     origin = f"http://{host}:{http.base_url.port}"
     assert http.post("/api/projects", json={"name": f"From {host}"}, headers={"origin": origin}).status_code == 201
@@ -100,7 +100,7 @@ def test_the_daemons_own_pages_may_write(served: tuple[httpx.Client, Path], host
     ],
 )
 def test_a_body_that_does_not_say_json_is_refused(
-    served: tuple[httpx.Client, Path], fake_openai: FakeOpenAI, media_type: str | None
+    served: tuple[httpx.Client, str], fake_openai: FakeOpenAI, media_type: str | None
 ) -> None:
     http, db = served
     before = store_state(db)
@@ -122,7 +122,7 @@ def test_a_body_that_does_not_say_json_is_refused(
     "media_type",
     ["application/json", "application/json; charset=utf-8", "APPLICATION/JSON", "application/merge-patch+json"],
 )
-def test_json_in_any_spelling_is_read(served: tuple[httpx.Client, Path], media_type: str) -> None:
+def test_json_in_any_spelling_is_read(served: tuple[httpx.Client, str], media_type: str) -> None:
     http, _ = served
     response = http.post("/api/projects", content=b'{"name": "Spelled"}', headers={"content-type": media_type})
     assert response.status_code == 201, response.text

@@ -7,7 +7,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import httpx
 import msgspec
@@ -100,10 +99,10 @@ def _request(target: bytes, headers: list[bytes], port: int, *, end: bool = True
 def test_a_head_past_its_limits_is_refused(
     served: Served, settings: Settings, headers: list[bytes], status: int
 ) -> None:
-    before = store_state(Path(settings.db))
+    before = store_state(settings.db)
     answer, _ = served.exchange(_request(b"/api/projects", headers, served.port))
     assert _status(answer) == status, answer[:200]
-    assert store_state(Path(settings.db)) == before
+    assert store_state(settings.db) == before
     served.still_answers()
 
 

@@ -40,6 +40,7 @@ async def _write_something(store: Database) -> None:
 
 @pytest.mark.parametrize("folder", ["new", "new/deeper/still"])
 @pytest.mark.usefixtures("loose_umask")
+@pytest.mark.sqlite_only
 async def test_a_new_store_is_its_owners_alone(tmp_path: Path, folder: str) -> None:
     path = tmp_path / folder / "contextstack.db"
     store = SQLiteDatabase(path, readers=1)
@@ -55,6 +56,7 @@ async def test_a_new_store_is_its_owners_alone(tmp_path: Path, folder: str) -> N
 
 @pytest.mark.parametrize("loose", [0o644, 0o666, 0o640, 0o604])
 @pytest.mark.usefixtures("loose_umask")
+@pytest.mark.sqlite_only
 async def test_an_existing_store_is_tightened_once_with_a_log_line(
     tmp_path: Path, loose: int, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -93,14 +95,17 @@ async def test_health_tells_a_stranger_only_that_the_daemon_is_up(
     assert response.json() == {"status": "ok"}
 
 
-async def test_health_tells_the_token_holder_everything(guarded: AsyncTestClient[Any], settings: Settings) -> None:
+async def test_health_tells_the_token_holder_everything(
+    guarded: AsyncTestClient[Any], settings: Settings, backend: str
+) -> None:
     body = (await guarded.get("/health", headers={"authorization": f"Bearer {TOKEN}"})).json()
     assert body["database"] == settings.db
-    assert set(body) == {"status", "version", "database", "schema_version"}
+    assert body["store"] == backend
+    assert set(body) == {"status", "version", "store", "database", "schema_version"}
 
 
 async def test_health_without_a_token_configured_is_as_the_readme_shows(client: AsyncTestClient[Any]) -> None:
-    assert set((await client.get("/health")).json()) == {"status", "version", "database", "schema_version"}
+    assert set((await client.get("/health")).json()) == {"status", "version", "store", "database", "schema_version"}
 
 
 @pytest.mark.parametrize(

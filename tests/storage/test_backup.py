@@ -20,6 +20,9 @@ from contextstack.storage import SQLiteDatabase
 from contextstack.storage.migrations import available_migrations, latest_version, migrate
 from tests.conftest import Daemon, start_daemon, stop_daemon
 
+# About SQLite's backups, restores and the backup before an upgrade: files of a SQLite store.
+pytestmark = pytest.mark.sqlite_only
+
 NOW = "2026-11-30T10:00:00.000Z"
 
 
@@ -275,6 +278,7 @@ def test_a_backup_that_is_not_a_sound_store_is_refused_and_the_store_left_as_it_
 async def test_an_upgrade_backs_the_store_up_first_and_says_where(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
+
     caplog.set_level(logging.INFO, logger="contextstack.storage")
     store = tmp_path / "seven.db"
     async with aiosqlite.connect(store) as conn:

@@ -14,8 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import start_daemon
+
+# About SQLite's WAL and its durability when the daemon is killed.
+pytestmark = pytest.mark.sqlite_only
+
 
 ROUNDS = 4
 WRITERS = 4

@@ -19,6 +19,9 @@ from contextstack.errors import StoreError
 from contextstack.storage import Database, Event, SQLiteDatabase, Transaction
 from contextstack.storage.database import MAX_BATCH
 
+# About SQLite's group commit (PostgreSQL commits each change on its own).
+pytestmark = pytest.mark.sqlite_only
+
 
 async def _entities(db: Database) -> list[str]:
     return [row[0] for row in await db.fetchall("SELECT entity_id FROM events ORDER BY id")]

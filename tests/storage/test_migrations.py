@@ -12,6 +12,9 @@ from contextstack.errors import StoreError
 from contextstack.storage import Database, SQLiteDatabase
 from contextstack.storage.migrations import Migration, available_migrations, latest_version, migrate
 
+# About SQLite's migrations (PostgreSQL's have their own tests).
+pytestmark = pytest.mark.sqlite_only
+
 
 def user_version(path: Path) -> int:
     with sqlite3.connect(path) as conn:

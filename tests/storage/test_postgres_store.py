@@ -16,24 +16,6 @@ from contextstack.storage.postgres import MIGRATION_LOCK, PostgresDatabase
 pytestmark = pytest.mark.asyncio
 
 
-# TEMPORARY until the harness lands: a fresh database on the server CONTEXTSTACK_TEST_PG names.
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    import os
-    import uuid
-
-    server = os.environ.get("CONTEXTSTACK_TEST_PG")
-    if not server:
-        pytest.skip("no PostgreSQL server")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server)
-    await admin.execute(f"CREATE DATABASE {name}")
-    base, _, query = server.partition("?")
-    yield f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
-    await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
-    await admin.close()
-
-
 @pytest.fixture
 async def store(postgres_url: str) -> AsyncIterator[PostgresDatabase]:
     db = PostgresDatabase(postgres_url, readers=2)

@@ -45,6 +45,7 @@ from .fork_create import ForkCreate
 from .get_project_context_format import GetProjectContextFormat
 from .get_usage_group import GetUsageGroup
 from .health import Health
+from .health_store_type_0 import HealthStoreType0
 from .import_counts import ImportCounts
 from .import_result import ImportResult
 from .import_result_mode import ImportResultMode
@@ -188,6 +189,7 @@ __all__ = (
     "GetProjectContextFormat",
     "GetUsageGroup",
     "Health",
+    "HealthStoreType0",
     "ImportCounts",
     "ImportResult",
     "ImportResultMode",

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.health_store_type_0 import HealthStoreType0, check_health_store_type_0
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ class Health:
         database (str | Unset):
         embeddings (EmbeddingStatus | Unset):
         schema_version (int | Unset):
+        store (HealthStoreType0 | Unset):
         version (str | Unset):
     """
 
@@ -30,6 +32,7 @@ class Health:
     database: str | Unset = UNSET
     embeddings: EmbeddingStatus | Unset = UNSET
     schema_version: int | Unset = UNSET
+    store: HealthStoreType0 | Unset = UNSET
     version: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -52,6 +55,12 @@ class Health:
         else:
             schema_version = self.schema_version
 
+        store: str | Unset
+        if isinstance(self.store, Unset):
+            store = UNSET
+        else:
+            store = self.store
+
         version: str | Unset
         if isinstance(self.version, Unset):
             version = UNSET
@@ -71,6 +80,8 @@ class Health:
             field_dict["embeddings"] = embeddings
         if schema_version is not UNSET:
             field_dict["schema_version"] = schema_version
+        if store is not UNSET:
+            field_dict["store"] = store
         if version is not UNSET:
             field_dict["version"] = version
 
@@ -106,6 +117,17 @@ class Health:
 
         schema_version = _parse_schema_version(d.pop("schema_version", UNSET))
 
+        def _parse_store(data: object) -> HealthStoreType0 | Unset:
+            if isinstance(data, Unset):
+                return data
+            if not isinstance(data, str):
+                raise TypeError()
+            store_type_0 = check_health_store_type_0(data)
+
+            return store_type_0
+
+        store = _parse_store(d.pop("store", UNSET))
+
         def _parse_version(data: object) -> str | Unset:
             if isinstance(data, Unset):
                 return data
@@ -118,6 +140,7 @@ class Health:
             database=database,
             embeddings=embeddings,
             schema_version=schema_version,
+            store=store,
             version=version,
         )
 

@@ -16,6 +16,7 @@ from contextstack.settings import load_settings
 from contextstack.storage.backup import backup_store, restore_store
 from contextstack.storage.lock import StoreInUse
 from contextstack.storage.migrations import latest_version
+from contextstack.storage.urls import check_location, is_postgres, without_password
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,7 +53,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _store_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--db", help="the store's SQLite file (default: as `serve` finds it: env CONTEXTSTACK_DB, the config file)"
+        "--db",
+        help="the store's SQLite file (default: as `serve` finds it: env CONTEXTSTACK_DB, the config file); a "
+        "PostgreSQL store is backed up with pg_dump instead (docs/postgres.md)",
     )
     parser.add_argument(
         "--config",
@@ -60,15 +63,22 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _store(args: argparse.Namespace) -> Path:
+def _store(args: argparse.Namespace, command: str) -> Path:
     db = load_settings(args.config, db=args.db).db
+    check_location(db)
+    if is_postgres(db):
+        tool = "pg_dump" if command == "backup" else "pg_restore (or psql, for a plain pg_dump)"
+        raise ContextstackError(
+            f"the store {without_password(db)} is a PostgreSQL database, and `contextstack {command}` is for SQLite "
+            f"files: use PostgreSQL's own {tool}, as docs/postgres.md (Backups) shows"
+        )
     if db == ":memory:" or db.startswith("file:"):
         raise ContextstackError(f"the store {db!r} is not a file; give one with --db")
     return Path(db)
 
 
 def backup_command(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = _store(args, "backup")
     destination = Path(args.path)
     if destination.is_dir():
         destination /= f"contextstack-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.db"
@@ -85,7 +95,7 @@ def backup_command(args: argparse.Namespace) -> int:
 
 
 def restore_command(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = _store(args, "restore-backup")
     try:
         restored = restore_store(Path(args.path), store)
     except StoreInUse as exc:

@@ -88,6 +88,9 @@ def config_check(explicit: str | None) -> Check:
     return Check("config", str(path))
 
 
+_STORE_KINDS = {"sqlite": "SQLite, schema", "postgresql": "PostgreSQL, schema"}
+
+
 def daemon_checks(url: str) -> list[Check]:
     try:
         with connect(url) as daemon:
@@ -103,7 +106,7 @@ def daemon_checks(url: str) -> list[Check]:
         return [Check("daemon", url, f"{url} does not answer /health like a Contextstack daemon; check --url")]
     checks = [
         Check("daemon", f"{url}: contextstack {health.version}, {health.status}"),
-        Check("store", f"{health.database} (schema {health.schema_version})"),
+        Check("store", f"{health.database} ({_STORE_KINDS.get(str(health.store), 'schema')} {health.schema_version})"),
     ]
     in_use = [provider for provider in providers if _in_use(provider)]
     with ThreadPoolExecutor(max_workers=max(1, len(in_use))) as pool:

@@ -22,7 +22,7 @@ import httpx
 
 from contextstack.cli import workspace
 from contextstack.remote import TOKEN_ENV, URL_ENV
-from contextstack.settings import Settings, load_settings
+from contextstack.settings import Settings, default_db_path, load_settings
 
 STARTUP_SECONDS = 30.0
 DAEMON_LOG = "contextstack-daemon.log"
@@ -80,9 +80,18 @@ def _answers(url: str) -> bool:
         return False
 
 
+def daemon_log(settings: Settings) -> Path:
+    """Where a daemon started here writes: beside its SQLite file, or in the user data dir for a PostgreSQL store."""
+    if settings.db == ":memory:":
+        return Path(os.devnull)
+    if "://" in settings.db:
+        return Path(default_db_path()).with_name(DAEMON_LOG)
+    return Path(settings.db).with_name(DAEMON_LOG)
+
+
 def start_daemon(settings: Settings, config: str | None) -> subprocess.Popen[bytes]:
     """`contextstack serve` with this config, in the background, its output in a log beside the store."""
-    log_path = Path(settings.db).with_name(DAEMON_LOG) if settings.db != ":memory:" else Path(os.devnull)
+    log_path = daemon_log(settings)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "contextstack", "serve", *(["--config", config] if config else [])]
     with log_path.open("ab") as log:
@@ -105,7 +114,7 @@ def ensure_daemon(url: str, settings: Settings, config: str | None, *, may_start
         # A daemon that exits at once may have lost the store's lock to one another client started: wait for that.
         started.poll()
         time.sleep(0.1)
-    log = Path(settings.db).with_name(DAEMON_LOG)
+    log = daemon_log(settings)
     return f"the daemon started for {url} did not answer within {STARTUP_SECONDS:.0f} s; see {log}"
 
 

@@ -45,6 +45,7 @@ def serve(settings: Settings) -> int:
     from contextstack.app import create_app, create_asgi_app, end_streams
     from contextstack.serving import server_config
     from contextstack.storage.lock import StoreInUse, lock_store, release_store
+    from contextstack.storage.urls import check_location, is_postgres, without_password
 
     class Server(uvicorn.Server):
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
@@ -59,16 +60,18 @@ def serve(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    check_location(settings.db)  # a URL of another scheme than PostgreSQL's stops here, saying which are known
+    # One daemon a SQLite file; a PostgreSQL database is shared by every daemon given it, and takes no lock.
     try:
-        lock = lock_store(settings.db)
+        lock = None if is_postgres(settings.db) else lock_store(settings.db)
     except StoreInUse as exc:
         print(f"contextstack: {exc}", file=sys.stderr)
         return 1
     _configure_logging(settings.log_level)
-    asyncio.run(_prepare_store(settings))
-    log.info("store %s ready", settings.db)
     app = create_app(settings)
-    config = server_config(settings, create_asgi_app(settings, app))
+    config = server_config(settings, create_asgi_app(settings, app))  # from here on no log line holds a secret
+    asyncio.run(_prepare_store(settings))
+    log.info("store %s ready", without_password(settings.db))
     server = Server(config)
     try:
         server.run()
@@ -109,7 +112,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     serve_parser.add_argument("--port", type=int, help="port to listen on (default 8765; env CONTEXTSTACK_PORT)")
     serve_parser.add_argument(
         "--db",
-        help="SQLite database file (default: contextstack.db in the user data dir; env CONTEXTSTACK_DB)",
+        help=(
+            "the store: a SQLite file, or a PostgreSQL URL postgresql://user@host/dbname (default: contextstack.db "
+            "in the user data dir; env CONTEXTSTACK_DB)"
+        ),
     )
     serve_parser.add_argument(
         "--config",

@@ -32,6 +32,7 @@ async def health(
     return Health(
         status="ok",
         version=__version__,
+        store=db.dialect,
         database=db.location,
         schema_version=db.schema_version,
         embeddings=UNSET if meaning is None else meaning.status(),

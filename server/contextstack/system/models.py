@@ -13,6 +13,7 @@ class Health(msgspec.Struct, frozen=True):
 
     status: Literal["ok"]
     version: str | UnsetType = UNSET
-    database: str | UnsetType = UNSET
+    store: Literal["sqlite", "postgresql"] | UnsetType = UNSET  # which kind of store `database` is
+    database: str | UnsetType = UNSET  # the SQLite file, or the PostgreSQL URL without its password
     schema_version: int | UnsetType = UNSET
     embeddings: EmbeddingStatus | UnsetType = UNSET  # with `[memory] embedding_model` set: how far it has come
