@@ -391,12 +391,22 @@ async def sibling_ids(reader: Reader, table: Table, parent_id: str) -> list[str]
 
 async def write_positions(tx: Transaction, table: Table, parent_id: str, positions: dict[str, int]) -> None:
     """Give some of a parent's children new positions (item id -> position)."""
-    # SQLite checks the unique (parent, position) index row by row, so a shift written in place would collide
+    # Both engines check the unique (parent, position) index row by row, so a shift written in place would collide
     # with a sibling not yet moved: park every moving row at -1 - target first, then flip the parked rows.
-    await tx.executemany(
-        f"UPDATE {table.name} SET position = ? WHERE id = ? AND position <> ?",
-        [(-1 - target, item, target) for item, target in positions.items()],
-    )
+    # SQLite: one small statement per row costs nothing. PostgreSQL: one statement for every row, the targets
+    # as arrays (a statement there is a round of the protocol, and each row's new version is written anyway).
+    if tx.dialect == "postgresql":
+        moving = [(item, target) for item, target in positions.items()]
+        await tx.execute(
+            f"UPDATE {table.name} AS t SET position = -1 - v.target "
+            "FROM unnest(?::text[], ?::bigint[]) AS v (id, target) WHERE t.id = v.id AND t.position <> v.target",
+            ([item for item, _ in moving], [target for _, target in moving]),
+        )
+    else:
+        await tx.executemany(
+            f"UPDATE {table.name} SET position = ? WHERE id = ? AND position <> ?",
+            [(-1 - target, item, target) for item, target in positions.items()],
+        )
     await tx.execute(
         f"UPDATE {table.name} SET position = -1 - position WHERE {table.parent_column} = ? AND position < 0",
         (parent_id,),
