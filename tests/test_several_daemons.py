@@ -95,8 +95,10 @@ async def test_a_change_through_one_daemon_is_in_the_others_context_once_it_has_
         ),
         (
             "step.status_changed",
-            lambda: a.post(f"/api/steps/{steps[1]['id']}/status", json={"status": "in_progress"}),
-            "Step 1",
+            lambda: a.post(
+                f"/api/steps/{steps[1]['id']}/status", json={"status": "blocked", "reason": "waiting on the vendor"}
+            ),
+            "waiting on the vendor",
         ),
         (
             "step.updated",
@@ -131,7 +133,7 @@ async def test_a_change_through_one_daemon_is_in_the_others_context_once_it_has_
             assert shown in await _context(b)
             assert shown in await _context(a)
     status = await _ok(await b.get("/api/projects/alpha/status"))
-    assert [step["title"] for step in status["in_progress"]] == ["Renamed by the first"]
+    assert [step["title"] for step in status["blocked"]] == ["Renamed by the first"]
 
 
 async def test_two_daemons_writing_one_step_at_once_one_wins_and_the_other_gets_412(
