@@ -7,7 +7,8 @@ real `contextstack serve` processes share it. One change at a time goes through 
 project's instructions); the figures are, from the moment its response arrived:
 - heard: the second daemon's SSE subscriber (a raw socket in this process) has the change's event — the second
   daemon has handed it to its commit listeners, its context cache among them;
-- in context: the second daemon's assembled context (GET /context, asked again and again) shows the change.
+- in context: the second daemon's assembled context (GET /context, asked again and again) shows the change; one
+  GET of its context when nothing changed is printed beside it, the resolution of this figure.
 The first daemon's own subscriber is timed too, as the floor (its events go out before its response). The issue's
 target for "in context" is 100 ms. Prints figures; asserts nothing.
 """
@@ -136,9 +137,12 @@ async def measure(first: str, second: str, changes: int) -> None:
         created = await a.post("/api/projects", json={"name": "Bench daemons", "slug": slug})
         assert created.status_code == 201, created.text
         context = f"/api/projects/{slug}/context"
-        heard_own, heard, in_context, round_trips, polls = [], [], [], [], []
+        heard_own, heard, in_context, round_trips, polls, unchanged = [], [], [], [], [], []
         for n in range(changes):
             assert (await b.get(context, params={"format": "markdown"})).status_code == 200  # cached on the second
+            asked_at = time.perf_counter()
+            assert (await b.get(context, params={"format": "markdown"})).status_code == 200
+            unchanged.append(time.perf_counter() - asked_at)
             marker = f"marker-{n}-{os.getpid()}"
             sent = time.perf_counter()
             response = await a.patch(f"/api/projects/{slug}", json={"instructions": f"Say {marker}."})
@@ -163,6 +167,7 @@ async def measure(first: str, second: str, changes: int) -> None:
     print(summary("first daemon's subscriber has it", heard_own))
     print(summary("second daemon's subscriber has it", heard))
     print(summary("second daemon's context shows it", in_context))
+    print(summary("(its context, unchanged: one GET)", unchanged))
     print(f"  contexts asked of the second daemon per change: mean {statistics.mean(polls):.2f}, max {max(polls)}")
 
 
