@@ -49,6 +49,7 @@ class Runtime:
         self.db.on_commit(self.contexts.on_commit)
         self.checkpoints = AutomaticCheckpoints(self.db, quiet=settings.ai_burst_quiet, keep=settings.checkpoint_keep)
         self.db.before_change(self.checkpoints.before_change)
+        self.db.on_commit(self.checkpoints.on_commit)
         self.providers = Providers(settings, environ)
         # What the proxy records is written after each answer has gone, by tasks closing waits for.
         self.recorder = Recorder(self.db, settings)

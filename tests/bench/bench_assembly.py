@@ -4,6 +4,8 @@ Run it as a script (figures are printed, nothing is asserted):
 
     /work/venv/bin/python tests/bench/bench_assembly.py                        # 10,000 then 100,000 entries
     /work/venv/bin/python tests/bench/bench_assembly.py --entries 10000        # the first size only
+    /work/venv/bin/python tests/bench/bench_assembly.py --db postgresql://me@/bench  # on PostgreSQL (an empty
+                                                                                  # database, made first)
 
 For each size it times `assemble_context` with a different natural-language query each call (so the knowledge
 search runs every time): uncached (the cache cleared before each call: everything is read), a new question
@@ -37,7 +39,7 @@ from contextstack.memory.service import create_knowledge_bulk
 from contextstack.plan.models import PhaseCreate, ProjectCreate, StepCreate, TrackCreate
 from contextstack.plan.service import create_phase, create_project, create_track
 from contextstack.plan.steps import create_step
-from contextstack.storage import Database, SQLiteDatabase
+from contextstack.storage import Database, open_database
 
 
 async def build_plan(db: Database, corpus: Corpus, project: str) -> None:
@@ -109,10 +111,11 @@ async def measure(db: Database, project: str, corpus: Corpus, rounds: int) -> No
     print(f"  (document of {tokens} tokens, budget 4000)")
 
 
-async def bench(sizes: list[int], rounds: int, folder: Path) -> None:
+async def bench(sizes: list[int], rounds: int, folder: Path, location: str | None = None) -> None:
     print(machine())
-    db = SQLiteDatabase(folder / "bench.db")
+    db = open_database(location or str(folder / "bench.db"))
     await db.open()
+    print(f"store: {db.location} ({db.dialect})")
     try:
         corpus = Corpus()
         projects = [(await create_project(db, ProjectCreate(name=f"Project {n}"), "api")).id for n in range(10)]
@@ -135,9 +138,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--db", help="the store: a postgresql:// URL of an empty database (default: a SQLite file)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
-        asyncio.run(bench(args.entries, args.rounds, Path(folder)))
+        asyncio.run(bench(args.entries, args.rounds, Path(folder), args.db))
 
 
 def test_bench_assembly() -> None:

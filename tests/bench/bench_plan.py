@@ -1,11 +1,14 @@
 """How long the plan's reads and position changes take on a plan of 1,000 steps.
 
-Run: `PYTHONPATH=server python tests/bench/bench_plan.py` (prints figures; asserts nothing).
+Run: `PYTHONPATH=server python tests/bench/bench_plan.py` (prints figures; asserts nothing) on a SQLite file in a
+temporary folder, or `... bench_plan.py --db postgresql://me@/bench` on PostgreSQL (an empty database, made first).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -18,7 +21,7 @@ from contextstack.plan import service as plan_service
 from contextstack.plan import steps as step_service
 from contextstack.plan.models import Move, PhaseCreate, ProjectCreate, StepCreate, TrackCreate
 from contextstack.plan.service import create_project
-from contextstack.storage import SQLiteDatabase
+from contextstack.storage import open_database
 
 TRACKS, PHASES, STEPS = 10, 10, 10
 ROUNDS = 50
@@ -35,10 +38,11 @@ async def timed(label: str, action: Callable[[], Awaitable[object]], rounds: int
     )
 
 
-async def main() -> None:
+async def bench(location: str | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        db = SQLiteDatabase(Path(folder) / "bench.db", readers=2)
+        db = open_database(location or str(Path(folder) / "bench.db"), readers=2)
         await db.open()
+        print(f"store: {db.location} ({db.dialect}); load {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
         try:
             project = await create_project(db, ProjectCreate(name="bench"), "api")
             started = time.perf_counter()
@@ -84,5 +88,12 @@ async def main() -> None:
             await db.close()
 
 
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="the store: a postgresql:// URL of an empty database (default: a SQLite file)")
+    args = parser.parse_args(argv)
+    asyncio.run(bench(args.db))
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from tests.portability.sample import Client, export, normalised, post
 
+# Any text a store can hold: PostgreSQL's text cannot hold the NUL character (U+0000).
+STORABLE = st.characters(exclude_characters="\x00")
 KINDS = ("decision", "constraint", "architecture", "convention", "reference", "note")
 
 steps = st.lists(
@@ -17,7 +19,7 @@ steps = st.lists(
             "status": st.sampled_from(["todo", "in_progress", "blocked", "done"]),
             "place": st.integers(min_value=0, max_value=3),  # where it is inserted among its siblings
             "depends": st.lists(st.integers(min_value=0, max_value=20), max_size=3),  # on steps made before it
-            "criteria": st.lists(st.text(min_size=1, max_size=20).filter(str.strip), max_size=2),
+            "criteria": st.lists(st.text(STORABLE, min_size=1, max_size=20).filter(str.strip), max_size=2),
         }
     ),
     max_size=3,
@@ -34,7 +36,7 @@ projects = st.fixed_dictionaries(
                     "pinned": st.booleans(),
                     "tags": st.lists(st.sampled_from(["a", "b", "c d"]), max_size=2, unique=True),
                     "supersedes": st.none() | st.integers(min_value=0, max_value=10),
-                    "body": st.text(max_size=30),
+                    "body": st.text(STORABLE, max_size=30),
                 }
             ),
             max_size=5,

@@ -2,6 +2,10 @@
 
 The store calls `before_change` in each transaction before it records an event. The state as committed is
 still the one before the transaction, so that is what the checkpoint keeps, read on a reader thread.
+
+An AI's burst may go through several daemons on one PostgreSQL store: each hears of the others' changes as commits
+(`on_commit`), so a burst another daemon began goes on here without a checkpoint of its own, and the global entries
+it changes here are kept by the checkpoint the other daemon took (found in the store).
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from contextstack.checkpoints import store
 from contextstack.checkpoints.models import Trigger
 from contextstack.checkpoints.service import guard_globals, prune, take_checkpoint
 from contextstack.checkpoints.snapshot import read_state
-from contextstack.storage import Database, Transaction
+from contextstack.storage import Database, Event, Transaction
 
 # Events of checkpoints themselves, and of restores and undos (which take their own checkpoints first).
 _OWN_EVENTS = ("checkpoint.", "project.restored", "project.undone")
@@ -31,7 +36,7 @@ class _Burst:
 
     actor: str
     last: float
-    checkpoint_id: str | None = None
+    checkpoint_id: str | None = None  # None: not known here yet (another daemon took it)
 
 
 class AutomaticCheckpoints:
@@ -64,6 +69,23 @@ class AutomaticCheckpoints:
                 return "ai_burst"
         return None
 
+    def on_commit(self, events: list[Event]) -> None:
+        """Hear of committed changes (wired with `Database.on_commit`), this daemon's and other daemons' alike."""
+        now = self.clock()
+        for event in events:
+            project_id = event.project_id
+            if project_id is None:
+                continue
+            if event.type in ("project.restored", "project.undone", "project.deleted"):
+                self._bursts.pop(project_id, None)
+            elif is_ai(event.actor) and not event.type.startswith(_OWN_EVENTS):
+                burst = self._bursts.get(project_id)
+                if burst is None or now - burst.last >= self.quiet:
+                    # A burst this daemon did not begin (another daemon took its checkpoint).
+                    self._bursts[project_id] = _Burst(event.actor, now)
+                else:
+                    burst.last = now
+
     async def before_change(
         self,
         tx: Transaction,
@@ -93,7 +115,12 @@ class AutomaticCheckpoints:
     async def _guard_globals(self, tx: Transaction, actor: str, entry_ids: Sequence[str]) -> None:
         """Keep global entries an AI is changing in the checkpoint of each burst of its that goes on."""
         now = self.clock()
-        for burst in self._bursts.values():
-            if burst.actor == actor and now - burst.last < self.quiet and burst.checkpoint_id is not None:
+        for project_id, burst in self._bursts.items():
+            if burst.actor == actor and now - burst.last < self.quiet:
+                if burst.checkpoint_id is None:
+                    newest = await store.list_checkpoints(tx, project_id, before=None, trigger="ai_burst", limit=1)
+                    if not newest:
+                        continue
+                    burst.checkpoint_id = newest[0].id
                 burst.last = now
                 await guard_globals(tx, self.db, burst.checkpoint_id, entry_ids)

@@ -11,19 +11,18 @@ from collections.abc import Iterable, Mapping
 import msgspec
 
 from contextstack.checkpoints.models import Checkpoint
+from contextstack.plan.store import in_list
 from contextstack.storage import Reader, Row, Transaction
 
 _COLUMNS = "id, project_id, project_slug, label, reason, trigger, actor, event_id, counts, size, buckets, created_at"
 _SELECT = f"SELECT {_COLUMNS} FROM checkpoints"
-# SQLite: a list travels as one JSON text parameter that json_each unpacks (PostgreSQL: `= ANY($1)`).
-_IN_LIST = "IN (SELECT value FROM json_each(?))"
 
 _encode_json = msgspec.json.Encoder().encode
 _decode_counts = msgspec.json.Decoder(dict[str, int]).decode
 _decode_hashes = msgspec.json.Decoder(list[str]).decode
 
 
-def _list_parameter(values: Iterable[str]) -> str:
+def _json_list(values: Iterable[str]) -> str:
     return _encode_json(list(values)).decode()
 
 
@@ -62,9 +61,9 @@ async def insert_checkpoint(
             checkpoint.event_id,
             _encode_json(checkpoint.counts).decode(),
             checkpoint.size,
-            _list_parameter(buckets),
+            _json_list(buckets),
             checkpoint.created_at,
-            _list_parameter(sorted(guarded)),
+            _json_list(sorted(guarded)),
         ),
     )
 
@@ -82,8 +81,8 @@ async def update_tree(
     await tx.execute(
         "UPDATE checkpoints SET buckets = ?, globals = ?, counts = ?, size = ? WHERE id = ?",
         (
-            _list_parameter(buckets),
-            _list_parameter(sorted(guarded)),
+            _json_list(buckets),
+            _json_list(sorted(guarded)),
             _encode_json(counts).decode(),
             size,
             checkpoint_id,
@@ -133,15 +132,15 @@ async def delete_checkpoint(tx: Transaction, checkpoint_id: str) -> None:
 
 async def existing_blobs(reader: Reader, hashes: Iterable[str]) -> set[str]:
     """Which of these blobs are stored."""
-    rows = await reader.fetchall(f"SELECT hash FROM checkpoint_blobs WHERE hash {_IN_LIST}", (_list_parameter(hashes),))
+    among, wanted = in_list(reader, hashes)
+    rows = await reader.fetchall(f"SELECT hash FROM checkpoint_blobs WHERE hash {among}", (wanted,))
     return {str(row["hash"]) for row in rows}
 
 
 async def blobs(reader: Reader, hashes: Iterable[str]) -> dict[str, bytes]:
     """The content of each of these blobs: hash -> content."""
-    rows = await reader.fetchall(
-        f"SELECT hash, content FROM checkpoint_blobs WHERE hash {_IN_LIST}", (_list_parameter(hashes),)
-    )
+    among, wanted = in_list(reader, hashes)
+    rows = await reader.fetchall(f"SELECT hash, content FROM checkpoint_blobs WHERE hash {among}", (wanted,))
     return {str(row["hash"]): bytes(row["content"]) for row in rows}
 
 
@@ -149,7 +148,7 @@ async def add_refs(tx: Transaction, references: Mapping[str, tuple[int, bytes]])
     """Count `n` more references to each blob (hash -> (n, content)), storing the ones not stored yet."""
     await tx.executemany(
         "INSERT INTO checkpoint_blobs (hash, refs, content) VALUES (?, ?, ?) "
-        "ON CONFLICT (hash) DO UPDATE SET refs = refs + excluded.refs",
+        "ON CONFLICT (hash) DO UPDATE SET refs = checkpoint_blobs.refs + excluded.refs",
         [(blob, n, content) for blob, (n, content) in references.items()],
     )
 
@@ -159,11 +158,9 @@ async def release(tx: Transaction, references: Mapping[str, int]) -> dict[str, b
     await tx.executemany(
         "UPDATE checkpoint_blobs SET refs = refs - ? WHERE hash = ?", [(n, blob) for blob, n in references.items()]
     )
-    hashes = _list_parameter(references)
-    rows = await tx.fetchall(
-        f"SELECT hash, content FROM checkpoint_blobs WHERE refs <= 0 AND hash {_IN_LIST}", (hashes,)
-    )
-    await tx.execute(f"DELETE FROM checkpoint_blobs WHERE refs <= 0 AND hash {_IN_LIST}", (hashes,))
+    among, hashes = in_list(tx, references)
+    rows = await tx.fetchall(f"SELECT hash, content FROM checkpoint_blobs WHERE refs <= 0 AND hash {among}", (hashes,))
+    await tx.execute(f"DELETE FROM checkpoint_blobs WHERE refs <= 0 AND hash {among}", (hashes,))
     return {str(row["hash"]): bytes(row["content"]) for row in rows}
 
 

@@ -1,6 +1,8 @@
 """Reading the events table: the only place its SELECTs are written (the outbox in storage/ writes it).
 
-Plain async functions over the store's Reader; rows become Events by column name.
+Plain async functions over the store's Reader; rows become Events by column name. Where SQLite and PostgreSQL
+have no common form (the newest id ever handed out, a prefix range that keeps off an index) both are named here,
+chosen by the reader's `dialect`.
 """
 
 from __future__ import annotations
@@ -10,11 +12,17 @@ from collections.abc import Sequence
 import msgspec
 
 from contextstack.events.models import Event, EventFilter
+from contextstack.plan.store import in_list
 from contextstack.storage import Reader, Row
 
 _COLUMNS = "id, created_at, project_id, actor, type, entity_id, data"
-# SQLite: AUTOINCREMENT keeps the greatest id ever handed out in sqlite_sequence, even once its row is gone.
-_LAST_ID = "SELECT seq FROM sqlite_sequence WHERE name = 'events'"
+# The greatest id ever handed out. SQLite: AUTOINCREMENT keeps it in sqlite_sequence, even once its row is gone.
+# PostgreSQL: the greatest id committed, as of the read's snapshot (no event row is ever deleted); not the identity
+# sequence's value, which a change still under way has taken before its event is there to read.
+_LAST_ID = {
+    "sqlite": "SELECT seq FROM sqlite_sequence WHERE name = 'events'",
+    "postgresql": "SELECT coalesce(max(id), 0) AS seq FROM events",
+}
 
 _decode_data = msgspec.json.Decoder(dict[str, object]).decode
 
@@ -31,17 +39,21 @@ def _event(row: Row) -> Event:
     )
 
 
-def _prefix_range(column: str, prefix: str) -> tuple[str, list[str]]:
-    """`column` starts with `prefix`, as a range.
+def _prefix_range(reader: Reader, column: str, prefix: str) -> tuple[str, list[str]]:
+    """`column` starts with `prefix`.
 
-    The unary `+` keeps the range from choosing an index on (project_id, column, id): that would read every
-    match and sort them, where walking the project's events in id order stops after one page.
+    SQLite: a range, whose unary `+` keeps it from choosing an index on (project_id, column, id): that would read
+    every match and sort them, where walking the project's events in id order stops after one page. PostgreSQL
+    has no unary `+` for text, and a range there follows the database's collation, which need not be the order
+    of code points: starts_with() says exactly what is meant.
     """
+    if reader.dialect == "postgresql":
+        return f"starts_with({column}, ?)", [prefix]
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
     return f"(+{column} >= ? AND +{column} < ?)", [prefix, upper]
 
 
-def _filter_sql(filter: EventFilter) -> tuple[list[str], list[object]]:
+def _filter_sql(reader: Reader, filter: EventFilter) -> tuple[list[str], list[object]]:
     where: list[str] = []
     params: list[object] = []
     if filter.project_id is not None:
@@ -52,7 +64,7 @@ def _filter_sql(filter: EventFilter) -> tuple[list[str], list[object]]:
         alternatives.append(f"type IN ({', '.join('?' * len(filter.types))})")
         params.extend(sorted(filter.types))
     for prefix in filter.prefixes:
-        sql, bounds = _prefix_range("type", prefix)
+        sql, bounds = _prefix_range(reader, "type", prefix)
         alternatives.append(sql)
         params.extend(bounds)
     if alternatives:
@@ -76,9 +88,9 @@ async def activity(
     Also by `actor` (exactly) or `actor_prefix`, and at or after `since` and before `until` (times in the store's
     format).
     """
-    where, params = _filter_sql(filter)
+    where, params = _filter_sql(conn, filter)
     if actor_prefix is not None:
-        sql, bounds = _prefix_range("actor", actor_prefix)
+        sql, bounds = _prefix_range(conn, "actor", actor_prefix)
         where.append(sql)
         params.extend(bounds)
     for condition, value in (("actor = ?", actor), ("created_at >= ?", since), ("created_at < ?", until)):
@@ -95,7 +107,7 @@ async def activity(
 
 async def events_after(conn: Reader, filter: EventFilter, after: int, limit: int) -> list[Event]:
     """At most `limit` events matching `filter` with ids greater than `after`, oldest first."""
-    where, params = _filter_sql(filter)
+    where, params = _filter_sql(conn, filter)
     rows = await conn.fetchall(
         f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(['id > ?', *where])} ORDER BY id LIMIT ?",
         (after, *params, limit),
@@ -105,7 +117,7 @@ async def events_after(conn: Reader, filter: EventFilter, after: int, limit: int
 
 async def last_event_id(conn: Reader) -> int:
     """The id of the newest event ever logged (0 for none): every later event has a greater id."""
-    row = await conn.fetchone(_LAST_ID)
+    row = await conn.fetchone(_LAST_ID[conn.dialect])
     return int(row["seq"]) if row else 0
 
 
@@ -118,9 +130,9 @@ async def entity_events_after(conn: Reader, entity_ids: Sequence[str], after: in
     """Every event about one of these entities with an id greater than `after`, oldest first."""
     if not entity_ids:
         return []
+    among, ids = in_list(conn, entity_ids)
     rows = await conn.fetchall(
-        f"SELECT {_COLUMNS} FROM events WHERE entity_id IN (SELECT value FROM json_each(?)) AND id > ? ORDER BY id",
-        (msgspec.json.encode(list(entity_ids)).decode(), after),
+        f"SELECT {_COLUMNS} FROM events WHERE entity_id {among} AND id > ? ORDER BY id", (ids, after)
     )
     return [_event(row) for row in rows]
 

@@ -1,7 +1,8 @@
 """The plan's tables (projects, tracks, phases, steps, step_dependencies): the only place their SQL is written.
 
-Rows become Structs by column name. What is SQLite's own (a list passed as one JSON parameter, the catalogue of
-tables) sits in the small helpers at the top, for another backend to replace.
+Rows become Structs by column name. The SQL is written once for both backends; where SQLite and PostgreSQL have no
+common form (a list as one parameter, the catalogue of tables) the two forms sit side by side at the top, chosen
+by the reader's `dialect`.
 """
 
 from __future__ import annotations
@@ -16,20 +17,33 @@ from contextstack.storage import Reader, Row, Transaction
 
 _encode_json = msgspec.json.Encoder().encode
 
-# SQLite: a list travels as one JSON text parameter that json_each unpacks (PostgreSQL: `= ANY($1)`).
-_IN_LIST = "IN (SELECT value FROM json_each(?))"
+
+def in_list(reader: Reader, values: Iterable[str]) -> tuple[str, Any]:
+    """`IN` a list, as one parameter: the SQL that follows a column, and the parameter's value.
+
+    SQLite: one JSON text that json_each unpacks. PostgreSQL: `= ANY(?)` with the list itself (an array of the
+    column's type).
+    """
+    if reader.dialect == "postgresql":
+        return "= ANY(?)", list(values)
+    return "IN (SELECT value FROM json_each(?))", _encode_json(list(values)).decode()
 
 
-def _list_parameter(values: Iterable[str]) -> str:
-    return _encode_json(list(values)).decode()
-
-
-# SQLite: the catalogue names every table with a `project_id` column (PostgreSQL: information_schema.columns).
-_PROJECT_SCOPED_TABLES = (
-    "SELECT m.name FROM sqlite_master AS m, pragma_table_info(m.name) AS c "
-    "WHERE m.type = 'table' AND c.name = 'project_id' AND m.name NOT IN ('events') "
-    "AND m.name NOT LIKE '%fts%' ORDER BY m.name"
-)
+# Every table with a `project_id` column but the event log (and SQLite's full-text tables): what a project holds.
+# SQLite: its catalogue, sqlite_master with pragma_table_info. PostgreSQL: information_schema.
+_PROJECT_SCOPED_TABLES = {
+    "sqlite": (
+        "SELECT m.name FROM sqlite_master AS m, pragma_table_info(m.name) AS c "
+        "WHERE m.type = 'table' AND c.name = 'project_id' AND m.name NOT IN ('events') "
+        "AND m.name NOT LIKE '%fts%' ORDER BY m.name"
+    ),
+    "postgresql": (
+        "SELECT c.table_name AS name FROM information_schema.columns AS c "
+        "JOIN information_schema.tables AS t ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+        "WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND c.column_name = 'project_id' "
+        "AND c.table_name NOT IN ('events') ORDER BY c.table_name"
+    ),
+}
 
 _PROJECT_COLUMNS = "id, slug, name, description, instructions, status, version, created_at, updated_at"
 _TRACK_COLUMNS = "id, project_id, name, description, position, version, created_at, updated_at"
@@ -133,7 +147,7 @@ async def update_project(
 async def count_project_contents(tx: Transaction, project_id: str) -> dict[str, int]:
     """How many rows each table holds for the project (tables holding none left out)."""
     counts = {}
-    for table in await tx.fetchall(_PROJECT_SCOPED_TABLES):
+    for table in await tx.fetchall(_PROJECT_SCOPED_TABLES[tx.dialect]):
         n = await _count(tx, f"SELECT count(*) AS n FROM {table['name']} WHERE project_id = ?", (project_id,))
         if n:
             counts[str(table["name"])] = n
@@ -289,9 +303,9 @@ async def steps_from_rows(reader: Reader, rows: Sequence[Row]) -> list[Step]:
     """Steps from rows holding (at least) step_columns, each with its dependencies (one query for all)."""
     if not rows:
         return []
+    among, ids = in_list(reader, (row["id"] for row in rows))
     found = await reader.fetchall(
-        f"SELECT step_id, depends_on FROM step_dependencies WHERE step_id {_IN_LIST} ORDER BY step_id, depends_on",
-        (_list_parameter(row["id"] for row in rows),),
+        f"SELECT step_id, depends_on FROM step_dependencies WHERE step_id {among} ORDER BY step_id, depends_on", (ids,)
     )
     depends_on: dict[str, list[str]] = {}
     for row in found:
@@ -339,7 +353,8 @@ async def update_step(tx: Transaction, step_id: str, changes: dict[str, Any], ve
 
 async def step_projects(reader: Reader, step_ids: list[str]) -> dict[str, str]:
     """The project of each of these steps that exists: step id -> project id."""
-    rows = await reader.fetchall(f"SELECT id, project_id FROM steps WHERE id {_IN_LIST}", (_list_parameter(step_ids),))
+    among, ids = in_list(reader, step_ids)
+    rows = await reader.fetchall(f"SELECT id, project_id FROM steps WHERE id {among}", (ids,))
     return {row["id"]: row["project_id"] for row in rows}
 
 
@@ -376,12 +391,22 @@ async def sibling_ids(reader: Reader, table: Table, parent_id: str) -> list[str]
 
 async def write_positions(tx: Transaction, table: Table, parent_id: str, positions: dict[str, int]) -> None:
     """Give some of a parent's children new positions (item id -> position)."""
-    # SQLite checks the unique (parent, position) index row by row, so a shift written in place would collide
+    # Both engines check the unique (parent, position) index row by row, so a shift written in place would collide
     # with a sibling not yet moved: park every moving row at -1 - target first, then flip the parked rows.
-    await tx.executemany(
-        f"UPDATE {table.name} SET position = ? WHERE id = ? AND position <> ?",
-        [(-1 - target, item, target) for item, target in positions.items()],
-    )
+    # SQLite: one small statement per row costs nothing. PostgreSQL: one statement for every row, the targets
+    # as arrays (a statement there is a round of the protocol, and each row's new version is written anyway).
+    if tx.dialect == "postgresql":
+        moving = [(item, target) for item, target in positions.items()]
+        await tx.execute(
+            f"UPDATE {table.name} AS t SET position = -1 - v.target "
+            "FROM unnest(?::text[], ?::bigint[]) AS v (id, target) WHERE t.id = v.id AND t.position <> v.target",
+            ([item for item, _ in moving], [target for _, target in moving]),
+        )
+    else:
+        await tx.executemany(
+            f"UPDATE {table.name} SET position = ? WHERE id = ? AND position <> ?",
+            [(-1 - target, item, target) for item, target in positions.items()],
+        )
     await tx.execute(
         f"UPDATE {table.name} SET position = -1 - position WHERE {table.parent_column} = ? AND position < 0",
         (parent_id,),
@@ -424,15 +449,20 @@ async def _count(reader: Reader, sql: str, params: tuple[str, ...]) -> int:
 
 
 async def park(tx: Transaction, table: Table, item_ids: Iterable[str]) -> None:
-    """Take items off their positions (to distinct negative ones) before many positions are rewritten at once."""
-    await tx.execute(f"UPDATE {table.name} SET position = -1 - rowid WHERE id {_IN_LIST}", (_list_parameter(item_ids),))
+    """Take items off their positions (to distinct negative ones) before many positions are rewritten at once.
+
+    Every position is 0 or more between changes, and unique under its parent, so `-1 - position` is a negative
+    one that no sibling holds.
+    """
+    among, ids = in_list(tx, item_ids)
+    await tx.execute(f"UPDATE {table.name} SET position = -1 - position WHERE id {among}", (ids,))
 
 
 async def taken_ids(reader: Reader, ids: Iterable[str]) -> set[str]:
     """Which of these ids a track, phase or step already has."""
-    wanted = _list_parameter(ids)
+    among, wanted = in_list(reader, ids)
     rows = await reader.fetchall(
-        " UNION ALL ".join(f"SELECT id FROM {table} WHERE id {_IN_LIST}" for table in ("tracks", "phases", "steps")),
+        " UNION ALL ".join(f"SELECT id FROM {table} WHERE id {among}" for table in ("tracks", "phases", "steps")),
         (wanted, wanted, wanted),
     )
     return {str(row["id"]) for row in rows}
