@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from contextstack.conversations.fulltext import words_of
 from contextstack.errors import ContextstackError, StoreError
-from contextstack.memory.search import lexemes
+from contextstack.memory.store import search_columns
 from contextstack.storage import Database, open_database
 from contextstack.storage.copy import Copied, Derived, copy_store
 from contextstack.storage.lock import StoreInUse, lock_store, release_store
@@ -35,13 +35,13 @@ _WORDS = ("CAST(? AS tsvector)", "?")
 
 def _knowledge_words(row: Mapping[str, Any]) -> Sequence[Any]:
     tags = json.loads(row["tags"]) if row["tags"] else []
-    return (lexemes((row["title"], row["body"], *tags)),)
+    return search_columns(row["title"], row["body"], tags)
 
 
 def postgres_columns() -> list[Derived]:
     """PostgreSQL's full-text columns (SQLite has FTS5 tables instead), made from each row as the stores make them."""
     return [
-        Derived("knowledge", ("search_vector",), (_VECTOR,), _knowledge_words),
+        Derived("knowledge", ("search_vector", "search_length"), (_VECTOR, "?"), _knowledge_words),
         # A title's or a message's words with their counts, and how many it holds (conversations/fulltext.py).
         Derived("conversations", _CONVERSATION_SEARCH, _WORDS, lambda row: tuple(words_of(row["title"]))),
         Derived("messages", _CONVERSATION_SEARCH, _WORDS, lambda row: tuple(words_of(row["text"]))),

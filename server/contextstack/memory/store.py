@@ -133,14 +133,14 @@ def _stored(field: str, value: Any) -> Any:
     return value
 
 
-def _search_columns(title: str, body: str, tags: Sequence[str]) -> tuple[list[str], int]:
+def search_columns(title: str, body: str, tags: Sequence[str]) -> tuple[list[str], int]:
     """PostgreSQL: an entry's search_vector (as the list array_to_tsvector takes) and search_length."""
     texts = (title, body, *tags)
     return lexemes(texts), sum(len(tokens(text)) for text in texts)
 
 
 def _row(entry: KnowledgeEntry, dialect: Dialect) -> tuple[Any, ...]:
-    words = _search_columns(entry.title, entry.body, entry.tags) if dialect == "postgresql" else ()
+    words = search_columns(entry.title, entry.body, entry.tags) if dialect == "postgresql" else ()
     return (
         entry.id,
         entry.project_id,
@@ -288,7 +288,7 @@ async def update_entry(
             title, body = changes.get("title", row["title"]), changes.get("body", row["body"])
             tags = changes["tags"] if "tags" in changes else _decode_tags(row["tags"])
             assignments += ", search_vector = array_to_tsvector(?::text[]), search_length = ?"
-            values.extend(_search_columns(title, body, tags))
+            values.extend(search_columns(title, body, tags))
     await tx.execute(
         f"UPDATE knowledge SET {assignments}, version = ?, updated_at = ? WHERE id = ?",
         (*values, version, updated_at, entry_id),

@@ -7,7 +7,7 @@ copied but made again as its store makes it:
 
 - SQLite's FTS5 tables (and their shadow tables) are filled by their insert triggers as the rows go in;
 - PostgreSQL's full-text columns, which the SQLite tables lack, come from `Derived` hooks the caller gives (the
-  stores' own functions: this package imports no feature);
+  stores' own functions: this package imports no feature), and its search totals from its triggers;
 - the counters that hand out ids move past the copied ones: PostgreSQL's identities (setval) and SQLite's
   AUTOINCREMENT high-water marks, each to the highest id the source ever handed out, so a key is never reused.
 
@@ -36,6 +36,11 @@ BATCH = 1000
 # How often a table's progress is logged while it is copied, in seconds.
 PROGRESS_EVERY = 5.0
 _FTS_SHADOWS = ("_config", "_content", "_data", "_docsize", "_idx")
+# PostgreSQL's own derived tables, kept by its triggers from the rows as they go in (FTS5 keeps the same figures in
+# its shadow tables): the totals conversation search ranks by (migration 0017).
+_POSTGRES_DERIVED = {"search_totals"}
+# PostgreSQL's full-text columns beside the tsvectors: how many words a row holds (FTS5 counts them itself).
+_POSTGRES_SEARCH = {"search_length", "search_words"}
 
 
 @dataclass(frozen=True)
@@ -107,8 +112,8 @@ async def _postgres_tables(view: Reader) -> dict[str, Table]:
     )
     tables: dict[str, Table] = {}
     for row in columns:
-        if row["table_name"] == "schema_version":  # the schema's own bookkeeping: the target has its own
-            continue
+        if row["table_name"] == "schema_version" or row["table_name"] in _POSTGRES_DERIVED:
+            continue  # the schema's own bookkeeping, and what triggers make: the target has or makes its own
         table = tables.setdefault(row["table_name"], Table(row["table_name"], []))
         table.columns.append(row["column_name"])
         table.types[row["column_name"]] = row["data_type"].lower()
@@ -219,7 +224,9 @@ async def _copy_table(
     columns = [c for c in target_table.columns if c in source_table.columns and c not in derived_columns]
     # PostgreSQL's full-text columns have no place in SQLite, whose FTS5 tables are filled as the rows go in.
     missing = [
-        c for c in source_table.columns if c not in target_table.columns and source_table.types.get(c) != "tsvector"
+        c
+        for c in source_table.columns
+        if c not in target_table.columns and source_table.types.get(c) != "tsvector" and c not in _POSTGRES_SEARCH
     ]
     if missing:
         raise StoreError(f"the target's table {table} has no column {', '.join(missing)}: the schemas differ")
