@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from contextstack.errors import StoreError
+from contextstack.errors import Invalid, StoreError
 from contextstack.storage import Event, Reader, Transaction
 from contextstack.storage.migrations import latest_version
 from contextstack.storage.postgres import MIGRATION_LOCK, PostgresDatabase
@@ -158,3 +158,11 @@ async def test_every_daemon_hears_every_event_once_and_in_commit_order(postgres_
     finally:
         for daemon in daemons:
             await daemon.close()
+
+
+async def test_text_with_nul_is_the_clients_error_and_changes_nothing(store: PostgresDatabase) -> None:
+    with pytest.raises(Invalid, match="U\\+0000"):
+        async with store.transaction() as tx:
+            await _add_project(tx, "kept")
+            await _add_project(tx, "bad\x00name")
+    assert await store.fetchall("SELECT name FROM projects") == []

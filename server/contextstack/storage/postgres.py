@@ -39,7 +39,7 @@ import asyncpg
 import msgspec
 
 from contextstack.clock import now
-from contextstack.errors import StoreError
+from contextstack.errors import FieldError, Invalid, StoreError
 from contextstack.storage.base import (
     EVENT_COLUMNS,
     BeforeChange,
@@ -142,6 +142,12 @@ def _reaching(location: str) -> Iterator[None]:
         yield
     except _LOST as exc:
         raise StoreError(f"lost the connection to the PostgreSQL store {location}: {type(exc).__name__}") from exc
+    except (asyncpg.CharacterNotInRepertoireError, asyncpg.UntranslatableCharacterError) as exc:
+        # PostgreSQL's text holds no NUL character (U+0000), which SQLite keeps: the client's text, not a crash.
+        raise Invalid(
+            "The store cannot keep text that holds the NUL character (U+0000): remove it from the request's text.",
+            errors=[FieldError("body", "a text holds U+0000")],
+        ) from exc
 
 
 def _prepare(sql: str, params: Params) -> tuple[str, list[Any]]:
