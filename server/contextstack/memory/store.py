@@ -37,7 +37,7 @@ from contextstack.memory.search import (
     tsquery,
 )
 from contextstack.memory.stemming import stem, stem_prefix
-from contextstack.storage import Dialect, Reader, Row, Transaction
+from contextstack.storage import Dialect, Reader, Row, Transaction, in_list, list_parameter
 
 Link = Literal["supersedes", "superseded_by"]
 
@@ -75,23 +75,6 @@ _HAS_TAG: dict[Dialect, str] = {
     "sqlite": "EXISTS (SELECT 1 FROM json_each(knowledge.tags) WHERE value = ?)",
     "postgresql": "tags::jsonb @> jsonb_build_array(?::text)",
 }
-# The rows whose `column` is one of a list: SQLite takes the list as JSON text, PostgreSQL as an array.
-_IN_LIST: dict[Dialect, str] = {
-    "sqlite": "{column} IN (SELECT value FROM json_each(?))",
-    "postgresql": "{column} = ANY(?)",
-}
-
-
-def in_list(dialect: Dialect, column: str) -> str:
-    """The condition that `column` is one of the list given as its parameter (see `list_parameter`)."""
-    return _IN_LIST[dialect].format(column=column)
-
-
-def list_parameter(dialect: Dialect, values: Sequence[object]) -> object:
-    """`values` as the parameter of `in_list`'s condition."""
-    return _encode_json(list(values)).decode() if dialect == "sqlite" else list(values)
-
-
 # SQLite FTS5: rank the newest candidates that pass the filters by bm25(); INDEXED BY keeps the join on the small
 # covering index instead of the wide rows.
 _RANKED = (

@@ -21,8 +21,8 @@ import msgspec
 
 from contextstack.memory.embeddings import numpy
 from contextstack.memory.models import KnowledgeEntry
-from contextstack.memory.store import entries_by_seq, in_list, list_parameter
-from contextstack.storage import Event, Reader, Transaction
+from contextstack.memory.store import entries_by_seq
+from contextstack.storage import Event, Reader, Transaction, in_list, list_parameter
 
 if TYPE_CHECKING:
     import numpy.typing as npt

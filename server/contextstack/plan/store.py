@@ -13,20 +13,16 @@ from typing import Any, NamedTuple
 import msgspec
 
 from contextstack.plan.models import Dependency, Phase, Project, Step, Track
-from contextstack.storage import Reader, Row, Transaction
+from contextstack.storage import Reader, Row, Transaction, list_parameter
+from contextstack.storage import in_list as list_condition
 
 _encode_json = msgspec.json.Encoder().encode
 
 
 def in_list(reader: Reader, values: Iterable[str]) -> tuple[str, Any]:
-    """`IN` a list, as one parameter: the SQL that follows a column, and the parameter's value.
-
-    SQLite: one JSON text that json_each unpacks. PostgreSQL: `= ANY(?)` with the list itself (an array of the
-    column's type).
-    """
-    if reader.dialect == "postgresql":
-        return "= ANY(?)", list(values)
-    return "IN (SELECT value FROM json_each(?))", _encode_json(list(values)).decode()
+    """`IN` a list, as one parameter: the SQL that follows a column, and the parameter's value (storage's
+    `in_list` and `list_parameter`)."""
+    return list_condition(reader.dialect, "").lstrip(), list_parameter(reader.dialect, values)
 
 
 # Every table with a `project_id` column but the event log (and SQLite's full-text tables): what a project holds.

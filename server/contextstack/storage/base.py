@@ -73,6 +73,24 @@ def encode_data(data: dict[str, Any]) -> str:
     return _encode_json(data).decode()
 
 
+# The rows whose `column` is one of a list: SQLite takes the list as one JSON text that json_each unpacks,
+# PostgreSQL as an array (of the column's type).
+_IN_LIST: dict[Dialect, str] = {
+    "sqlite": "{column} IN (SELECT value FROM json_each(?))",
+    "postgresql": "{column} = ANY(?)",
+}
+
+
+def in_list(dialect: Dialect, column: str) -> str:
+    """The condition that `column` is one of the list given as its parameter (see `list_parameter`)."""
+    return _IN_LIST[dialect].format(column=column)
+
+
+def list_parameter(dialect: Dialect, values: Iterable[object]) -> object:
+    """`values` as the parameter of `in_list`'s condition."""
+    return _encode_json(list(values)).decode() if dialect == "sqlite" else list(values)
+
+
 def first_row(rows: Iterable[Row]) -> Row | None:
     """The first of `rows`; fetchone is for queries that answer one row, so all are fetched in one round trip."""
     return next(iter(rows), None)
