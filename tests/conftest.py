@@ -300,15 +300,21 @@ def start_daemon(
             stderr=subprocess.STDOUT,
         )
     daemon = Daemon(url=f"http://127.0.0.1:{port}", db=db, process=process, log=log)
+    listening = f"running on http://127.0.0.1:{port} "
     deadline = time.monotonic() + STARTUP_PATIENCE
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            if "address already in use" in daemon.output().lower():
+                # The port was free when picked, but another test's daemon took it first: pick another.
+                return start_daemon(tmp_path, env=env, args=args, db=db)
             raise RuntimeError(f"daemon exited with {process.returncode}:\n{daemon.output()}")
         try:
-            if httpx.get(daemon.url + "/health", timeout=1).status_code == 200:
+            # Whoever holds the port answers /health; it is this process once its own log says it listens there.
+            if httpx.get(daemon.url + "/health", timeout=1).status_code == 200 and listening in daemon.output():
                 return daemon
         except httpx.TransportError:
-            time.sleep(0.05)
+            pass
+        time.sleep(0.05)
     stop_daemon(daemon)
     raise RuntimeError(f"daemon did not answer within {STARTUP_PATIENCE} s:\n{daemon.output()}")
 
