@@ -8,14 +8,19 @@ deselects the tests marked `sqlite_only` and those that touch no store (they run
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -118,6 +123,38 @@ def postgres_server() -> PostgresServer:
             _server_failure = str(exc)  # not tried again by every test
             raise
     return _server
+
+
+_template: Path | None = None
+
+
+def _migrated_template() -> Path:
+    """A SQLite store at the newest schema with nothing in it, made once a process (as `Database.open` makes one)."""
+    global _template
+    if _template is None:
+        path = Path(tempfile.mkdtemp(prefix="contextstack-template-")) / "template.db"
+
+        async def make() -> None:
+            db = open_database(str(path), readers=1)
+            await db.open()
+            await db.close()
+
+        # On a thread of its own: the caller may be inside a running event loop (an async test starting a daemon).
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(asyncio.run, make()).result()
+        assert not path.with_name(path.name + "-wal").exists(), "the template's WAL was not checkpointed on close"
+        atexit.register(shutil.rmtree, path.parent, ignore_errors=True)
+        _template = path
+    return _template
+
+
+def fresh_store(path: Path) -> Path:
+    """`path` made a copy of a migrated, empty store unless it exists: what opening a new file would make of it,
+    without running every migration again for each test."""
+    if not path.exists():
+        shutil.copyfile(_migrated_template(), path)
+        path.chmod(0o600)
+    return path
 
 
 def store_for(path: Path) -> Path | str:
@@ -235,7 +272,7 @@ def settings(db_path: Path | str) -> Settings:
 @pytest.fixture
 async def db(db_path: Path | str) -> AsyncIterator[Database]:
     """An open store on a fresh SQLite file, or a fresh PostgreSQL database."""
-    store = open_database(str(db_path), readers=2)
+    store = open_database(str(db_path if is_postgres(str(db_path)) else fresh_store(Path(db_path))), readers=2)
     await store.open()
     yield store
     await store.close()
@@ -244,6 +281,8 @@ async def db(db_path: Path | str) -> AsyncIterator[Database]:
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[object]]:
     """The real app, in-process, as the daemon serves it (guard included), over a fresh store."""
+    if not is_postgres(settings.db):
+        fresh_store(Path(settings.db))
     async with AsyncTestClient(app=create_asgi_app(settings), base_url="http://127.0.0.1:8765") as test_client:
         yield test_client
 
@@ -282,7 +321,10 @@ def start_daemon(
     """A daemon on a free port over `db`, by default the store of `tmp_path` (the same one each time for a folder:
     `tmp_path/daemon.db`, or its PostgreSQL database); give two daemons one `db` to have them share a store."""
     port = free_port()
-    db = store_for(tmp_path / "daemon.db") if db is None else db
+    if db is None:
+        db = store_for(tmp_path / "daemon.db")
+        if not is_postgres(str(db)):
+            fresh_store(Path(db))
     log = tmp_path / f"daemon-{port}.log"
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("CONTEXTSTACK_")},

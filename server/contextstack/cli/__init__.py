@@ -7,30 +7,16 @@ import argparse
 import functools
 import sys
 from collections.abc import Sequence
-
-import httpx
+from typing import TYPE_CHECKING
 
 from contextstack import __version__
-from contextstack.cli import (
-    backup,
-    checkpoints,
-    completion,
-    conversations,
-    doctor,
-    execution,
-    initialise,
-    knowledge,
-    mcp,
-    migrate_store,
-    plan,
-    portability,
-    projects,
-    serve,
-)
+from contextstack.cli import serve
 from contextstack.cli.serve import openapi_document, write_openapi
-from contextstack.cli.session import Session, UsageError
+from contextstack.cli.usage import UsageError
 from contextstack.errors import ContextstackError
-from contextstack.remote import DEFAULT_URL, RemoteError, connect, daemon_url
+
+if TYPE_CHECKING:
+    from contextstack.cli.session import Commands
 
 __all__ = ["build_parser", "main", "openapi_document", "write_openapi"]
 
@@ -50,13 +36,35 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _top_parser() -> tuple[argparse.ArgumentParser, Commands]:
     parser = argparse.ArgumentParser(
         prog="contextstack",
         description="Contextstack: a local-first daemon that keeps your projects' context and hands it to any model.",
     )
     parser.add_argument("--version", action="version", version=f"contextstack {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    return parser, commands
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command. Their modules are imported here, not with this package, so that `serve` goes without them."""
+    from contextstack.cli import (
+        backup,
+        checkpoints,
+        completion,
+        conversations,
+        doctor,
+        execution,
+        initialise,
+        knowledge,
+        mcp,
+        migrate_store,
+        plan,
+        portability,
+        projects,
+    )
+
+    parser, commands = _top_parser()
     common = common_options()
     serve.register(commands)
     projects.register(commands, common)
@@ -76,15 +84,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 @functools.cache
-def _parser() -> argparse.ArgumentParser:
+def _parser(serving: bool) -> argparse.ArgumentParser:
     # Built once a process: building it (some 200 subparsers) costs more than many a command's request.
-    return build_parser()
+    if not serving:
+        return build_parser()
+    # `contextstack serve` (and `openapi`) on their own: the daemon starts without importing the commands that talk
+    # to it, nor the generated client they use. Their usage, help and errors read as the whole parser's would.
+    parser, commands = _top_parser()
+    serve.register(commands)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the exit status is 0 on success, 1 on a refused or failed request, 2 on bad usage."""
     try:
-        args = _parser().parse_args(argv)
+        arguments = sys.argv[1:] if argv is None else list(argv)
+        args = _parser(arguments[:1] in (["serve"], ["openapi"])).parse_args(arguments)
     except SystemExit as stopped:  # argparse's --help, --version and usage errors
         return stopped.code if isinstance(stopped.code, int) else 2
     try:
@@ -101,6 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _remote(args: argparse.Namespace) -> int:
+    import httpx
+
+    from contextstack.cli.session import Session
+    from contextstack.remote import DEFAULT_URL, RemoteError, connect, daemon_url
+
     url = daemon_url(args.url)
     try:
         with connect(url) as daemon:

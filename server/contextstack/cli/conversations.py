@@ -8,7 +8,8 @@ from typing import Any
 
 import msgspec
 
-from contextstack.cli.session import Commands, Session, UsageError
+from contextstack.cli.session import Commands, Session
+from contextstack.cli.usage import UsageError
 from contextstack.remote import RemoteError, answer
 from contextstack_client.api.conversations import create_conversation, list_conversations
 from contextstack_client.models import Conversation, ConversationCreate

@@ -14,7 +14,8 @@ from typing import Any
 from rich.markup import escape
 
 from contextstack.cli import knowledge_import
-from contextstack.cli.session import Commands, Session, UsageError
+from contextstack.cli.session import Commands, Session
+from contextstack.cli.usage import UsageError
 from contextstack.remote import answer
 from contextstack_client.api.knowledge import (
     create_knowledge,

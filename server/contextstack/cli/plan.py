@@ -10,7 +10,8 @@ from rich.tree import Tree
 
 from contextstack.cli.output import STATUS_MARKS, STATUS_STYLES
 from contextstack.cli.refs import Level, PlanItem, is_id, plan_items, resolve
-from contextstack.cli.session import Commands, Session, UsageError
+from contextstack.cli.session import Commands, Session
+from contextstack.cli.usage import UsageError
 from contextstack.remote import RemoteError, answer
 from contextstack_client.api.phases import create_phase, delete_phase, get_phase, move_phase, update_phase
 from contextstack_client.api.plan import get_project_plan

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from contextstack.cli import workspace
-from contextstack.cli.session import Commands, Session, UsageError
+from contextstack.cli.session import Commands, Session
+from contextstack.cli.usage import UsageError
 from contextstack.remote import answer, list_all_projects
 from contextstack_client.api.projects import create_project, get_project, list_projects, update_project
 from contextstack_client.models import Project, ProjectCreate, ProjectUpdate

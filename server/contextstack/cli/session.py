@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from contextstack.cli import refs, workspace
 from contextstack.cli.output import Output
+from contextstack.cli.usage import UsageError
 from contextstack.remote import Daemon, answer
 from contextstack_client.api.plan import get_project_plan
 from contextstack_client.models import Plan, Problem
@@ -20,10 +21,6 @@ if TYPE_CHECKING:
     Commands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 else:  # subscripting it at run time fails before Python 3.12
     Commands = argparse._SubParsersAction
-
-
-class UsageError(Exception):
-    """The command line asks for something it cannot mean (exit status 2); the message says what to give."""
 
 
 class Session:
