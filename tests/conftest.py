@@ -28,10 +28,12 @@ from typing import Any, Literal
 import asyncpg
 import httpx
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 import contextstack
-from contextstack.app import create_asgi_app
+from contextstack.app import create_app, create_asgi_app, runtime_state
+from contextstack.runtime import Runtime
 from contextstack.settings import Settings
 from contextstack.storage import Database, open_database
 from contextstack.storage.urls import is_postgres
@@ -278,13 +280,22 @@ async def db(db_path: Path | str) -> AsyncIterator[Database]:
     await store.close()
 
 
+# Apps of this process not serving at the moment. An app's routes are the same for every store (building them is
+# most of what making an app costs), and all it serves from is its state: a test's app is one of these, given a
+# runtime over the test's settings (what create_app does on a new one), or else a new one.
+_idle_apps: list[Litestar] = []
+
+
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[object]]:
     """The real app, in-process, as the daemon serves it (guard included), over a fresh store."""
     if not is_postgres(settings.db):
         fresh_store(Path(settings.db))
-    async with AsyncTestClient(app=create_asgi_app(settings), base_url="http://127.0.0.1:8765") as test_client:
+    app = _idle_apps.pop() if _idle_apps else create_app(settings)
+    app.state = runtime_state(Runtime(settings))
+    async with AsyncTestClient(app=create_asgi_app(settings, app), base_url="http://127.0.0.1:8765") as test_client:
         yield test_client
+    _idle_apps.append(app)
 
 
 def free_port() -> int:

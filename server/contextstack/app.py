@@ -109,30 +109,36 @@ def route_handlers() -> list[ControllerRouterHandler]:
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> Litestar:
     """The daemon's ASGI app over the store named in `settings` (or over `runtime`, shared with another front end)."""
-    runtime = Runtime(settings) if runtime is None else runtime
-    mcp = McpEndpoint(runtime)
-
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await runtime.open()
-        try:
-            async with mcp.run():
-                yield
-        finally:
-            await runtime.close()
-
     return Litestar(
         route_handlers=route_handlers(),
         dependencies=DEPENDENCIES,
         exception_handlers=on_proxy_paths(EXCEPTION_HANDLERS),
         logging_config=None,
         lifespan=[lifespan],
-        state=State({"runtime": runtime, "mcp": mcp}),
+        state=runtime_state(Runtime(settings) if runtime is None else runtime),
         openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
         request_class=JSONBodyRequest,
         debug=False,
     )
+
+
+def runtime_state(runtime: Runtime) -> State:
+    """What the app serves from, which its handlers find in its state: the runtime, and the MCP endpoint over it."""
+    return State({"runtime": runtime, "mcp": McpEndpoint(runtime)})
+
+
+@asynccontextmanager
+async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Open the app's runtime and MCP endpoint for as long as it serves."""
+    runtime: Runtime = app.state.runtime
+    mcp: McpEndpoint = app.state.mcp
+    await runtime.open()
+    try:
+        async with mcp.run():
+            yield
+    finally:
+        await runtime.close()
 
 
 def end_streams(app: Litestar) -> None:

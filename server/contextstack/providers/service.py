@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import ssl
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import Any, Literal, TypeVar
 
@@ -26,6 +28,13 @@ Adapter = OpenAICompatible | Anthropic
 T = TypeVar("T")
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The verifying TLS context every provider's client uses: made once a process, since loading the CA bundle is
+    the dearest part of opening the providers, and a context is safe to share between clients and loops."""
+    return httpx.create_ssl_context()
+
+
 class Providers:
     """Every provider with the pooled HTTP client of each usable one; `open()` before use, `close()` after."""
 
@@ -36,7 +45,7 @@ class Providers:
 
     async def open(self) -> None:
         """Create one client per provider that has a key or needs none; they share one TLS context."""
-        ssl_context = httpx.create_ssl_context()
+        ssl_context = tls_context()
         for provider in self.by_name.values():
             if provider.usable:
                 adapter = Anthropic if provider.kind == "anthropic" else OpenAICompatible
