@@ -36,7 +36,7 @@ from contextstack.app import create_app, create_asgi_app, runtime_state
 from contextstack.runtime import Runtime
 from contextstack.settings import Settings
 from contextstack.storage import Database, open_database
-from contextstack.storage.urls import is_postgres
+from contextstack.storage.urls import is_postgres, without_password
 from tests.backends import REQUIRE_ENV, NoServer, PostgresServer, database_name, server_available
 
 SERVER_DIR = Path(contextstack.__file__).resolve().parent.parent
@@ -353,7 +353,8 @@ def start_daemon(
             stderr=subprocess.STDOUT,
         )
     daemon = Daemon(url=f"http://127.0.0.1:{port}", db=db, process=process, log=log)
-    listening = f"running on http://127.0.0.1:{port} "
+    token = environment.get("CONTEXTSTACK_TOKEN")
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     deadline = time.monotonic() + STARTUP_PATIENCE
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -362,14 +363,25 @@ def start_daemon(
                 return start_daemon(tmp_path, env=env, args=args, db=db)
             raise RuntimeError(f"daemon exited with {process.returncode}:\n{daemon.output()}")
         try:
-            # Whoever holds the port answers /health; it is this process once its own log says it listens there.
-            if httpx.get(daemon.url + "/health", timeout=1).status_code == 200 and listening in daemon.output():
+            # Whoever holds the port answers /health: it is this daemon when it names this daemon's store.
+            response = httpx.get(daemon.url + "/health", headers=headers, timeout=1)
+            if response.status_code == 200 and _serves(response.json(), db):
                 return daemon
         except httpx.TransportError:
             pass
         time.sleep(0.05)
     stop_daemon(daemon)
     raise RuntimeError(f"daemon did not answer within {STARTUP_PATIENCE} s:\n{daemon.output()}")
+
+
+def _serves(health: dict[str, Any], db: Path | str) -> bool:
+    """Whether a daemon's /health answer names `db` as its store."""
+    location = health.get("database")
+    if not isinstance(location, str):
+        return False
+    if is_postgres(str(db)):
+        return location == without_password(str(db))
+    return Path(location).resolve() == Path(db).resolve()
 
 
 def stop_daemon(daemon: Daemon) -> int:
