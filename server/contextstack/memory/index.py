@@ -33,7 +33,7 @@ import math
 import threading
 import weakref
 from array import array
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -57,6 +57,10 @@ CATCH_UP_CHUNK = 5_000
 COMPACT_AFTER = 50_000
 # Query words' postings merged (the words of a stem, of a prefix) that are remembered until the index changes.
 REMEMBERED_GROUPS = 256
+# And at most this many postings in all among them (the least recently used are forgotten first).
+REMEMBERED_POSTINGS = 2_000_000
+# How many (scope, query word) counts of entries holding the word are remembered until the index changes.
+REMEMBERED_HOLDING = 16_384
 # Postings fewer than the index's places over this are merged by sorting them, more by counting over every place.
 _SORT_BELOW = 32
 
@@ -153,7 +157,8 @@ class KnowledgeIndex:
         self._superseded = np.zeros(1024, np.bool_)
         self._alive = np.zeros(1024, np.bool_)
         self._masks: dict[tuple[object, ...], _Scope] = {}
-        self._merged: dict[tuple[str, ...], _Group] = {}
+        self._merged: OrderedDict[tuple[str, ...], _Group] = OrderedDict()
+        self._merged_postings = 0
         self._holding: dict[tuple[tuple[object, ...], tuple[str, ...]], int] = {}  # entries of a scope holding a group
         self.entries = 0
         self.behind = True  # as of the last catch-up: more is left to bring in than a read may
@@ -224,6 +229,7 @@ class KnowledgeIndex:
         if changes or new:
             self._masks.clear()
             self._merged.clear()
+            self._merged_postings = 0
             self._holding.clear()
             self._resort_words()
         self.behind = len(behind.changes) >= limit or len(behind.new) >= limit
@@ -337,6 +343,7 @@ class KnowledgeIndex:
         key = tuple(words)
         found = self._merged.get(key)
         if found is not None:
+            self._merged.move_to_end(key)
             return found
         lists = [self._postings[word] for word in words if word in self._postings]
         if not lists:
@@ -361,12 +368,15 @@ class KnowledgeIndex:
                 frequencies = np.asarray(dense[docs], np.float64)
         # Remembered until the index changes: a prefix ranges over many words, and search-as-you-type asks for the
         # same prefixes again and again.
-        if len(self._merged) >= REMEMBERED_GROUPS:
-            self._merged.clear()
-            self._holding.clear()
+        while self._merged and (
+            len(self._merged) >= REMEMBERED_GROUPS or self._merged_postings + len(docs) > REMEMBERED_POSTINGS
+        ):
+            _, forgotten = self._merged.popitem(last=False)
+            self._merged_postings -= len(forgotten.docs)
         found = self._merged[key] = _Group(
             key, docs, frequencies, float(frequencies.max()), float(self._lengths[docs].min())
         )
+        self._merged_postings += len(docs)
         return found
 
     def _idf(self, group: _Group, scope: _Scope) -> float:
@@ -374,6 +384,8 @@ class KnowledgeIndex:
         key = (scope.key, group.key)
         holding = self._holding.get(key)
         if holding is None:
+            if len(self._holding) >= REMEMBERED_HOLDING:
+                self._holding.clear()
             holding = self._holding[key] = int(np.count_nonzero(scope.mask[group.docs]))
         idf = math.log((0.5 + scope.searched - holding) / (0.5 + holding)) if holding else 0.0
         return MIN_IDF if idf <= 0 else idf
@@ -437,7 +449,8 @@ class KnowledgeIndex:
         Every word required: the entries holding the rarest word, those of them holding the others. Any word
         (MaxScore): a word adds at most its upper bound to a score (its IDF, its highest frequency, its shortest
         entry). The words with the highest bounds are scored until the bounds of the others add up to less than
-        a score that at least `limit` entries reach; then an entry holding none of those words cannot be among the
+        a score that at least `limit` entries reach (the full score of the best `limit` entries of a word scored);
+        then an entry holding none of those words cannot be among the
         best, and an entry holding some is looked up in the others' postings only if its score so far, with their
         bounds, could reach that score.
         """
@@ -457,28 +470,35 @@ class KnowledgeIndex:
         bounds = [self._bound(group, scope) for group in present]
         order = sorted(range(len(present)), key=lambda place: -bounds[place])
         threshold = 0.0
-        scored: list[tuple[npt.NDArray[np.int32], FloatArray]] = []
-        rest = 0.0
+        scored: list[tuple[int, npt.NDArray[np.int32], FloatArray]] = []
         for done, place in enumerate(order):
-            rest = math.fsum(bounds[other] for other in order[done:])
-            if scored and rest < threshold * _SURELY_BELOW:
+            if scored and math.fsum(bounds[other] for other in order[done:]) < threshold * _SURELY_BELOW:
                 break
             docs, gains = self._group_scores(present[place].key, scope)
-            scored.append((docs, gains))
+            scored.append((place, docs, gains))
             if len(gains) >= limit:
-                threshold = max(threshold, float(np.partition(gains, len(gains) - limit)[len(gains) - limit]))
-        else:
-            return None
-        rest = math.fsum(bounds[other] for other in order[len(scored) :])
-        if len(scored) == 1:
-            candidates, partial = scored[0]
-        else:
-            candidates = np.unique(np.concatenate([docs for docs, _ in scored]))
-            partial = np.zeros(len(candidates), np.float64)
-            for docs, gains in scored:
-                places = _places(docs, candidates)
-                partial += np.where(places >= 0, gains[places], 0.0)
-        return candidates[partial + rest >= threshold * _SURELY_BELOW]
+                # The best `limit` of this word's entries score at least what they score in full: a score that
+                # `limit` entries reach.
+                best = np.argpartition(gains, len(gains) - limit)[len(gains) - limit :]
+                threshold = max(threshold, float(self._exact(groups, scope, docs[best]).min()))
+        # An entry among the best scores at least the threshold, so for each word it holds, what that word adds
+        # with the bounds of the others reaches it too: the entries of a word scored that do not are left out.
+        # The word scored with the most entries is held to the bounds of the words not scored alone: an entry of
+        # it that holds another word scored is kept (or not) with that word's entries.
+        widest = max(range(len(scored)), key=lambda n: len(scored[n][1]))
+        unscored = math.fsum(bounds[place] for place in order[len(scored) :])
+        pieces = []
+        for n, (place, docs, gains) in enumerate(scored):
+            if n == widest:
+                others = unscored
+            else:
+                others = math.fsum(bound for other, bound in enumerate(bounds) if other != place)
+            pieces.append(docs[gains + others >= threshold * _SURELY_BELOW])
+        if len(pieces) == 1:
+            return pieces[0]
+        if sum(map(len, pieces)) * _SORT_BELOW > self._size * 4:
+            return None  # as many as to score them all over the index's places
+        return np.unique(np.concatenate(pieces))
 
     def _bound(self, group: _Group, scope: _Scope) -> float:
         """The most that `group` adds to the score of any entry `scope` keeps."""
