@@ -91,6 +91,8 @@ class _Behind(NamedTuple):
     new: list[Any]  # rows of entries past the last key read, in order
 
 
+# A prefix typed is at least this long (search.py: a one-character one is not searched as a prefix).
+_SHORTEST_PREFIX = 2
 # Stems this short would range over too many words: they match only themselves (as the store's fallback does).
 _SHORTEST_RANGED_STEM = 3
 _KINDS = ("decision", "constraint", "architecture", "convention", "reference", "note")
@@ -143,6 +145,9 @@ class KnowledgeIndex:
         self._last_change = 0
         # word: (docs, weighted frequencies), 4 bytes each (array "i" is a C int: 32 bits on every platform we run on)
         self._postings: dict[str, tuple[array[int], array[int]]] = {}
+        # The same, merged, for the words of each beginning of the shortest prefix typed: those prefixes range over
+        # the most words, and merging their postings at query time would cost the most.
+        self._beginnings: dict[str, tuple[array[int], array[int]]] = {}
         self._sorted_words: list[str] = []  # for prefixes
         self._new_words: list[str] = []  # not yet in _sorted_words
         self._doc_of_seq: dict[int, int] = {}
@@ -263,6 +268,17 @@ class KnowledgeIndex:
                 self._new_words.append(word)
             found[0].append(doc)
             found[1].append(frequency)
+        beginnings: dict[str, int] = {}
+        for word, frequency in counts.items():
+            if len(word) >= _SHORTEST_PREFIX:
+                beginning = word[:_SHORTEST_PREFIX]
+                beginnings[beginning] = beginnings.get(beginning, 0) + frequency
+        for beginning, frequency in beginnings.items():
+            found = self._beginnings.get(beginning)
+            if found is None:
+                found = self._beginnings[beginning] = (array("i"), array("i"))
+            found[0].append(doc)
+            found[1].append(frequency)
         self.entries += 1
 
     def _remove(self, seq: int) -> None:
@@ -348,6 +364,15 @@ class KnowledgeIndex:
         lists = [self._postings[word] for word in words if word in self._postings]
         if not lists:
             return None
+        beginning = words[0][:_SHORTEST_PREFIX]
+        if (
+            len(lists) > 1
+            and len(beginning) == _SHORTEST_PREFIX
+            and beginning in self._beginnings
+            and list(words) == self._beginning(beginning)
+        ):
+            # Every word of a shortest prefix: merged as they were indexed.
+            lists = [self._beginnings[beginning]]
         if len(lists) == 1:
             # A copy: an array exporting its buffer could not grow when the next entry holding the word comes.
             docs = np.frombuffer(lists[0][0], np.int32).copy()
