@@ -4,7 +4,9 @@ FTS5's bm25() scores every match it is given, and a frequent word matches most o
 them in SQL costs far more than a search may take, and ranking only some of them (the newest, those holding a
 rare word) misses entries that full BM25 would put first. This index holds each indexed word's postings (which
 entries hold it, how often, weighted by column as search.py weighs them) in arrays, and scores a query's words
-over all of their postings at once with numpy: the found set is full BM25's top k over every matching entry.
+over their postings with numpy: the found set is full BM25's top k over every matching entry. Several words are
+ranked by MaxScore: an entry that cannot reach the scores of the best k, whatever its other words add (each
+word's upper bound), is not scored in full (`_candidates`).
 
 What it ranks is what ranking.py ranks in memory for a small project, the same formula over the same entries:
 the statistics (how many entries, how many hold a word, their average length) are those of the entries the
