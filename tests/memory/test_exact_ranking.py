@@ -398,3 +398,72 @@ async def test_a_store_of_schema_10_is_upgraded_and_its_entries_ranked(db_path: 
         assert knowledge_index(db).entries == 2
     finally:
         await db.close()
+
+
+def zipf_corpus(rng: random.Random, size: int, project: str) -> list[KnowledgeCreate]:
+    """Entries where a few words are in most of them and most words in few (and words share beginnings), so that
+    several-word searches are decided among few entries: what the index's pruning is for."""
+    vocabulary = [*VOCABULARY, *(f"{a}{b}" for a in ("ma", "mo", "te") for b in ("rk", "rt", "ss", "ze", "ll"))]
+    weights = [1 / (rank + 1.5) for rank in range(len(vocabulary))]
+
+    def text(low: int, high: int) -> str:
+        return " ".join(rng.choices(vocabulary, weights=weights, k=rng.randint(low, high)))
+
+    return [
+        KnowledgeCreate(
+            kind="note" if rng.random() < 0.7 else "decision",
+            title=text(1, 5),
+            body=text(0, 30),
+            tags=sorted(set(rng.choices(RARE, k=rng.randint(0, 2)))),
+            project=project if rng.random() < 0.7 else None,
+        )
+        for _ in range(size)
+    ]
+
+
+async def test_the_best_of_several_words_are_full_bm25s_best_for_every_limit_and_filter(db: Database) -> None:
+    """Several words, any or every one of them, whole or typed: the index skips entries that cannot be among the
+    best; what it finds is still a brute-force BM25's best, for limits from 1 up, in a project and by kind."""
+    project = await create_project(db, ProjectCreate(name="Zoo"), "api")
+    other = await create_project(db, ProjectCreate(name="Other"), "api")
+    rng = random.Random(19)
+    await create_knowledge_bulk(db, KnowledgeBulkCreate(items=zipf_corpus(rng, 700, project.id)), "api")
+    await create_knowledge_bulk(db, KnowledgeBulkCreate(items=zipf_corpus(rng, 300, other.id)), "api")
+    await catch_up_fully(db)
+    index = knowledge_index(db)
+    every = (await list_knowledge(db, limit=5000)).items
+    assert len(every) == 1000
+    seq_of = {row["id"]: int(row["seq"]) for row in await db.fetchall("SELECT id, seq FROM knowledge")}
+    id_of = {seq: entry_id for entry_id, seq in seq_of.items()}
+    held = {w for e in every for w in words(f"{e.title} {e.body} {' '.join(e.tags)}")}
+    vocabulary = sorted(held)
+    pruned = 0
+    for _ in range(150):
+        query = rng.sample(vocabulary, rng.randint(2, 4))
+        typed = rng.random() < 0.4
+        groups = [whole_word(w, held) for w in query[:-1]]
+        if typed:
+            last = query[-1][: rng.randint(1, 3)]
+            groups.append({w for w in held if w.startswith(last)})
+        else:
+            groups.append(whole_word(query[-1], held))
+        every_group = rng.random() < 0.3
+        limit = rng.choice([1, 2, 5, 10, 20])
+        scope, kind = rng.choice([(None, None), (project.id, None), (project.id, "decision"), (None, "note")])
+        entries = [
+            e for e in every if (scope is None or e.project_id in (scope, None)) and (kind is None or e.kind == kind)
+        ]
+        reference = reference_bm25(entries, groups)
+        if every_group:
+            holding = {
+                e.id for e in entries if all(set(words(f"{e.title} {e.body} {' '.join(e.tags)}")) & g for g in groups)
+            }
+            reference = {i: s for i, s in reference.items() if i in holding}
+        found = index.rank(
+            [sorted(g) for g in groups], project_id=scope, kind=kind, every_group=every_group, limit=limit
+        )
+        assert_top([(id_of[seq], score) for seq, score in found], reference, limit)
+        # Ties at the edge go to the newest, as full scoring orders them.
+        assert [seq for seq, _ in found] == sorted((seq for seq, _ in found), key=lambda seq: (-dict(found)[seq], -seq))
+        pruned += len(reference) > 4 * limit
+    assert pruned > 50  # most searches were decided among fewer entries than match

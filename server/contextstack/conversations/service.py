@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -329,6 +329,7 @@ async def _hits_by_words(
     found = await store.conversations(view, list(best))
     texts = await store.message_texts(view, [c.seq for c in best.values() if c.message_id is not None])
     hits = []
+    matches = WordMatcher(terms, variants)
     for candidate in best.values():
         conversation = found.get(candidate.conversation_id)
         if conversation is None:
@@ -338,7 +339,7 @@ async def _hits_by_words(
             ConversationHit(
                 conversation=conversation,
                 message_id=candidate.message_id,
-                snippet=highlighted(text, terms) if candidate.message_id is None else snippet(text, terms),
+                snippet=highlighted(text, matches) if candidate.message_id is None else snippet(text, matches),
                 score=candidate.score,
                 matched=matched_words(terms, [text], variants),
             )
@@ -363,11 +364,12 @@ async def _hits_by_meaning(
     chosen = list(nearest.values())[:limit]
     conversations = await store.conversations(view, [message.conversation_id for message, _ in chosen])
     variants = await store.variants(view, [term.word for term in terms if not term.prefix])
+    matches = WordMatcher(terms, variants)
     return [
         ConversationHit(
             conversation=conversations[message.conversation_id],
             message_id=message.id,
-            snippet=snippet(message.text, terms),
+            snippet=snippet(message.text, matches),
             score=similarity,
             matched=matched_words(terms, [message.text], variants),
             found_by=["meaning"],
@@ -392,26 +394,49 @@ def _fused(by_words: list[ConversationHit], by_meaning: list[ConversationHit], l
     return hits
 
 
-def _matches(word: str, terms: Sequence[Term]) -> bool:
-    folded = fold(word)
-    return any(
-        folded.startswith(fold(t.word)) if t.prefix else folded == fold(t.word) or stem(folded) == stem(fold(t.word))
-        for t in terms
-    )
+class WordMatcher:
+    """Which words of a text `terms` match: a prefix the words it begins, a whole word itself and its `variants`
+    (the indexed words of its stem, as the search matched them; without them, every word of its stem). Each
+    distinct word is worked out once (a page of hits holds the same words many times over)."""
+
+    def __init__(self, terms: Sequence[Term], variants: Mapping[str, Sequence[str]] | None = None) -> None:
+        self._prefixes = tuple(fold(t.word) for t in terms if t.prefix)
+        self._whole = {fold(t.word) for t in terms if not t.prefix}
+        # Stemmed here only for the words whose variants were not looked up.
+        self._stems = {
+            stem(fold(t.word)) for t in terms if not t.prefix and (variants is None or t.word not in variants)
+        }
+        for t in terms:
+            if not t.prefix and variants is not None:
+                self._whole.update(fold(word) for word in variants.get(t.word, ()))
+        self._known: dict[str, bool] = {}
+
+    def __call__(self, word: str) -> bool:
+        found = self._known.get(word)
+        if found is None:
+            folded = fold(word)
+            found = self._known[word] = (
+                folded.startswith(self._prefixes)
+                or folded in self._whole
+                or (bool(self._stems) and stem(folded) in self._stems)
+            )
+        return found
 
 
-def highlighted(text: str, terms: Sequence[Term]) -> str:
+def highlighted(text: str, terms: Sequence[Term] | WordMatcher) -> str:
     """`text` with each word that `terms` match in `<mark>`, as FTS5's highlight() marks it."""
-    return _WORD.sub(lambda word: MARK + word.group() + UNMARK if _matches(word.group(), terms) else word.group(), text)
+    matches = terms if isinstance(terms, WordMatcher) else WordMatcher(terms)
+    return _WORD.sub(lambda word: MARK + word.group() + UNMARK if matches(word.group()) else word.group(), text)
 
 
-def snippet(text: str, terms: Sequence[Term]) -> str:
+def snippet(text: str, terms: Sequence[Term] | WordMatcher) -> str:
     """The SNIPPET_WORDS words of `text` holding the most matches of `terms` (the earliest such), matches in
     `<mark>`, an ellipsis where text was cut: what FTS5's snippet() makes, without a statement per hit."""
+    matches = terms if isinstance(terms, WordMatcher) else WordMatcher(terms)
     words = list(_WORD.finditer(text))
     if len(words) <= SNIPPET_WORDS:
-        return highlighted(text, terms)
-    hits = [index for index, word in enumerate(words) if _matches(word.group(), terms)]
+        return highlighted(text, matches)
+    hits = [index for index, word in enumerate(words) if matches(word.group())]
     start = 0
     if hits:
         # The hit that starts the window holding the most hits; those hits centred in it.
@@ -422,7 +447,7 @@ def snippet(text: str, terms: Sequence[Term]) -> str:
     begin = words[start].start() if start else 0
     finish = words[end - 1].end() if end < len(words) else len(text)
     cut_before, cut_after = ELLIPSIS if start else "", ELLIPSIS if end < len(words) else ""
-    return cut_before + highlighted(text[begin:finish], terms) + cut_after
+    return cut_before + highlighted(text[begin:finish], matches) + cut_after
 
 
 async def export_conversation(db: Database, conversation_id: str) -> ConversationExport:

@@ -4,7 +4,9 @@ FTS5's bm25() scores every match it is given, and a frequent word matches most o
 them in SQL costs far more than a search may take, and ranking only some of them (the newest, those holding a
 rare word) misses entries that full BM25 would put first. This index holds each indexed word's postings (which
 entries hold it, how often, weighted by column as search.py weighs them) in arrays, and scores a query's words
-over all of their postings at once with numpy: the found set is full BM25's top k over every matching entry.
+over their postings with numpy: the found set is full BM25's top k over every matching entry. Several words are
+ranked by MaxScore: an entry that cannot reach the scores of the best k, whatever its other words add (each
+word's upper bound), is not scored in full (`_candidates`).
 
 What it ranks is what ranking.py ranks in memory for a small project, the same formula over the same entries:
 the statistics (how many entries, how many hold a word, their average length) are those of the entries the
@@ -33,7 +35,7 @@ import math
 import threading
 import weakref
 from array import array
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -57,6 +59,12 @@ CATCH_UP_CHUNK = 5_000
 COMPACT_AFTER = 50_000
 # Query words' postings merged (the words of a stem, of a prefix) that are remembered until the index changes.
 REMEMBERED_GROUPS = 256
+# And at most this many postings in all among them (the least recently used are forgotten first).
+REMEMBERED_POSTINGS = 2_000_000
+# How many (scope, query word) counts of entries holding the word are remembered until the index changes.
+REMEMBERED_HOLDING = 16_384
+# Postings fewer than the index's places over this are merged by sorting them, more by counting over every place.
+_SORT_BELOW = 32
 
 _CHANGES = "SELECT entry_seq, change FROM knowledge_changes WHERE change > ? ORDER BY change LIMIT ?"
 _LAST_CHANGE = "SELECT coalesce(max(change), 0) AS change FROM knowledge_changes"
@@ -85,12 +93,39 @@ class _Behind(NamedTuple):
     new: list[Any]  # rows of entries past the last key read, in order
 
 
+# A prefix typed is at least this long (search.py: a one-character one is not searched as a prefix).
+_SHORTEST_PREFIX = 2
 # Stems this short would range over too many words: they match only themselves (as the store's fallback does).
 _SHORTEST_RANGED_STEM = 3
 _KINDS = ("decision", "constraint", "architecture", "convention", "reference", "note")
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+# Upper bounds are widened, and thresholds lowered, by this much: float rounding never prunes an entry that
+# full scoring would rank.
+_SURELY_ABOVE = 1 + 1e-9
+_SURELY_BELOW = 1 - 1e-9
+
+
+class _Scope(NamedTuple):
+    """The entries a query searches (`_mask`)."""
+
+    key: tuple[object, ...]
+    mask: npt.NDArray[np.bool_]
+    searched: int  # how many
+    average: float  # their average length
+    norms: FloatArray  # the length part of BM25's denominator, for every entry
+
+
+class _Group(NamedTuple):
+    """The postings of one query word: the indexed words it matches, counted together (`_postings_of`)."""
+
+    key: tuple[str, ...]
+    docs: npt.NDArray[np.int32]  # every entry holding one (searched or not), in increasing order
+    frequencies: FloatArray
+    most: float  # the highest frequency
+    shortest: float  # the length of the shortest entry
 
 
 _decode_tags = msgspec.json.Decoder(list[str]).decode
@@ -112,6 +147,9 @@ class KnowledgeIndex:
         self._last_change = 0
         # word: (docs, weighted frequencies), 4 bytes each (array "i" is a C int: 32 bits on every platform we run on)
         self._postings: dict[str, tuple[array[int], array[int]]] = {}
+        # The same, merged, for the words of each beginning of the shortest prefix typed: those prefixes range over
+        # the most words, and merging their postings at query time would cost the most.
+        self._beginnings: dict[str, tuple[array[int], array[int]]] = {}
         self._sorted_words: list[str] = []  # for prefixes
         self._new_words: list[str] = []  # not yet in _sorted_words
         self._doc_of_seq: dict[int, int] = {}
@@ -125,8 +163,10 @@ class KnowledgeIndex:
         self._write = np.zeros(1024, np.int64)
         self._superseded = np.zeros(1024, np.bool_)
         self._alive = np.zeros(1024, np.bool_)
-        self._masks: dict[tuple[object, ...], tuple[npt.NDArray[np.bool_], int, FloatArray]] = {}
-        self._merged: dict[tuple[str, ...], tuple[npt.NDArray[np.int32], FloatArray]] = {}
+        self._masks: dict[tuple[object, ...], _Scope] = {}
+        self._merged: OrderedDict[tuple[str, ...], _Group] = OrderedDict()
+        self._merged_postings = 0
+        self._holding: dict[tuple[tuple[object, ...], tuple[str, ...]], int] = {}  # entries of a scope holding a group
         self.entries = 0
         self.behind = True  # as of the last catch-up: more is left to bring in than a read may
 
@@ -196,6 +236,8 @@ class KnowledgeIndex:
         if changes or new:
             self._masks.clear()
             self._merged.clear()
+            self._merged_postings = 0
+            self._holding.clear()
             self._resort_words()
         self.behind = len(behind.changes) >= limit or len(behind.new) >= limit
         return not self.behind
@@ -226,6 +268,17 @@ class KnowledgeIndex:
             if found is None:
                 found = postings[word] = (array("i"), array("i"))
                 self._new_words.append(word)
+            found[0].append(doc)
+            found[1].append(frequency)
+        beginnings: dict[str, int] = {}
+        for word, frequency in counts.items():
+            if len(word) >= _SHORTEST_PREFIX:
+                beginning = word[:_SHORTEST_PREFIX]
+                beginnings[beginning] = beginnings.get(beginning, 0) + frequency
+        for beginning, frequency in beginnings.items():
+            found = self._beginnings.get(beginning)
+            if found is None:
+                found = self._beginnings[beginning] = (array("i"), array("i"))
             found[0].append(doc)
             found[1].append(frequency)
         self.entries += 1
@@ -277,10 +330,9 @@ class KnowledgeIndex:
             end += 1
         return words[start:end]
 
-    def _mask(
-        self, project_id: str | None, kind: str | None, include_superseded: bool
-    ) -> tuple[npt.NDArray[np.bool_], int, FloatArray]:
-        """Which entries a query searches, how many, and the length part of BM25's denominator for each entry."""
+    def _mask(self, project_id: str | None, kind: str | None, include_superseded: bool) -> _Scope:
+        """Which entries a query searches, how many, their average length, and the length part of BM25's
+        denominator for each entry."""
         key = (project_id, kind, include_superseded)
         found = self._masks.get(key)
         if found is not None:
@@ -300,18 +352,29 @@ class KnowledgeIndex:
         norms = K1 * (1 - B + B * self._lengths[:n] / average) if count else np.zeros(n, np.float64)
         if len(self._masks) > 64:
             self._masks.clear()
-        found = self._masks[key] = (mask, count, norms)
+            self._holding.clear()
+        found = self._masks[key] = _Scope(key, mask, count, average, norms)
         return found
 
-    def _postings_of(self, words: Sequence[str]) -> tuple[npt.NDArray[np.int32], FloatArray] | None:
+    def _postings_of(self, words: Sequence[str]) -> _Group | None:
         """The entries holding any of `words` and their weighted frequencies, counted together (None: none)."""
         key = tuple(words)
         found = self._merged.get(key)
         if found is not None:
+            self._merged.move_to_end(key)
             return found
         lists = [self._postings[word] for word in words if word in self._postings]
         if not lists:
             return None
+        beginning = words[0][:_SHORTEST_PREFIX]
+        if (
+            len(lists) > 1
+            and len(beginning) == _SHORTEST_PREFIX
+            and beginning in self._beginnings
+            and list(words) == self._beginning(beginning)
+        ):
+            # Every word of a shortest prefix: merged as they were indexed.
+            lists = [self._beginnings[beginning]]
         if len(lists) == 1:
             # A copy: an array exporting its buffer could not grow when the next entry holding the word comes.
             docs = np.frombuffer(lists[0][0], np.int32).copy()
@@ -319,40 +382,56 @@ class KnowledgeIndex:
         else:
             every = np.concatenate([np.frombuffer(docs_, np.int32) for docs_, _ in lists])
             weights = np.concatenate([np.frombuffer(f, np.int32) for _, f in lists]).astype(np.float64)
-            dense = np.bincount(every, weights=weights, minlength=self._size)
-            docs = np.flatnonzero(dense).astype(np.int32)
-            frequencies = np.asarray(dense[docs], np.float64)
+            if len(every) * _SORT_BELOW < self._size:
+                # Few postings: sorted and summed where an entry repeats, not counted over every place.
+                order = np.argsort(every, kind="stable")
+                every, weights = every[order], weights[order]
+                starts = np.flatnonzero(np.concatenate(([True], every[1:] != every[:-1])))
+                docs = every[starts]
+                frequencies = np.add.reduceat(weights, starts)
+            else:
+                dense = np.bincount(every, weights=weights, minlength=self._size)
+                docs = np.flatnonzero(dense > 0).astype(np.int32)
+                frequencies = np.asarray(dense[docs], np.float64)
         # Remembered until the index changes: a prefix ranges over many words, and search-as-you-type asks for the
         # same prefixes again and again.
-        if len(self._merged) >= REMEMBERED_GROUPS:
-            self._merged.clear()
-        found = self._merged[key] = (docs, frequencies)
+        while self._merged and (
+            len(self._merged) >= REMEMBERED_GROUPS or self._merged_postings + len(docs) > REMEMBERED_POSTINGS
+        ):
+            _, forgotten = self._merged.popitem(last=False)
+            self._merged_postings -= len(forgotten.docs)
+        found = self._merged[key] = _Group(
+            key, docs, frequencies, float(frequencies.max()), float(self._lengths[docs].min())
+        )
+        self._merged_postings += len(docs)
         return found
 
-    def _group_scores(
-        self, words: Sequence[str], mask: npt.NDArray[np.bool_], count: int, norms: FloatArray
-    ) -> tuple[npt.NDArray[np.int32], FloatArray]:
-        """The entries `mask` keeps that hold a word of one group, and what the group adds to their scores."""
-        found = self._postings_of(words)
-        if found is None:
-            return np.zeros(0, np.int32), np.zeros(0, np.float64)
-        docs, frequencies = found
-        keep = mask[docs]
-        docs, frequencies = docs[keep], frequencies[keep]
-        holding = len(docs)
-        idf = math.log((0.5 + count - holding) / (0.5 + holding)) if holding else 0.0
-        if idf <= 0:
-            idf = MIN_IDF
-        return docs, idf * (frequencies * (K1 + 1)) / (frequencies + norms[docs])
+    def _idf(self, group: _Group, scope: _Scope) -> float:
+        """The group's IDF among the entries `scope` searches (how many of them hold it is remembered)."""
+        key = (scope.key, group.key)
+        holding = self._holding.get(key)
+        if holding is None:
+            if len(self._holding) >= REMEMBERED_HOLDING:
+                self._holding.clear()
+            holding = self._holding[key] = int(np.count_nonzero(scope.mask[group.docs]))
+        idf = math.log((0.5 + scope.searched - holding) / (0.5 + holding)) if holding else 0.0
+        return MIN_IDF if idf <= 0 else idf
 
-    def _scores(
-        self, groups: Sequence[Sequence[str]], mask: npt.NDArray[np.bool_], count: int, norms: FloatArray
-    ) -> tuple[FloatArray, npt.NDArray[np.int32]]:
+    def _group_scores(self, words: Sequence[str], scope: _Scope) -> tuple[npt.NDArray[np.int32], FloatArray]:
+        """The entries `scope` keeps that hold a word of one group, and what the group adds to their scores."""
+        group = self._postings_of(words)
+        if group is None:
+            return np.zeros(0, np.int32), np.zeros(0, np.float64)
+        keep = scope.mask[group.docs]
+        docs, frequencies = group.docs[keep], group.frequencies[keep]
+        return docs, _gains(self._idf(group, scope), frequencies, scope.norms[docs])
+
+    def _scores(self, groups: Sequence[Sequence[str]], scope: _Scope) -> tuple[FloatArray, npt.NDArray[np.int32]]:
         n = self._size
         scores = np.zeros(n, np.float64)
         matched = np.zeros(n, np.int32)
         for words in groups:
-            docs, gains = self._group_scores(words, mask, count, norms)
+            docs, gains = self._group_scores(words, scope)
             scores[docs] += gains
             matched[docs] += 1
         return scores, matched
@@ -374,16 +453,99 @@ class KnowledgeIndex:
         """
         groups = _distinct(groups)
         with self._lock:
-            mask, count, norms = self._mask(project_id, kind, include_superseded)
-            if not count or not groups:
+            scope = self._mask(project_id, kind, include_superseded)
+            if not scope.searched or not groups:
                 return []
             if len(groups) == 1:
                 # One word: its postings alone are scored, no array as long as the index is made.
-                docs, gains = self._group_scores(groups[0], mask, count, norms)
+                docs, gains = self._group_scores(groups[0], scope)
                 return self._best(docs, gains, limit)
-            scores, matched = self._scores(groups, mask, count, norms)
-            hits = np.flatnonzero(matched >= (len(groups) if every_group else 1))
-            return self._best(hits, scores[hits], limit)
+            found = self._candidates(groups, scope, every_group, limit)
+            if found is None:
+                scores, matched = self._scores(groups, scope)
+                hits = np.flatnonzero(matched >= (len(groups) if every_group else 1))
+                return self._best(hits, scores[hits], limit)
+            return self._best(found, self._exact(groups, scope, found), limit)
+
+    def _candidates(
+        self, groups: Sequence[Sequence[str]], scope: _Scope, every_group: bool, limit: int
+    ) -> npt.NDArray[np.int32] | None:
+        """Entries among which the best `limit` of several words are, every one that could score as high as them,
+        found without scoring every entry holding a word (None: no fewer than every entry holding one).
+
+        Every word required: the entries holding the rarest word, those of them holding the others. Any word
+        (MaxScore): a word adds at most its upper bound to a score (its IDF, its highest frequency, its shortest
+        entry). The words with the highest bounds are scored until the bounds of the others add up to less than
+        a score that at least `limit` entries reach (the full score of the best `limit` entries of a word scored);
+        then an entry holding none of those words cannot be among the
+        best, and an entry holding some is looked up in the others' postings only if its score so far, with their
+        bounds, could reach that score.
+        """
+        found = [self._postings_of(words) for words in groups]
+        present = [group for group in found if group is not None]
+        if every_group:
+            if len(present) < len(found):
+                return np.zeros(0, np.int32)
+            rarest = min(present, key=lambda group: len(group.docs))
+            candidates = rarest.docs[scope.mask[rarest.docs]]
+            for group in present:
+                if group is not rarest and len(candidates):
+                    candidates = candidates[_places(group.docs, candidates) >= 0]
+            return candidates
+        if not present:
+            return np.zeros(0, np.int32)
+        bounds = [self._bound(group, scope) for group in present]
+        order = sorted(range(len(present)), key=lambda place: -bounds[place])
+        threshold = 0.0
+        scored: list[tuple[int, npt.NDArray[np.int32], FloatArray]] = []
+        for done, place in enumerate(order):
+            if scored and math.fsum(bounds[other] for other in order[done:]) < threshold * _SURELY_BELOW:
+                break
+            docs, gains = self._group_scores(present[place].key, scope)
+            scored.append((place, docs, gains))
+            if len(gains) >= limit:
+                # The best `limit` of this word's entries score at least what they score in full: a score that
+                # `limit` entries reach.
+                best = np.argpartition(gains, len(gains) - limit)[len(gains) - limit :]
+                threshold = max(threshold, float(self._exact(groups, scope, docs[best]).min()))
+        # An entry among the best scores at least the threshold, so for each word it holds, what that word adds
+        # with the bounds of the others reaches it too: the entries of a word scored that do not are left out.
+        # The word scored with the most entries is held to the bounds of the words not scored alone: an entry of
+        # it that holds another word scored is kept (or not) with that word's entries.
+        widest = max(range(len(scored)), key=lambda n: len(scored[n][1]))
+        unscored = math.fsum(bounds[place] for place in order[len(scored) :])
+        pieces = []
+        for n, (place, docs, gains) in enumerate(scored):
+            if n == widest:
+                others = unscored
+            else:
+                others = math.fsum(bound for other, bound in enumerate(bounds) if other != place)
+            pieces.append(docs[gains + others >= threshold * _SURELY_BELOW])
+        if len(pieces) == 1:
+            return pieces[0]
+        if sum(map(len, pieces)) * _SORT_BELOW > self._size * 4:
+            return None  # as many as to score them all over the index's places
+        return np.unique(np.concatenate(pieces))
+
+    def _bound(self, group: _Group, scope: _Scope) -> float:
+        """The most that `group` adds to the score of any entry `scope` keeps."""
+        if not scope.average:
+            return math.inf
+        norm = K1 * (1 - B + B * group.shortest / scope.average)
+        return self._idf(group, scope) * (group.most * (K1 + 1)) / (group.most + norm) * _SURELY_ABOVE
+
+    def _exact(self, groups: Sequence[Sequence[str]], scope: _Scope, docs: npt.NDArray[np.int32]) -> FloatArray:
+        """The scores of `docs` (entries `scope` keeps), added up word by word as `_scores` adds them."""
+        scores = np.zeros(len(docs), np.float64)
+        for words in groups:
+            group = self._postings_of(words)
+            if group is None or not len(docs):
+                continue
+            places = _places(group.docs, docs)
+            held = places >= 0
+            gains = _gains(self._idf(group, scope), group.frequencies[places[held]], scope.norms[docs[held]])
+            scores[held] += gains
+        return scores
 
     def _best(self, docs: npt.NDArray[np.integer[Any]], found: FloatArray, limit: int) -> list[Ranked]:
         top = self._top(docs, found, limit)
@@ -408,10 +570,11 @@ class KnowledgeIndex:
         """
         groups = _distinct(groups)
         with self._lock:
-            mask, count, norms = self._mask(project_id, None, False)
-            if not count or not groups:
+            scope = self._mask(project_id, None, False)
+            mask = scope.mask
+            if not scope.searched or not groups:
                 return []
-            scores, matched = self._scores(groups, mask, count, norms)
+            scores, matched = self._scores(groups, scope)
             matching = np.flatnonzero(matched)
             hits = matching[self._top(matching, scores[matching], 2 * limit)]
             n, seqs, writes, alive = self._size, self._seqs, self._write, self._alive
@@ -439,6 +602,20 @@ class KnowledgeIndex:
             totals = np.bincount(where, weights=np.concatenate(shares))
             order = np.lexsort((-seqs[unique], -totals))[:limit]
             return [Ranked(int(seqs[unique[i]]), float(totals[i])) for i in order]
+
+
+def _gains(idf: float, frequencies: FloatArray, norms: FloatArray) -> FloatArray:
+    """What a word of IDF `idf` adds to the scores of entries holding it `frequencies` times (BM25)."""
+    return idf * (frequencies * (K1 + 1)) / (frequencies + norms)
+
+
+def _places(docs: npt.NDArray[np.int32], wanted: npt.NDArray[np.int32]) -> IntArray:
+    """Where each of `wanted` is in `docs` (in increasing order), -1 where it is not."""
+    if not len(docs):
+        return np.full(len(wanted), -1, np.int64)
+    places = np.searchsorted(docs, wanted)
+    inside = np.minimum(places, len(docs) - 1)
+    return np.where(docs[inside] == wanted, inside, -1)
 
 
 def _distinct(groups: Sequence[Sequence[str]]) -> list[Sequence[str]]:

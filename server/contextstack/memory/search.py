@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -114,9 +115,15 @@ def matched_words(
 def _word_spans(text: str) -> Iterator[tuple[int, int]]:
     """Where the words of `text` are (as `text_words` cuts them): (start, end) of each."""
     if text.isascii():
-        for found in _ASCII_WORD.finditer(text):
-            yield found.span()
-        return
+        # In C from the match to its span: a snippet skips the words before its window without a Python step each.
+        return map(_SPAN, _ASCII_WORD.finditer(text))
+    return _unicode_word_spans(text)
+
+
+_SPAN = re.Match.span
+
+
+def _unicode_word_spans(text: str) -> Iterator[tuple[int, int]]:
     start = None
     for index, char in enumerate(text):
         if _is_word_character(char):
@@ -148,6 +155,7 @@ class Highlighter:
                 self._whole.setdefault(held, place)
         self._prefixes = prefixes
         self._starts = tuple(word for word, _ in prefixes)
+        self._begins = operator.methodcaller("startswith", self._starts)
 
     def _term_of(self, folded: str) -> int | None:
         place = self._whole.get(folded)
@@ -169,18 +177,36 @@ class Highlighter:
         held = set(words)
         found = held & self._whole.keys()
         if self._starts:
-            found.update(word for word in held if word.startswith(self._starts))
+            found.update(filter(self._begins, held))
         return found
 
     def matched(self, texts: Iterable[str]) -> list[str]:
         """The words of the query that `texts` hold, in the query's order."""
-        found: set[int] = set()
+        found: set[str] = set()
         for text in texts:
-            for word in self._hits(self._folded(text)[1]):
-                place = self._term_of(word)
-                if place is not None:
-                    found.add(place)
-        return [term.word for place, term in enumerate(self._terms) if place in found]
+            found |= self._hits(self._folded(text)[1])
+        return self._terms_of(found)
+
+    def _terms_of(self, hits: Iterable[str]) -> list[str]:
+        """The words of the query that these matching words (folded) match, in the query's order."""
+        places = {self._term_of(word) for word in hits}
+        return [term.word for place, term in enumerate(self._terms) if place in places]
+
+    def describe(self, title: str, body: str, tags: Iterable[str]) -> tuple[str, str, list[str]]:
+        """`highlight(title)`, `snippet(body)` and `matched((title, body, *tags))` at once, each text folded once."""
+        title_folded, title_words = self._folded(title)
+        title_hits = self._hits(title_words)
+        body_folded, body_words = self._folded(body)
+        body_hits = self._hits(body_words)
+        found = title_hits | body_hits
+        for tag in tags:
+            found |= self._hits(self._folded(tag)[1])
+        marked = (
+            self._marked(title, title_folded, list(_word_spans(title)), title_hits, 0, len(title))
+            if title_hits
+            else title
+        )
+        return marked, self._snippet(body, body_folded, body_words, body_hits, SNIPPET_TOKENS), self._terms_of(found)
 
     def highlight(self, text: str) -> str:
         """`text` with each matching word in `<mark>`."""
@@ -206,7 +232,9 @@ class Highlighter:
         """The `size` words of `text` holding the most matches (the earliest such window, its matches centred),
         matches in `<mark>`, an ellipsis where text was cut; the start of the text when nothing in it matches."""
         folded, words = self._folded(text)
-        hits = self._hits(words)
+        return self._snippet(text, folded, words, self._hits(words), size)
+
+    def _snippet(self, text: str, folded: str | None, words: Sequence[str], hits: set[str], size: int) -> str:
         if len(words) <= size:
             return self._marked(text, folded, list(_word_spans(text)), hits, 0, len(text)) if hits else text
         first_word = 0

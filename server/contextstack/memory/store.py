@@ -540,12 +540,13 @@ async def search(
     hits = {}
     for row in await _rows_by_seq(view, list(ranked)):
         entry = _entry(row)
+        title_highlight, snippet, matched = marks.describe(entry.title, entry.body, entry.tags)
         hits[int(row["seq"])] = KnowledgeHit(
             entry=entry,
             score=-ranked[int(row["seq"])],
-            title_highlight=marks.highlight(entry.title),
-            snippet=marks.snippet(entry.body),
-            matched=marks.matched((entry.title, entry.body, *entry.tags)),
+            title_highlight=title_highlight,
+            snippet=snippet,
+            matched=matched,
         )
     found_hits = [hits[seq] for seq in ranked if seq in hits]
     # With any word matching, those matching more words come first (a stable sort keeps BM25's order among them).
