@@ -11,6 +11,9 @@ connections, a new one's request is answered 503 with Retry-After, in the shape 
 the connection closed. A connection whose client stops reading, so that what the daemon sends piles up past
 the transport's high-water mark, is closed after `stream_write_timeout` seconds without relief: a subscriber
 that never reads holds neither its stream nor its buffers for long.
+
+An answer of known length goes out in one write, its head with the first part of its body: uvicorn writes the
+head as soon as it has it, so each answer took two writes to the socket, and its client two reads.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 
 import httptools
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from contextstack.providers.registry import configured_providers
 from contextstack.redaction import redact_logs
@@ -55,6 +58,78 @@ class _TooManyConnections(Exception):
         super().__init__(path)
         self.path = path
         self.limit = limit
+
+
+class _HeldHead:
+    """Stands in for the transport while uvicorn writes an answer's head: keeps the head, to go with the body."""
+
+    def __init__(self) -> None:
+        self.head = b""
+
+    def write(self, data: bytes) -> None:
+        self.head += data
+
+
+class _HeadFirst:
+    """Stands in for the transport while uvicorn writes the first part of a body: the held head goes with it."""
+
+    def __init__(self, transport: asyncio.Transport, head: bytes) -> None:
+        self._transport = transport
+        self._head = head
+        self.written = False
+
+    def write(self, data: bytes) -> None:
+        self._transport.writelines((self._head, data))
+        self.written = True
+
+    def close(self) -> None:
+        if not self.written:  # nothing of the body was written (HEAD's): the head goes alone, first
+            self._transport.write(self._head)
+            self.written = True
+        self._transport.close()
+
+
+def _has_length(message: Any) -> bool:
+    return any(name.lower() == b"content-length" for name, _ in message.get("headers", ()))
+
+
+class OneWriteCycle(RequestResponseCycle):
+    """uvicorn's request-response cycle, holding the head of an answer with a Content-Length until the first part
+    of its body, and writing the two at once. A chunked answer (a stream) has its head written at once, as before:
+    its client waits for the head before the first event."""
+
+    _held: bytes | None = None
+
+    async def send(self, message: Any) -> None:
+        if (
+            message["type"] == "http.response.start"
+            and not self.response_started
+            and not self.disconnected
+            and not self.flow.write_paused
+            and _has_length(message)
+        ):
+            transport, holder = self.transport, _HeldHead()
+            self.transport = holder  # type: ignore[assignment]
+            try:
+                await super().send(message)
+            finally:
+                self.transport = transport
+            self._held = holder.head or None
+            return
+        head, self._held = self._held, None
+        if head is not None and message["type"] == "http.response.body":
+            transport, first = self.transport, _HeadFirst(self.transport, head)
+            self.transport = first  # type: ignore[assignment]
+            try:
+                await super().send(message)
+            finally:
+                self.transport = transport
+            if not first.written and not self.disconnected:
+                transport.write(head)  # nothing of the body was written (HEAD's): the head goes alone
+            return
+        if head is not None and not self.disconnected:
+            self.transport.write(head)
+        await super().send(message)
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
@@ -158,6 +233,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if not self.url.startswith(b"/") and self.url != b"*":
             self._take_host_from_target()
         super().on_headers_complete()
+        if type(self.cycle) is RequestResponseCycle:
+            # Made just now, its task not yet run: it sends as OneWriteCycle does.
+            self.cycle.__class__ = OneWriteCycle
 
     def _take_host_from_target(self) -> None:
         try:

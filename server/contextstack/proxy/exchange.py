@@ -114,11 +114,17 @@ class _Watch:
         self.went_away = False
         self.done = False
         self._task = asyncio.current_task()
-        self._watcher = asyncio.get_running_loop().create_task(self._watch(receive))
+        self._watcher: asyncio.Task[None] | None = asyncio.get_running_loop().create_task(self._watch(receive))
 
     async def _watch(self, receive: Receive) -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
+        try:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+        except asyncio.CancelledError:
+            # Stopped (the exchange is over): the watcher ends as if it had finished. A cancelled task would keep
+            # its CancelledError, whose traceback holds this frame, which holds this watch, which holds the task:
+            # a reference cycle a request, left for the garbage collector's full collections to find.
+            return
         if not self.done and self._task is not None:
             self.went_away = True
             self._task.cancel()
@@ -129,7 +135,11 @@ class _Watch:
 
     def stop(self) -> None:
         self.done = True
-        self._watcher.cancel()
+        if self._watcher is not None:
+            self._watcher.cancel()
+            # Nor does this watch hold a watcher stopped before it ever ran, whose CancelledError never reached the
+            # `try` above: nothing then leads from the watcher's traceback back to it.
+            self._watcher = None
 
 
 def _start(answer: ProxyAnswer) -> Message:
