@@ -33,8 +33,9 @@ from contextstack.portability.service import export_project
 from contextstack.storage import Database
 
 ACTOR = "api"
-# Any text a store can hold: PostgreSQL's text cannot hold the NUL character (U+0000).
-STORABLE = st.characters(exclude_characters="\x00")
+# Any text a store can hold and JSON can carry: PostgreSQL's text cannot hold the NUL character (U+0000), and a
+# lone surrogate (category Cs) is no UTF-8 at all.
+STORABLE = st.characters(exclude_characters="\x00", exclude_categories=("Cs",))
 RENEWED = ("version", "updated_at")
 
 pick = st.integers(min_value=0, max_value=20)
