@@ -60,6 +60,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """What `-n auto` (the default, in pyproject.toml) means: one worker more than the cores this process may use,
+    as a good part of the suite waits on processes it started (a daemon's start-up, a stream's keep-alive)."""
+    return len(os.sched_getaffinity(0)) + 1
+
+
 def pytest_configure(config: pytest.Config) -> None:
     global BACKEND
     BACKEND = config.getoption("--backend")
