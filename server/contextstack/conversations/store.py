@@ -470,7 +470,7 @@ async def search_candidates(
     if reader.dialect == "postgresql":
         return await _search_candidates_postgresql(reader, query, project_id, candidates)
     params = {"match": query.fts5(), "project": project_id, "candidates": candidates}
-    in_project = "AND c.project_id = :project" if project_id is not None else ""
+    in_project, of_project = _scope_clauses(project_id)
     titles = await reader.fetchall(
         f"""
         SELECT c.id, NULL, conversations_fts.rowid, -bm25(conversations_fts), c.title
@@ -479,11 +479,6 @@ async def search_candidates(
         ORDER BY conversations_fts.rowid DESC LIMIT :candidates
         """,
         params,
-    )
-    of_project = (
-        "AND m.conversation_id IN (SELECT id FROM conversations WHERE project_id = :project)"
-        if project_id is not None
-        else ""
     )
     texts = await reader.fetchall(
         f"""
@@ -495,6 +490,17 @@ async def search_candidates(
         params,
     )
     return [Candidate(row[0], row[1], row[2], float(row[3]), row[4]) for row in [*titles, *texts]]
+
+
+def _scope_clauses(project_id: str | None) -> tuple[str, str]:
+    """The conditions that keep a search to a project (`:project`): on its conversations (`c`), on their messages
+    (`m`); empty without one."""
+    if project_id is None:
+        return "", ""
+    return (
+        "AND c.project_id = :project",
+        "AND m.conversation_id IN (SELECT id FROM conversations WHERE project_id = :project)",
+    )
 
 
 def _counts_of(row: str) -> str:
@@ -563,7 +569,7 @@ async def _search_candidates_postgresql(
     phrases = fulltext.phrases(query.terms, query.variants)
     params: dict[str, Any] = {"query": matching, "project": project_id, "candidates": candidates}
     params |= await _phrase_params(reader, phrases)
-    in_project = "AND c.project_id = :project" if project_id is not None else ""
+    in_project, of_project = _scope_clauses(project_id)
     titles = await reader.fetchall(
         f"""
         SELECT c.id, c.seq, c.search_words, c.title, {_counts_of("c")}
@@ -572,11 +578,6 @@ async def _search_candidates_postgresql(
         ORDER BY c.seq DESC
         """,
         params,
-    )
-    of_project = (
-        "AND m.conversation_id IN (SELECT id FROM conversations WHERE project_id = :project)"
-        if project_id is not None
-        else ""
     )
     texts = await reader.fetchall(
         f"""
