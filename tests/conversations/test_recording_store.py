@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 
 from contextstack import clock
 from contextstack.conversations.models import ConversationCreate
-from contextstack.conversations.recording import Exchange, purge_recordings, record_exchange
+from contextstack.conversations.recording import Exchange, Recorder, purge_recordings, record_exchange
 from contextstack.conversations.service import create_conversation, list_conversations
+from contextstack.plan.models import ProjectCreate
+from contextstack.plan.service import create_project
 from contextstack.providers.models import Target
 from contextstack.runtime import Runtime
 from contextstack.settings import Settings
@@ -183,3 +185,28 @@ def system_sent(steps: list[tuple[str, str]]) -> str:
         else:
             sent = system
     return sent
+
+
+async def test_the_next_turn_knows_a_recorded_history_as_its_own_from_the_moment_it_is_committed(
+    db: Database, settings: Settings, db_path: Path | str
+) -> None:
+    """The proxy leaves a request's own history out of its context's past messages: it must know that history by
+    the time the next turn can find it in the store, not some moments later."""
+    await create_project(db, ProjectCreate(name="Shop", slug="shop"), "user")
+    recorder = Recorder(db, settings)
+    first = [{"role": "user", "content": "Which courier do we use?"}]
+    turn = msgspec.structs.replace(exchange(first, answer="Parcelforce."), project="shop")
+    following = json.dumps(
+        {"messages": [*first, {"role": "assistant", "content": "Parcelforce."}, {"role": "user", "content": "Why?"}]}
+    ).encode()
+    known_at_commit: list[frozenset[str]] = []
+    db.on_commit(
+        lambda events: known_at_commit.extend(
+            recorder.resent("chat", following, "shop") for event in events if event.type == "conversation.created"
+        )
+    )
+    recorder.record(turn)
+    await recorder.settled()
+    stored = [row[0] for row in query(db_path, "SELECT id FROM messages")]
+    assert len(stored) == 2
+    assert known_at_commit == [frozenset(stored)]

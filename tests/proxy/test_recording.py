@@ -16,13 +16,12 @@ import msgspec
 import openai
 import pytest
 
-from contextstack.app import create_asgi_app
 from contextstack.settings import ProjectProxyConfig, Settings
-from tests.conftest import query
+from tests.conftest import query, serving
 from tests.fakes.anthropic_upstream import REPLY as CLAUDE_REPLY
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.openai_upstream import REPLY, FakeOpenAI
-from tests.fakes.server import Fault, ThreadedServer
+from tests.fakes.server import Fault
 from tests.proxy.test_injection import create_project
 
 RECORD = "X-Contextstack-Record"
@@ -33,9 +32,8 @@ CLAUDE_CODE: dict[str, Any] = json.loads(
 
 
 def serve(settings: Settings) -> Iterator[str]:
-    server = ThreadedServer(create_asgi_app(settings), lifespan="on").start()
-    yield server.url
-    server.stop()
+    with serving(settings) as url:
+        yield url
 
 
 @pytest.fixture
@@ -105,7 +103,6 @@ def test_ten_turns_of_the_openai_sdk_make_one_conversation_of_ten_exchanges(
     assert all(m["usage"] == {"prompt_tokens": 11, "completion_tokens": 6, "total_tokens": 17} for m in answers)
     # The project's whole context went in with the first; later turns (inject = delta) only what was new, if any.
     assert answers[0]["context"]["tokens"] > 0
-    print([r.json()["messages"][-1] for r in fake_openai.requests[2:4]])
     assert all(m["context"] is None or m["context"]["tokens"] < answers[0]["context"]["tokens"] for m in answers[1:])
     usage = httpx.get(recording + "/api/usage", params={"group": "project"}).json()
     assert usage["total"] == {

@@ -19,7 +19,7 @@ import hashlib
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -449,8 +449,15 @@ def _asked_model(request: dict[str, Any]) -> str | None:
     return model if isinstance(model, str) and model else None
 
 
-async def record_exchange(db: Database, settings: Settings, exchange: Exchange) -> Recorded | None:
-    """Store an exchange into the conversation its history belongs to (a new one if none); None if not recorded."""
+async def record_exchange(
+    db: Database, settings: Settings, exchange: Exchange, written_out: Callable[[Recorded], None] | None = None
+) -> Recorded | None:
+    """Store an exchange into the conversation its history belongs to (a new one if none); None if not recorded.
+
+    `written_out` is told what is recorded before it commits, so that it knows the messages by the time anyone can read
+    them (the next turn's request may be read as soon as they are committed); if the commit fails after all, what it
+    was told names messages that are nowhere.
+    """
     request = _decode_object(exchange.request)
     try:
         messages = request_messages(exchange.dialect, request)
@@ -556,8 +563,11 @@ async def record_exchange(db: Database, settings: Settings, exchange: Exchange) 
             entity_id=updated.id,
             data=msgspec.to_builtins(updated),
         )
-    chains[chain(parent_hash, reply)] = reply_message.id
-    return Recorded(updated.id, [m.id for m in written], project_id, chains)
+        chains[chain(parent_hash, reply)] = reply_message.id
+        recorded = Recorded(updated.id, [m.id for m in written], project_id, chains)
+        if written_out is not None:
+            written_out(recorded)
+    return recorded
 
 
 # Retention
@@ -647,10 +657,11 @@ class Recorder:
     async def _record(self, exchange: Exchange) -> Recorded | None:
         try:
             async with self._in_order:
-                recorded = await record_exchange(self.db, self.settings, exchange)
-                if recorded is not None:
-                    self._remember(exchange.project, recorded)
-                return recorded
+                # Remembered before the commit: the client's next turn can arrive the moment the messages are in the
+                # store, and its context must know them as its own history from then on.
+                return await record_exchange(
+                    self.db, self.settings, exchange, lambda recorded: self._remember(exchange.project, recorded)
+                )
         except Exception:
             log.exception("recording an exchange failed; the client had its answer, the store is unchanged")
             return None
