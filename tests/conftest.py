@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -33,11 +34,14 @@ from litestar.testing import AsyncTestClient
 
 import contextstack
 from contextstack.app import create_app, create_asgi_app, runtime_state
+from contextstack.guard import RequestGuard
 from contextstack.runtime import Runtime
 from contextstack.settings import Settings
 from contextstack.storage import Database, open_database
 from contextstack.storage.urls import is_postgres, without_password
 from tests.backends import REQUIRE_ENV, NoServer, PostgresServer, database_name, server_available
+from tests.fakes.server import ThreadedServer
+from tests.forking import ForkedDaemon
 
 SERVER_DIR = Path(contextstack.__file__).resolve().parent.parent
 
@@ -292,16 +296,38 @@ async def db(db_path: Path | str) -> AsyncIterator[Database]:
 _idle_apps: list[Litestar] = []
 
 
+@contextmanager
+def app_for(settings: Settings) -> Iterator[RequestGuard]:
+    """The app as the daemon serves it over `settings` (guard included), its store made fresh if it is a new SQLite
+    file. It goes back to the idle apps when the block ends, unless the block failed (it may still be serving)."""
+    store = Path(settings.db)
+    if not is_postgres(settings.db) and settings.db != ":memory:" and store.parent.is_dir():
+        fresh_store(store)
+    app = _idle_apps.pop() if _idle_apps else create_app(settings)
+    app.state = runtime_state(Runtime(settings))
+    yield create_asgi_app(settings, app)
+    _idle_apps.append(app)
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """The app over `settings` served over real HTTP by uvicorn in a thread of this process; its base URL."""
+    with app_for(settings) as app:
+        server = ThreadedServer(app, lifespan="on").start()
+        try:
+            yield server.url
+        finally:
+            server.stop()
+        if server.running:
+            raise RuntimeError("the app's server did not stop")
+
+
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[object]]:
     """The real app, in-process, as the daemon serves it (guard included), over a fresh store."""
-    if not is_postgres(settings.db):
-        fresh_store(Path(settings.db))
-    app = _idle_apps.pop() if _idle_apps else create_app(settings)
-    app.state = runtime_state(Runtime(settings))
-    async with AsyncTestClient(app=create_asgi_app(settings, app), base_url="http://127.0.0.1:8765") as test_client:
-        yield test_client
-    _idle_apps.append(app)
+    with app_for(settings) as app:
+        async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8765") as test_client:
+            yield test_client
 
 
 def free_port() -> int:
@@ -317,12 +343,15 @@ class Daemon:
 
     url: str
     db: Path | str  # the SQLite file, or the PostgreSQL database's URL
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | ForkedDaemon
     log: Path
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+
+# Set, every daemon is started as `python -m contextstack serve` rather than forked (tests/forking.py).
+EXEC_ENV = "CONTEXTSTACK_TEST_EXEC"
 
 # How long a daemon may take to answer: a guard against a hang (on a loaded machine startup takes a while).
 STARTUP_PATIENCE = 60
@@ -351,13 +380,17 @@ def start_daemon(
     }
     if not Path(environment["CONTEXTSTACK_CONFIG"]).exists():
         Path(environment["CONTEXTSTACK_CONFIG"]).write_text("")
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "contextstack", "serve", "--port", str(port), "--db", str(db), *args],
-            env=environment,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    argv = ["serve", "--port", str(port), "--db", str(db), *args]
+    process: subprocess.Popen[bytes] | ForkedDaemon
+    if any(name.startswith("PYTHON") for name in env or {}) or os.environ.get(EXEC_ENV):
+        # The interpreter's own settings (another tree's code on PYTHONPATH, for one) need an interpreter of its own.
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "contextstack", *argv], env=environment, stdout=out, stderr=subprocess.STDOUT
+            )
+    else:
+        log.write_bytes(b"")
+        process = ForkedDaemon(argv, environment, str(log))
     daemon = Daemon(url=f"http://127.0.0.1:{port}", db=db, process=process, log=log)
     token = environment.get("CONTEXTSTACK_TOKEN")
     headers = {"Authorization": f"Bearer {token}"} if token else {}

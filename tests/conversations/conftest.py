@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
 import pytest
 
-from contextstack.app import create_asgi_app
 from contextstack.settings import Settings
+from tests.conftest import serving
 from tests.fakes.fixtures import (
     fake_anthropic,
     fake_anthropic_server,
@@ -17,7 +18,6 @@ from tests.fakes.fixtures import (
     proxy,
     proxy_settings,
 )
-from tests.fakes.server import ThreadedServer
 
 __all__ = [
     "fake_anthropic",
@@ -33,13 +33,9 @@ __all__ = [
 @pytest.fixture
 def serve() -> Iterator[Callable[[Settings], str]]:
     """Serve the app over real HTTP with the given settings; its base URL."""
-    servers: list[ThreadedServer] = []
+    with ExitStack() as servers:
 
-    def start(settings: Settings) -> str:
-        server = ThreadedServer(create_asgi_app(settings), lifespan="on").start()
-        servers.append(server)
-        return server.url
+        def start(settings: Settings) -> str:
+            return servers.enter_context(serving(settings))
 
-    yield start
-    for server in servers:
-        server.stop()
+        yield start

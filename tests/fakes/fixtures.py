@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from contextstack.app import create_asgi_app
 from contextstack.providers.presets import PRESETS
 from contextstack.settings import ProviderConfig, Settings
+from tests.conftest import serving
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.openai_upstream import FakeOpenAI
-from tests.fakes.server import ThreadedServer
 
 OPENAI_KEY = "sk-fake-openai-key"
 ANTHROPIC_KEY = "sk-ant-fake-key"
@@ -73,6 +72,5 @@ def proxy_settings(db_path: Path, fake_openai: FakeOpenAI, fake_anthropic: FakeA
 @pytest.fixture
 def proxy(proxy_settings: Settings, no_provider_keys: None) -> Iterator[str]:
     """The daemon's app (guard included) served over real HTTP in this process; its base URL."""
-    server = ThreadedServer(create_asgi_app(proxy_settings), lifespan="on").start()
-    yield server.url
-    server.stop()
+    with serving(proxy_settings) as url:
+        yield url

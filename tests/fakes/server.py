@@ -122,6 +122,11 @@ class ThreadedServer:
         self._server.should_exit = True
         self._thread.join(timeout=10)
 
+    @property
+    def running(self) -> bool:
+        """Whether its thread still serves (`stop` gives up waiting after a while)."""
+        return self._thread.is_alive()
+
 
 @dataclass
 class FakeUpstream:

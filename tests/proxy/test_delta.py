@@ -15,12 +15,11 @@ import msgspec
 import openai
 import pytest
 
-from contextstack.app import create_asgi_app
 from contextstack.settings import ProviderConfig, Settings
+from tests.conftest import serving
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.fixtures import OPENAI_KEY
 from tests.fakes.openai_upstream import FakeOpenAI
-from tests.fakes.server import ThreadedServer
 from tests.proxy.test_injection import create_project
 
 # Each topic's entry, and a question that names it and no other.
@@ -323,9 +322,8 @@ def test_whole_context_mode_puts_the_whole_context_in_front_every_turn(
 @pytest.fixture
 def forgetful(proxy_settings: Settings, no_provider_keys: None) -> Iterator[str]:
     """A daemon that remembers one turn."""
-    server = ThreadedServer(create_asgi_app(msgspec.structs.replace(proxy_settings, turn_states=1)), lifespan="on")
-    yield server.start().url
-    server.stop()
+    with serving(msgspec.structs.replace(proxy_settings, turn_states=1)) as url:
+        yield url
 
 
 def test_a_forgotten_conversation_gets_the_whole_context_again_near_its_new_message(

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from contextstack.app import create_asgi_app
 from contextstack.settings import ProviderConfig, Settings
+from tests.conftest import serving
 from tests.fakes.anthropic_upstream import FakeAnthropic, event
 from tests.fakes.fixtures import ANTHROPIC_KEY, OPENAI_KEY
 from tests.fakes.openai_upstream import FakeOpenAI, chunk
-from tests.fakes.server import WEB_PAGE, Fault, ThreadedServer
+from tests.fakes.server import WEB_PAGE, Fault
 from tests.fakes.tcp import TcpFault, TcpFaultKind
 
 HELLO = [{"role": "user", "content": "Hello?"}]
@@ -74,9 +74,8 @@ def table_proxy(
         for name, config in providers.items()
     }
     settings = Settings(db=str(tmp_path_factory.mktemp("fault-table") / "store.db"), providers=providers)
-    server = ThreadedServer(create_asgi_app(settings), lifespan="on").start()
-    yield server.url
-    server.stop()
+    with serving(settings) as url:
+        yield url
 
 
 @dataclass(frozen=True)

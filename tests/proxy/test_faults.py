@@ -12,12 +12,12 @@ import httpx
 import openai
 import pytest
 
-from contextstack.app import create_asgi_app
 from contextstack.settings import ProviderConfig, Settings
+from tests.conftest import serving
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.fixtures import ANTHROPIC_KEY, OPENAI_KEY
 from tests.fakes.openai_upstream import FakeOpenAI
-from tests.fakes.server import Fault, ThreadedServer
+from tests.fakes.server import Fault
 
 HELLO = [{"role": "user", "content": "Hello?"}]
 
@@ -171,9 +171,8 @@ def impatient_proxy(proxy_settings: Settings, no_provider_keys: None) -> Iterato
         for name, config in proxy_settings.providers.items()
     }
     settings = Settings(db=proxy_settings.db, providers=providers, aliases=proxy_settings.aliases)
-    server = ThreadedServer(create_asgi_app(settings), lifespan="on").start()
-    yield server.url
-    server.stop()
+    with serving(settings) as url:
+        yield url
 
 
 def test_a_slow_first_byte_within_the_read_timeout_is_only_slow(proxy: str, fake_openai: FakeOpenAI) -> None:
@@ -279,13 +278,9 @@ def test_a_bad_request_body_is_refused_in_openai_shape_and_nothing_is_sent(
 
 
 def test_an_unknown_model_without_a_default_provider_is_a_404(tmp_path: Path, no_provider_keys: None) -> None:
-    server = ThreadedServer(create_asgi_app(Settings(db=str(tmp_path / "x.db"))), lifespan="on").start()
-    try:
-        with pytest.raises(openai.NotFoundError) as caught:
-            sdk(server.url).chat.completions.create(model="gpt-4o", messages=HELLO)
-        assert caught.value.code == "model_not_found"
-    finally:
-        server.stop()
+    with serving(Settings(db=str(tmp_path / "x.db"))) as url, pytest.raises(openai.NotFoundError) as caught:
+        sdk(url).chat.completions.create(model="gpt-4o", messages=HELLO)
+    assert caught.value.code == "model_not_found"
 
 
 def test_keys_never_appear_in_an_error(proxy: str, fake_openai: FakeOpenAI, fake_anthropic: FakeAnthropic) -> None:

@@ -11,14 +11,13 @@ import msgspec
 import openai
 import pytest
 
-from contextstack.app import create_asgi_app
 from contextstack.assembly.cache import ContextCache
 from contextstack.assembly.service import assemble_context
 from contextstack.settings import ProjectProxyConfig, Settings
 from contextstack.storage import open_database
+from tests.conftest import serving
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.openai_upstream import FakeOpenAI
-from tests.fakes.server import ThreadedServer
 
 QUESTION = "Which framework do we build the site with?"
 HELLO = [{"role": "user", "content": QUESTION}]
@@ -235,9 +234,8 @@ def configured_settings(proxy_settings: Settings) -> Settings:
 
 @pytest.fixture
 def configured_proxy(configured_settings: Settings, no_provider_keys: None) -> Iterator[str]:
-    server = ThreadedServer(create_asgi_app(configured_settings), lifespan="on").start()
-    yield server.url
-    server.stop()
+    with serving(configured_settings) as url:
+        yield url
 
 
 async def test_a_project_can_have_its_own_mode_and_budget(

@@ -13,13 +13,13 @@ import httpx
 import msgspec
 import pytest
 
-from contextstack.app import create_asgi_app
 from contextstack.settings import ModelProxyConfig, ProviderConfig, Settings
+from tests.conftest import serving
 from tests.fakes import anthropic_upstream, openai_upstream
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.fixtures import ANTHROPIC_KEY, OPENAI_KEY
 from tests.fakes.openai_upstream import FakeOpenAI
-from tests.fakes.server import Fault, ThreadedServer
+from tests.fakes.server import Fault
 from tests.proxy.test_injection import create_project
 
 QUESTION = "Which framework do we build the site with?"
@@ -462,9 +462,8 @@ def forwarding(
     settings = msgspec.structs.replace(
         proxy_settings, token=TOKEN, providers=providers, models={"claude-*haiku*": ModelProxyConfig(inject="off")}
     )
-    server = ThreadedServer(create_asgi_app(settings), lifespan="on").start()
-    yield server.url
-    server.stop()
+    with serving(settings) as url:
+        yield url
 
 
 def test_a_subscription_token_is_forwarded_with_the_daemon_token_in_its_own_header(

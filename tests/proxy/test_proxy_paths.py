@@ -9,10 +9,9 @@ import msgspec
 import openai
 import pytest
 
-from contextstack.app import create_asgi_app
 from contextstack.settings import MAX_BODY_BYTES, Settings
+from tests.conftest import serving
 from tests.fakes.openai_upstream import FakeOpenAI
-from tests.fakes.server import ThreadedServer
 from tests.proxy.test_faults import assert_openai_error
 
 TOKEN = "daemon-token-123"
@@ -23,9 +22,8 @@ HELLO = [{"role": "user", "content": "Hello?"}]
 def guarded_proxy(proxy_settings: Settings, no_provider_keys: None) -> Iterator[str]:
     """The proxy of a daemon that needs an access token."""
     settings = msgspec.structs.replace(proxy_settings, token=TOKEN)
-    server = ThreadedServer(create_asgi_app(settings), lifespan="on").start()
-    yield server.url
-    server.stop()
+    with serving(settings) as url:
+        yield url
 
 
 @pytest.mark.parametrize(

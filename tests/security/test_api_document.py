@@ -21,9 +21,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from contextstack.app import create_asgi_app
 from contextstack.settings import Settings
-from tests.fakes.server import ThreadedServer
+from tests.conftest import serving
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 # The live event stream never ends by design, so a generated request to it would only wait for its timeout;
@@ -49,14 +48,13 @@ EXAMPLES_PER_OPERATION = 6
 @pytest.fixture(scope="module")
 def daemon_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = tmp_path_factory.mktemp("schemathesis") / "contextstack.db"
-    server = ThreadedServer(create_asgi_app(Settings(db=str(db), readers=2)), lifespan="on").start()
-    with httpx.Client(base_url=server.url) as http:
-        http.post("/api/projects", json={"name": "Shop", "slug": SEEDED}).raise_for_status()
-        http.post(
-            "/api/knowledge", json={"kind": "note", "title": "t", "body": "b", "project": SEEDED}
-        ).raise_for_status()
-    yield server.url
-    server.stop()
+    with serving(Settings(db=str(db), readers=2)) as url:
+        with httpx.Client(base_url=url) as http:
+            http.post("/api/projects", json={"name": "Shop", "slug": SEEDED}).raise_for_status()
+            http.post(
+                "/api/knowledge", json={"kind": "note", "title": "t", "body": "b", "project": SEEDED}
+            ).raise_for_status()
+        yield url
 
 
 @schema.parametrize()

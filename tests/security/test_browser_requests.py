@@ -11,10 +11,9 @@ import httpx
 import msgspec
 import pytest
 
-from contextstack.app import create_asgi_app
 from contextstack.settings import Settings
+from tests.conftest import serving
 from tests.fakes.openai_upstream import FakeOpenAI
-from tests.fakes.server import ThreadedServer
 from tests.security.conftest import assert_in_shape, store_state
 
 HELLO = {"model": "fake/fake-small", "messages": [{"role": "user", "content": "Hello?"}]}
@@ -134,10 +133,8 @@ def test_json_in_any_spelling_is_read(served: tuple[httpx.Client, str], media_ty
 def cors(tmp_path: Path, proxy_settings: Settings) -> Iterator[httpx.Client]:
     """The daemon with a token and one listed origin, over real HTTP."""
     settings = msgspec.structs.replace(proxy_settings, token=TOKEN, allowed_origins=[LISTED, "http://localhost:5173"])
-    server = ThreadedServer(create_asgi_app(settings), lifespan="on").start()
-    with httpx.Client(base_url=server.url, timeout=10) as http:
+    with serving(settings) as url, httpx.Client(base_url=url, timeout=10) as http:
         yield http
-    server.stop()
 
 
 PREFLIGHTED = ["/api/projects", "/api/projects/shop/context", "/v1/chat/completions", "/p/shop/v1/chat/completions"]

@@ -11,11 +11,11 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
-from contextstack.app import create_asgi_app
 from contextstack.redaction import RedactingFilter, redact
 from contextstack.settings import Settings
+from tests.conftest import serving
 from tests.fakes.openai_upstream import FakeOpenAI
-from tests.fakes.server import Fault, ThreadedServer
+from tests.fakes.server import Fault
 from tests.security.conftest import assert_openai_error
 
 HELLO = [{"role": "user", "content": "Hello?"}]
@@ -28,11 +28,8 @@ def plain_key_proxy(proxy_settings: Settings, fake_openai: FakeOpenAI, no_provid
     providers = dict(proxy_settings.providers)
     providers["fake"] = msgspec.structs.replace(providers["fake"], api_key=PLAIN_KEY)
     fake_openai.api_key = PLAIN_KEY
-    server = ThreadedServer(
-        create_asgi_app(msgspec.structs.replace(proxy_settings, providers=providers)), lifespan="on"
-    )
-    yield server.start().url
-    server.stop()
+    with serving(msgspec.structs.replace(proxy_settings, providers=providers)) as url:
+        yield url
 
 
 def _secrets_in(text: str) -> list[str]:

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from contextstack.app import create_asgi_app
 from contextstack.private_files import write_private
 from contextstack.settings import Settings, is_loopback
 from contextstack.storage import Database, SQLiteDatabase
+from tests.conftest import app_for
 
 TOKEN = "front-door-token-1234"
 
@@ -80,9 +80,9 @@ async def test_an_existing_store_is_tightened_once_with_a_log_line(
 
 @pytest.fixture
 async def guarded(settings: Settings) -> Any:
-    app = create_asgi_app(Settings(db=settings.db, readers=1, token=TOKEN))
-    async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8765") as client:
-        yield client
+    with app_for(Settings(db=settings.db, readers=1, token=TOKEN)) as app:
+        async with AsyncTestClient(app=app, base_url="http://127.0.0.1:8765") as client:
+            yield client
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer wrong-token-value", "Basic Zm9vOmJhcg==", f"bearer  {TOKEN}x"])
