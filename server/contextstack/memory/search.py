@@ -232,14 +232,15 @@ class Highlighter:
     def _ascii_snippet(text: str, hits: Sequence[re.Match[str]], size: int) -> str:
         """`_snippet` of an ASCII text, its matching words (`hits`, in its lower case: at the same places) found
         by `_pattern`."""
-        # Each hit's place among the words: the words between one hit and the next are counted in C.
-        count_words = _ASCII_WORD.findall
+        # The text with every character that is not of a word made a space: its words are what bytes.split cuts,
+        # at the text's places. Each hit's place among the words: the words between one hit and the next counted.
+        spaced = text.encode().translate(_SPACED_WORDS)
         places, at, place = [], 0, -1
         for hit in hits:
-            place += 1 + len(count_words(text, at, hit.start()))
+            place += 1 + len(spaced[at : hit.start()].split())
             places.append(place)
             at = hit.end()
-        total = place + 1 + len(count_words(text, at))
+        total = place + 1 + len(spaced[at:].split())
         if total <= size:
             return _marked_at(text, hits, 0, len(text)) if hits else text
         first_word = 0
@@ -249,7 +250,13 @@ class Highlighter:
             last = places[bisect.bisect_left(places, places[first] + size) - 1]
             first_word = max(0, min(places[first] - (size - (last - places[first] + 1)) // 2, total - size))
         end_word = first_word + size
-        begin, finish = _window(text, first_word, size, end_word < total)
+        begin = len(spaced) - len(spaced.split(None, first_word)[-1]) if first_word else 0
+        # The end of the window's last word: the spaces before the first word past it are not in it.
+        finish = (
+            len(spaced[: len(spaced) - len(spaced.split(None, end_word)[-1])].rstrip())
+            if end_word < total
+            else len(text)
+        )
         before, after = ELLIPSIS if first_word else "", ELLIPSIS if end_word < total else ""
         inside = [hit for hit in hits if hit.start() >= begin and hit.end() <= finish]
         return before + (_marked_at(text, inside, begin, finish) if inside else text[begin:finish]) + after
@@ -331,21 +338,14 @@ def _matching_words(whole: Iterable[str], prefixes: Iterable[str]) -> re.Pattern
 
 
 _WORD_ENDS = "(?![a-z0-9])"
+# bytes.translate's table keeping the ASCII letters and digits and making every other byte a space.
+_SPACED_WORDS = bytes(code if chr(code).isascii() and chr(code).isalnum() else ord(" ") for code in range(256))
 
 
 def _starting_word(word: str) -> str:
     """The first letter of `word`, matched only where a word starts (nothing of a word before it)."""
     first = re.escape(word[0])
     return f"{first}(?<![a-z0-9]{first})"
-
-
-def _window(text: str, first_word: int, size: int, cut: bool) -> tuple[int, int]:
-    """Where the `size` words of `text` from its `first_word` begin (0 for the first word: the text's start) and end
-    (the text's end unless `cut`)."""
-    words = _ASCII_WORD.finditer(text)
-    first = next(itertools.islice(words, first_word, None))
-    last = first if size == 1 else next(itertools.islice(words, size - 2, None))
-    return (first.start() if first_word else 0), (last.end() if cut else len(text))
 
 
 def _quoted(word: str) -> str:
