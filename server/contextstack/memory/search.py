@@ -156,7 +156,7 @@ class Highlighter:
         self._prefixes = prefixes
         self._starts = tuple(word for word, _ in prefixes)
         self._begins = operator.methodcaller("startswith", self._starts)
-        self._pattern = _matching_words(self._whole, self._starts)
+        self._pattern: re.Pattern[str] | bool | None = False  # made when first used (`_describe_ascii`)
 
     def _term_of(self, folded: str) -> int | None:
         place = self._whole.get(folded)
@@ -216,8 +216,10 @@ class Highlighter:
     def _describe_ascii(self, title: str, body: str, tags: str) -> tuple[str, str, list[str]]:
         """`describe` of ASCII texts: the matching words found in C by one regular expression over each text in
         lower case (`_matching_words`), not word by word in Python; the same marks, snippet and matched words."""
+        if self._pattern is False:
+            self._pattern = _matching_words(self._whole, self._starts)
         pattern = self._pattern
-        if pattern is None:
+        if not isinstance(pattern, re.Pattern):
             # No word of the query can match an ASCII text.
             return title, self._ascii_snippet(body, [], SNIPPET_TOKENS), []
         title_hits = list(pattern.finditer(title.lower()))
