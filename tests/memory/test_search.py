@@ -347,6 +347,60 @@ def test_highlights_and_snippets_made_in_python_are_fts5s(text: str, query: str,
     assert marks.matched([text])
 
 
+_ASCII_WORDS = [
+    "wal",
+    "WAL",
+    "Wal",
+    "walrus",
+    "mode",
+    "modes",
+    "MODE",
+    "read",
+    "reader",
+    "x",
+    "a",
+    "42",
+    "4x2",
+    "sqlite",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(
+        st.lists(
+            st.sampled_from([*_ASCII_WORDS, "the", "don't", "a_b", "wal_mode", "cafe", "x1"]), max_size=50
+        ).flatmap(
+            lambda words: st.lists(
+                st.sampled_from([" ", ", ", ". ", "\n", " - ", "_", "  ", "\t", "\x1f"]),
+                min_size=len(words),
+                max_size=len(words),
+            ).map(lambda gaps: "".join(w + g for w, g in zip(words, gaps, strict=True)))
+        ),
+        min_size=2,
+        max_size=5,
+    ),
+    query=st.lists(st.sampled_from([*_ASCII_WORDS, "café", "ünï"]), min_size=1, max_size=4).map(" ".join),
+    typing=st.booleans(),
+    variants=st.lists(st.sampled_from(["walrus", "modes", "reader", "x1", "ünïcode"]), max_size=3),
+)
+def test_a_page_of_ascii_hits_is_described_as_word_by_word(
+    texts: list[str], query: str, typing: bool, variants: list[str]
+) -> None:
+    """A hit's title highlight, snippet and matched words are found at once by a regular expression when its
+    texts are ASCII: the same as the highlighter's word-by-word way (which any text takes), whatever the text."""
+    from contextstack.memory.search import Highlighter
+
+    title, body, *tags = texts
+    terms = query_terms(query + ("" if typing else " "))
+    marks = Highlighter(terms, {term.word: variants for term in terms if not term.prefix})
+    assert marks.describe(title, body, tags) == (
+        marks.highlight(title),
+        marks.snippet(body),
+        marks.matched([title, body, *tags]),
+    )
+
+
 async def _searched_by(db: Database, q: str, *, any_term: bool, by_index: bool) -> set[str]:
     """The ids `q` finds: ranked by the ranking index, or (as while the index is behind) by the store's own
     full-text index, FTS5 or PostgreSQL's tsvector column."""

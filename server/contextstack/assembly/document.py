@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from contextstack.assembly.models import ManifestItem, Reason, SectionTokens
 
@@ -58,17 +58,9 @@ def cut_to_words(text: str, max_words: int) -> str:
     """The first `max_words` words of `text` on one line, with an ellipsis when anything was cut."""
     if max_words < 1:
         return " …" if _WORD.search(text) else ""
-    start = _first_words(max_words).match(text)
-    if start is None:
-        return ""
-    rest = text[start.end() :]
-    return " ".join(start.group().split()) + (" …" if rest and not rest.isspace() else "")
-
-
-@cache
-def _first_words(n: int) -> re.Pattern[str]:
-    # Only the words kept are looked at, however long the text.
-    return re.compile(rf"\s*\S+(?:\s+\S+){{0,{n - 1}}}")
+    # Only the words kept are cut apart, however long the text: the rest is one piece, if any.
+    words = text.split(maxsplit=max_words)
+    return " ".join(words[:max_words]) + (" …" if len(words) > max_words else "")
 
 
 def cut_to_tokens(text: str, budget: int, count: Callable[[str], int]) -> str:
@@ -85,11 +77,19 @@ def cut_to_tokens(text: str, budget: int, count: Callable[[str], int]) -> str:
     return kept + "\n" if kept else ""
 
 
-def fit(blocks: Sequence[Block], budget: int, count: Callable[[str], int], *, additive: bool = False) -> Fitted:
+def fit(
+    blocks: Sequence[Block],
+    budget: int,
+    count: Callable[[str], int],
+    *,
+    additive: bool = False,
+    at_least: Callable[[str], int] | None = None,
+) -> Fitted:
     """Choose what fits `budget` (blocks are in order of importance) and render the document.
 
     `additive` says that counting joined lines gives the sum of their counts (the estimate does), so the
-    document need not be counted again.
+    document need not be counted again. `at_least`, if given, is a cheap lower bound of `count`: a text it
+    already puts over the budget is not counted (once the budget is spent, most of the blocks left are such).
     """
     heading_cost = _heading_costs(count)
     chosen: dict[int, tuple[str, int]] = {}
@@ -100,7 +100,7 @@ def fit(blocks: Sequence[Block], budget: int, count: Callable[[str], int], *, ad
         opening = 0 if block.section in opened else heading_cost.get(block.section, 0)
         variants: tuple[tuple[str | None, Reason], ...] = ((block.text, "included"), (block.summary, "summarised"))
         for text, reason in variants:
-            if text is None:
+            if text is None or (at_least is not None and used + opening + at_least(text) > budget):
                 continue
             cost = count(text)
             if used + opening + cost <= budget:

@@ -33,7 +33,7 @@ from contextstack.assembly.changes import snapshot
 from contextstack.assembly.document import Block, cut_to_words, fit
 from contextstack.assembly.models import AssembledContext, ManifestItem
 from contextstack.assembly.sources import SECTION_OF, Found, RelevanceSource, SourceKind
-from contextstack.assembly.tokens import token_counter
+from contextstack.assembly.tokens import estimate_at_least, token_counter
 from contextstack.execution.models import LocatedStep, StatusReport
 from contextstack.execution.service import status_report
 from contextstack.memory.fusion import reciprocal_rank_fusion
@@ -310,7 +310,8 @@ def _compose(
         *(ground.recent_blocks[entry.id] for entry in recent),
     ]
     tokenizer, count = token_counter()
-    fitted = fit(blocks, budget, count, additive=tokenizer == "estimate")
+    estimated = tokenizer == "estimate"
+    fitted = fit(blocks, budget, count, additive=estimated, at_least=estimate_at_least if estimated else None)
     context = AssembledContext(
         project_id=status.project.id,
         project_slug=status.project.slug,

@@ -46,6 +46,20 @@ def estimate_tokens(text: str) -> int:
     return total
 
 
+# The ASCII characters that are whitespace (str.isspace, as `\s` and str.split take them).
+_ASCII_SPACES = bytes(code for code in range(128) if chr(code).isspace())
+
+
+def estimate_at_least(text: str) -> int:
+    """At most what `estimate_tokens` counts, for far less work: every character but whitespace is in a piece
+    that counts at least a token per 4 of its characters, and each line break is a token."""
+    if text.isascii():
+        marks_and_letters = len(text.encode().translate(None, _ASCII_SPACES))
+    else:
+        marks_and_letters = sum(map(len, text.split()))
+    return (marks_and_letters + 3) // 4 + text.count("\n")
+
+
 def _offline_encoding_file() -> Path | None:
     folder = os.environ.get("TIKTOKEN_CACHE_DIR") or os.environ.get("DATA_GYM_CACHE_DIR")
     base = Path(folder) if folder else Path(tempfile.gettempdir()) / "data-gym-cache"

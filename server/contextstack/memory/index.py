@@ -456,16 +456,29 @@ class KnowledgeIndex:
             scope = self._mask(project_id, kind, include_superseded)
             if not scope.searched or not groups:
                 return []
-            if len(groups) == 1:
+            if len(groups) == 1 or not every_group:
                 # One word: its postings alone are scored, no array as long as the index is made.
-                docs, gains = self._group_scores(groups[0], scope)
-                return self._best(docs, gains, limit)
+                return self._best(*self._matching(groups, scope, limit), limit)
             found = self._candidates(groups, scope, every_group, limit)
             if found is None:
                 scores, matched = self._scores(groups, scope)
-                hits = np.flatnonzero(matched >= (len(groups) if every_group else 1))
+                hits = np.flatnonzero(matched >= len(groups))
                 return self._best(hits, scores[hits], limit)
             return self._best(found, self._exact(groups, scope, found), limit)
+
+    def _matching(
+        self, groups: Sequence[Sequence[str]], scope: _Scope, limit: int
+    ) -> tuple[npt.NDArray[np.integer[Any]], FloatArray]:
+        """Entries holding a word of any group, among them every one of the best `limit`, and their full scores
+        (as `rank` finds them: one word's postings alone, or the candidates of MaxScore)."""
+        if len(groups) == 1:
+            return self._group_scores(groups[0], scope)
+        found = self._candidates(groups, scope, False, limit)
+        if found is None:
+            scores, matched = self._scores(groups, scope)
+            hits = np.flatnonzero(matched)
+            return hits, scores[hits]
+        return found, self._exact(groups, scope, found)
 
     def _candidates(
         self, groups: Sequence[Sequence[str]], scope: _Scope, every_group: bool, limit: int
@@ -574,11 +587,11 @@ class KnowledgeIndex:
             mask = scope.mask
             if not scope.searched or not groups:
                 return []
-            scores, matched = self._scores(groups, scope)
-            matching = np.flatnonzero(matched)
-            hits = matching[self._top(matching, scores[matching], 2 * limit)]
+            matching, scores = self._matching(groups, scope, 2 * limit)
+            top = self._top(matching, scores, 2 * limit)
+            hits, hit_scores = matching[top], scores[top]
             n, seqs, writes, alive = self._size, self._seqs, self._write, self._alive
-            docs, shares = [hits], [scores[hits]]
+            docs, shares = [hits], [hit_scores]
             for distance in range(1, NEIGHBOUR_REACH + 1):
                 for step in (-distance, distance):
                     near = hits + step
@@ -589,14 +602,15 @@ class KnowledgeIndex:
                     in_place = inside & (seqs[near_inside] == seqs[hits] + step) & alive[near_inside]
                     same = in_place & (writes[near_inside] == writes[hits]) & mask[near_inside]
                     found = list(near_inside[same])
-                    sources = list(hits[same])
-                    for hit in hits[~in_place]:  # edited since written, or at an end: by key
+                    sources = list(np.flatnonzero(same))  # where in `hits` the entry it is next to is
+                    for place in np.flatnonzero(~in_place):  # edited since written, or at an end: by key
+                        hit = hits[place]
                         other = self._doc_of_seq.get(int(seqs[hit]) + step)
                         if other is not None and writes[other] == writes[hit] and mask[other]:
                             found.append(other)
-                            sources.append(hit)
+                            sources.append(place)
                     docs.append(np.asarray(found, np.int64))
-                    shares.append(scores[np.asarray(sources, np.int64)] * NEIGHBOUR_SHARE**distance)
+                    shares.append(hit_scores[np.asarray(sources, np.int64)] * NEIGHBOUR_SHARE**distance)
             every = np.concatenate(docs)
             unique, where = np.unique(every, return_inverse=True)
             totals = np.bincount(where, weights=np.concatenate(shares))

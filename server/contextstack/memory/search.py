@@ -156,6 +156,7 @@ class Highlighter:
         self._prefixes = prefixes
         self._starts = tuple(word for word, _ in prefixes)
         self._begins = operator.methodcaller("startswith", self._starts)
+        self._pattern: re.Pattern[str] | bool | None = False  # made when first used (`_describe_ascii`)
 
     def _term_of(self, folded: str) -> int | None:
         place = self._whole.get(folded)
@@ -194,6 +195,10 @@ class Highlighter:
 
     def describe(self, title: str, body: str, tags: Iterable[str]) -> tuple[str, str, list[str]]:
         """`highlight(title)`, `snippet(body)` and `matched((title, body, *tags))` at once, each text folded once."""
+        tags = list(tags)
+        tag_text = " ".join(tags)
+        if title.isascii() and body.isascii() and tag_text.isascii():
+            return self._describe_ascii(title, body, tag_text)
         title_folded, title_words = self._folded(title)
         title_hits = self._hits(title_words)
         body_folded, body_words = self._folded(body)
@@ -207,6 +212,56 @@ class Highlighter:
             else title
         )
         return marked, self._snippet(body, body_folded, body_words, body_hits, SNIPPET_TOKENS), self._terms_of(found)
+
+    def _describe_ascii(self, title: str, body: str, tags: str) -> tuple[str, str, list[str]]:
+        """`describe` of ASCII texts: the matching words found in C by one regular expression over each text in
+        lower case (`_matching_words`), not word by word in Python; the same marks, snippet and matched words."""
+        if self._pattern is False:
+            self._pattern = _matching_words(self._whole, self._starts)
+        pattern = self._pattern
+        if not isinstance(pattern, re.Pattern):
+            # No word of the query can match an ASCII text.
+            return title, self._ascii_snippet(body, [], SNIPPET_TOKENS), []
+        title_hits = list(pattern.finditer(title.lower()))
+        body_hits = list(pattern.finditer(body.lower()))
+        found = {hit.group() for hit in title_hits}
+        found.update(hit.group() for hit in body_hits)
+        found.update(pattern.findall(tags.lower()))
+        marked = _marked_at(title, title_hits, 0, len(title)) if title_hits else title
+        return marked, self._ascii_snippet(body, body_hits, SNIPPET_TOKENS), self._terms_of(found)
+
+    @staticmethod
+    def _ascii_snippet(text: str, hits: Sequence[re.Match[str]], size: int) -> str:
+        """`_snippet` of an ASCII text, its matching words (`hits`, in its lower case: at the same places) found
+        by `_pattern`."""
+        # The text with every character that is not of a word made a space: its words are what bytes.split cuts,
+        # at the text's places. Each hit's place among the words: the words between one hit and the next counted.
+        spaced = text.encode().translate(_SPACED_WORDS)
+        places, at, place = [], 0, -1
+        for hit in hits:
+            place += 1 + len(spaced[at : hit.start()].split())
+            places.append(place)
+            at = hit.end()
+        total = place + 1 + len(spaced[at:].split())
+        if total <= size:
+            return _marked_at(text, hits, 0, len(text)) if hits else text
+        first_word = 0
+        if places:
+            # The hit that starts the window holding the most hits; those hits centred in it (as `_snippet` does).
+            first = max(range(len(places)), key=lambda n: (bisect.bisect_left(places, places[n] + size) - n, -n))
+            last = places[bisect.bisect_left(places, places[first] + size) - 1]
+            first_word = max(0, min(places[first] - (size - (last - places[first] + 1)) // 2, total - size))
+        end_word = first_word + size
+        begin = len(spaced) - len(spaced.split(None, first_word)[-1]) if first_word else 0
+        # The end of the window's last word: the spaces before the first word past it are not in it.
+        finish = (
+            len(spaced[: len(spaced) - len(spaced.split(None, end_word)[-1])].rstrip())
+            if end_word < total
+            else len(text)
+        )
+        before, after = ELLIPSIS if first_word else "", ELLIPSIS if end_word < total else ""
+        inside = [hit for hit in hits if hit.start() >= begin and hit.end() <= finish]
+        return before + (_marked_at(text, inside, begin, finish) if inside else text[begin:finish]) + after
 
     def highlight(self, text: str) -> str:
         """`text` with each matching word in `<mark>`."""
@@ -252,6 +307,47 @@ class Highlighter:
         if not hits:
             return before + text[begin:finish] + after
         return before + self._marked(text, folded, window[:size], hits, begin, finish) + after
+
+
+def _marked_at(text: str, hits: Iterable[re.Match[str]], begin: int, finish: int) -> str:
+    """`text` from `begin` to `finish` with the words at the places of `hits` in `<mark>`."""
+    out, at = [], begin
+    for hit in hits:
+        start, end = hit.span()
+        out += [text[at:start], MARK, text[start:end], UNMARK]
+        at = end
+    out.append(text[at:finish])
+    return "".join(out)
+
+
+def _matching_words(whole: Iterable[str], prefixes: Iterable[str]) -> re.Pattern[str] | None:
+    """A regular expression finding, in an ASCII text in lower case, each word that matches: a whole word that is
+    one of `whole` (folded), or one that begins with one of `prefixes`; None if none of them is ASCII (no word of
+    an ASCII text can match then).
+
+    Each alternative starts with its first letter, and only then looks back for the start of a word: the regular
+    expression engine finds the places where a match could start by those letters, in C, and tries no other.
+    """
+    alternatives = []
+    for word in sorted((word for word in whole if word.isascii()), key=lambda word: (-len(word), word)):
+        alternatives.append(_starting_word(word) + re.escape(word[1:]) + _WORD_ENDS)
+    for prefix in prefixes:
+        if prefix.isascii():
+            alternatives.append(_starting_word(prefix) + re.escape(prefix[1:]) + "[a-z0-9]*")
+    if not alternatives:
+        return None
+    return re.compile("|".join(alternatives), re.ASCII)
+
+
+_WORD_ENDS = "(?![a-z0-9])"
+# bytes.translate's table keeping the ASCII letters and digits and making every other byte a space.
+_SPACED_WORDS = bytes(code if chr(code).isascii() and chr(code).isalnum() else ord(" ") for code in range(256))
+
+
+def _starting_word(word: str) -> str:
+    """The first letter of `word`, matched only where a word starts (nothing of a word before it)."""
+    first = re.escape(word[0])
+    return f"{first}(?<![a-z0-9]{first})"
 
 
 def _quoted(word: str) -> str:
