@@ -423,16 +423,14 @@ class WordMatcher:
         return found
 
 
-def highlighted(text: str, terms: Sequence[Term] | WordMatcher) -> str:
-    """`text` with each word that `terms` match in `<mark>`, as FTS5's highlight() marks it."""
-    matches = terms if isinstance(terms, WordMatcher) else WordMatcher(terms)
+def highlighted(text: str, matches: WordMatcher) -> str:
+    """`text` with each word that `matches` in `<mark>`, as FTS5's highlight() marks it."""
     return _WORD.sub(lambda word: MARK + word.group() + UNMARK if matches(word.group()) else word.group(), text)
 
 
-def snippet(text: str, terms: Sequence[Term] | WordMatcher) -> str:
-    """The SNIPPET_WORDS words of `text` holding the most matches of `terms` (the earliest such), matches in
+def snippet(text: str, matches: WordMatcher) -> str:
+    """The SNIPPET_WORDS words of `text` holding the most words that `matches` (the earliest such), those in
     `<mark>`, an ellipsis where text was cut: what FTS5's snippet() makes, without a statement per hit."""
-    matches = terms if isinstance(terms, WordMatcher) else WordMatcher(terms)
     words = list(_WORD.finditer(text))
     if len(words) <= SNIPPET_WORDS:
         return highlighted(text, matches)

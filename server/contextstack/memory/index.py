@@ -44,7 +44,7 @@ import numpy as np
 import numpy.typing as npt
 
 from contextstack.memory.ranking import K1, MIN_IDF, NEIGHBOUR_REACH, NEIGHBOUR_SHARE, WHOLE_WEIGHTS, B, Ranked
-from contextstack.memory.search import Term, fold, tokens
+from contextstack.memory.search import SHORTEST_PREFIX, Term, fold, tokens
 from contextstack.memory.stemming import stem, stem_prefix
 from contextstack.storage import Database, Dialect, Reader
 
@@ -93,8 +93,6 @@ class _Behind(NamedTuple):
     new: list[Any]  # rows of entries past the last key read, in order
 
 
-# A prefix typed is at least this long (search.py: a one-character one is not searched as a prefix).
-_SHORTEST_PREFIX = 2
 # Stems this short would range over too many words: they match only themselves (as the store's fallback does).
 _SHORTEST_RANGED_STEM = 3
 _KINDS = ("decision", "constraint", "architecture", "convention", "reference", "note")
@@ -272,8 +270,8 @@ class KnowledgeIndex:
             found[1].append(frequency)
         beginnings: dict[str, int] = {}
         for word, frequency in counts.items():
-            if len(word) >= _SHORTEST_PREFIX:
-                beginning = word[:_SHORTEST_PREFIX]
+            if len(word) >= SHORTEST_PREFIX:
+                beginning = word[:SHORTEST_PREFIX]
                 beginnings[beginning] = beginnings.get(beginning, 0) + frequency
         for beginning, frequency in beginnings.items():
             found = self._beginnings.get(beginning)
@@ -366,10 +364,10 @@ class KnowledgeIndex:
         lists = [self._postings[word] for word in words if word in self._postings]
         if not lists:
             return None
-        beginning = words[0][:_SHORTEST_PREFIX]
+        beginning = words[0][:SHORTEST_PREFIX]
         if (
             len(lists) > 1
-            and len(beginning) == _SHORTEST_PREFIX
+            and len(beginning) == SHORTEST_PREFIX
             and beginning in self._beginnings
             and list(words) == self._beginning(beginning)
         ):

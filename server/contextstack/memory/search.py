@@ -46,12 +46,16 @@ def _is_word_character(char: str) -> bool:
     return category[0] in "LNM" or category == "Co"
 
 
+# A last word typed this long or longer is searched as a prefix (a shorter one would range over too many words).
+SHORTEST_PREFIX = 2
+
+
 def query_terms(text: str) -> list[Term]:
     """The words of `text` to search for, in order and without repeats; the last may be a prefix."""
     words = text_words(text)
     if not words:
         return []
-    last_is_prefix = not text[-1].isspace() and len(words[-1]) > 1
+    last_is_prefix = not text[-1].isspace() and len(words[-1]) >= SHORTEST_PREFIX
     terms = [Term(word, last_is_prefix and n == len(words) - 1) for n, word in enumerate(words)]
     return list(dict.fromkeys(terms))[:MAX_TERMS]
 
