@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from litestar.testing import AsyncTestClient
 
 from contextstack.memory.models import KnowledgeBulkCreate, KnowledgeCreate
-from contextstack.memory.search import query_terms, text_words
+from contextstack.memory.search import Highlighter, query_terms, text_words
 from contextstack.memory.service import create_knowledge, create_knowledge_bulk, search_knowledge
 from contextstack.memory.stemming import stem
 from contextstack.storage import Database
@@ -387,8 +387,6 @@ def test_a_page_of_ascii_hits_is_described_as_word_by_word(
 ) -> None:
     """A hit's title highlight, snippet and matched words are found at once by a regular expression when its
     texts are ASCII: the same as the highlighter's word-by-word way (which any text takes), whatever the text."""
-    from contextstack.memory.search import Highlighter
-
     title, body, *tags = texts
     terms = query_terms(query + ("" if typing else " "))
     marks = Highlighter(terms, {term.word: variants for term in terms if not term.prefix})
