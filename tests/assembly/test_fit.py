@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contextstack.assembly.document import Block, cut_to_words, fit
+from contextstack.assembly.document import Block, Deferred, cut_to_words, fit
 from contextstack.assembly.tokens import estimate_at_least, estimate_tokens
 
 # Letters, digits, marks, every kind of whitespace (ASCII and not), and text outside ASCII.
@@ -57,3 +57,49 @@ def test_a_lower_bound_changes_nothing_that_is_chosen(blocks: list[Block], budge
     bounded = fit(blocks, budget, estimate_tokens, additive=True, at_least=estimate_at_least)
     assert bounded == counted
     assert bounded.tokens <= budget
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pieces=st.lists(
+        st.tuples(
+            st.sampled_from(["pinned", "relevant", "recent"]), texts, texts, st.one_of(st.none(), texts), st.booleans()
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    budget=st.integers(min_value=0, max_value=400),
+)
+def test_a_deferred_block_is_made_only_when_its_start_may_fit_and_changes_nothing(
+    pieces: list[tuple[str, str, str, str | None, bool]], budget: int
+) -> None:
+    """Offered deferred, a block (text and summary beginning with the same start) is chosen exactly as it is offered
+    made; it is made only if its start could fit what is left of the budget."""
+    made: list[int] = []
+
+    def block(n: int, section: str, start: str, rest: str, summary: str | None) -> Block:
+        return Block(
+            section, f"{start}{rest}\n", None if summary is None else f"{start}{summary}\n", "knowledge", f"k{n}"
+        )
+
+    def maker(n: int, fields: tuple[str, str, str, str | None, bool]) -> Block:
+        made.append(n)
+        return block(n, *fields[:4])
+
+    ready = [block(n, *fields[:4]) for n, fields in enumerate(pieces)]
+    offered = [
+        Deferred(fields[0], fields[1], lambda n=n, fields=fields: maker(n, fields), "knowledge", f"k{n}")
+        if fields[4]
+        else ready[n]
+        for n, fields in enumerate(pieces)
+    ]
+    counted = fit(ready, budget, estimate_tokens, additive=True, at_least=estimate_at_least)
+    deferred = fit(offered, budget, estimate_tokens, additive=True, at_least=estimate_at_least)
+    assert deferred == counted
+    for n, fields in enumerate(pieces):
+        if fields[4] and n not in made:
+            assert not deferred.manifest[n].included
+    # Without a lower bound every block is made.
+    made.clear()
+    assert fit(offered, budget, estimate_tokens, additive=True) == fit(ready, budget, estimate_tokens, additive=True)
+    assert made == [n for n, fields in enumerate(pieces) if fields[4]]

@@ -2,7 +2,9 @@
 
 Blocks are offered in order of importance. Each goes in whole if it fits, else as its summary if it has one
 and that fits, else not at all (reason `budget`). So less important blocks are the first to go, and a long
-block is cut to a summary before it is dropped. Chosen blocks are then laid out in document order, each
+block is cut to a summary before it is dropped. A block may be offered `Deferred`: made only if the start its
+text and its summary share could fit (most candidates of the relevant section come after the budget is spent,
+and are never made). Chosen blocks are then laid out in document order, each
 section under its heading. Nothing here depends on the clock, so the same inputs give the same bytes.
 """
 
@@ -46,6 +48,18 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """A block made only when it may fit: `start` is what its text and its summary both begin with."""
+
+    section: str
+    start: str
+    make: Callable[[], Block]
+    kind: str | None = None
+    id: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
 class Fitted:
     document: str
     tokens: int
@@ -78,7 +92,7 @@ def cut_to_tokens(text: str, budget: int, count: Callable[[str], int]) -> str:
 
 
 def fit(
-    blocks: Sequence[Block],
+    offered: Sequence[Block | Deferred],
     budget: int,
     count: Callable[[str], int],
     *,
@@ -89,15 +103,24 @@ def fit(
 
     `additive` says that counting joined lines gives the sum of their counts (the estimate does), so the
     document need not be counted again. `at_least`, if given, is a cheap lower bound of `count`: a text it
-    already puts over the budget is not counted (once the budget is spent, most of the blocks left are such).
+    already puts over the budget is not counted (once the budget is spent, most of the blocks left are such), and
+    a `Deferred` block whose start it puts over the budget is not made.
     """
     heading_cost = _heading_costs(count)
     chosen: dict[int, tuple[str, int]] = {}
     reasons: dict[int, Reason] = {}
     opened: set[str] = set()
     used = 0
-    for index, block in enumerate(blocks):
-        opening = 0 if block.section in opened else heading_cost.get(block.section, 0)
+    blocks: list[Block | Deferred] = list(offered)
+    for index, offer in enumerate(offered):
+        opening = 0 if offer.section in opened else heading_cost.get(offer.section, 0)
+        if isinstance(offer, Deferred):
+            if at_least is not None and used + opening + at_least(offer.start) > budget:
+                reasons[index] = "budget"
+                continue
+            block = blocks[index] = offer.make()
+        else:
+            block = offer
         variants: tuple[tuple[str | None, Reason], ...] = ((block.text, "included"), (block.summary, "summarised"))
         for text, reason in variants:
             if text is None or (at_least is not None and used + opening + at_least(text) > budget):
@@ -161,7 +184,7 @@ def render_sections(texts: Sequence[tuple[str, str]]) -> str:
 
 
 def _render(
-    blocks: Sequence[Block], chosen: dict[int, tuple[str, int]], heading_cost: dict[str, int]
+    blocks: Sequence[Block | Deferred], chosen: dict[int, tuple[str, int]], heading_cost: dict[str, int]
 ) -> tuple[str, list[SectionTokens]]:
     by_section: dict[str, list[tuple[str, int]]] = {}
     for index in sorted(chosen):

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from contextstack.assembly.cache import Assembly, ContextCache, Ground, KeptPool
 from contextstack.assembly.changes import snapshot
-from contextstack.assembly.document import Block, cut_to_words, fit
+from contextstack.assembly.document import Block, Deferred, cut_to_words, fit
 from contextstack.assembly.models import AssembledContext, ManifestItem
 from contextstack.assembly.sources import SECTION_OF, Found, RelevanceSource, SourceKind
 from contextstack.assembly.tokens import estimate_at_least, token_counter
@@ -105,7 +106,7 @@ def _ground(
         *(_step_block("blocked", step) for step in status.blocked),
     ]
     after = [*(_step_block("next_steps", step) for step in status.next_steps), *_track_blocks(status)]
-    recent_blocks = {entry.id: _knowledge_block("recent", entry) for entry in recent}
+    recent_blocks: dict[str, Block | Deferred] = {entry.id: _later("recent", entry) for entry in recent}
     state = snapshot(status, pinned, recent, superseded)
     return Ground(status, pinned, recent, superseded, before, after, recent_blocks, ranking, {}, state)
 
@@ -330,7 +331,7 @@ def _compose(
     return Assembly(context, ground, included)
 
 
-def _taking_turns(*lists: list[Block]) -> list[Block]:
+def _taking_turns(*lists: Sequence[Block | Deferred]) -> list[Block | Deferred]:
     """The blocks of each list in turn, best first: the first of each, then the second of each, and so on.
 
     So the relevant section's budget is shared by rank: a list that runs out leaves the rest to the others.
@@ -395,19 +396,38 @@ def _step_block(section: str, step: LocatedStep, *, detailed: bool = False) -> B
     return Block(section, text, summary if text != summary else None, "step", step.id, step.title)
 
 
-def _relevant_block(ground: Ground, entry: KnowledgeEntry) -> Block:
+def _relevant_block(ground: Ground, entry: KnowledgeEntry) -> Block | Deferred:
+    """The entry's block, as made for an earlier question, or to be made (and kept) if it may fit."""
     block = ground.relevant_blocks.get(entry.id)
-    if block is None:
-        if len(ground.relevant_blocks) >= RELEVANT_BLOCKS_KEPT:
-            ground.relevant_blocks.clear()
-        block = ground.relevant_blocks[entry.id] = _knowledge_block("relevant", entry)
-    return block
+    if block is not None:
+        return block
+    blocks = ground.relevant_blocks
+
+    def make() -> Block:
+        if len(blocks) >= RELEVANT_BLOCKS_KEPT:
+            blocks.clear()
+        made = blocks[entry.id] = _knowledge_block("relevant", entry)
+        return made
+
+    return Deferred("relevant", _knowledge_line(entry), make, "knowledge", entry.id, entry.title)
+
+
+def _later(section: str, entry: KnowledgeEntry) -> Deferred:
+    """The entry's block, made only if it may fit."""
+    return Deferred(
+        section, _knowledge_line(entry), lambda: _knowledge_block(section, entry), "knowledge", entry.id, entry.title
+    )
+
+
+def _knowledge_line(entry: KnowledgeEntry) -> str:
+    """The first line of an entry's block: what its text and its summary both begin with."""
+    scope = "" if entry.project_id else ", global"
+    tags = f"; tags: {', '.join(entry.tags)}" if entry.tags else ""
+    return f"- **{entry.title}** _({entry.kind}{scope}{tags})_"
 
 
 def _knowledge_block(section: str, entry: KnowledgeEntry) -> Block:
-    scope = "" if entry.project_id else ", global"
-    tags = f"; tags: {', '.join(entry.tags)}" if entry.tags else ""
-    line = f"- **{entry.title}** _({entry.kind}{scope}{tags})_"
+    line = _knowledge_line(entry)
     body = entry.body.strip()
     text = line + (f"\n  {_indent(body)}\n" if body else "\n")
     summary = line + (f": {cut_to_words(body, SUMMARY_WORDS)}\n" if body else "\n")

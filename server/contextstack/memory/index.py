@@ -63,6 +63,8 @@ REMEMBERED_GROUPS = 256
 REMEMBERED_POSTINGS = 2_000_000
 # How many (scope, query word) counts of entries holding the word are remembered until the index changes.
 REMEMBERED_HOLDING = 16_384
+# How many query words' indexed words (those of its stem, those it begins) are remembered until the index changes.
+REMEMBERED_WORDS = 16_384
 # Postings fewer than the index's places over this are merged by sorting them, more by counting over every place.
 _SORT_BELOW = 32
 
@@ -165,6 +167,7 @@ class KnowledgeIndex:
         self._merged: OrderedDict[tuple[str, ...], _Group] = OrderedDict()
         self._merged_postings = 0
         self._holding: dict[tuple[tuple[object, ...], tuple[str, ...]], int] = {}  # entries of a scope holding a group
+        self._words: dict[Term, list[str]] = {}  # the indexed words of a query word (`words_of`)
         self.entries = 0
         self.behind = True  # as of the last catch-up: more is left to bring in than a read may
 
@@ -236,6 +239,7 @@ class KnowledgeIndex:
             self._merged.clear()
             self._merged_postings = 0
             self._holding.clear()
+            self._words.clear()
             self._resort_words()
         self.behind = len(behind.changes) >= limit or len(behind.new) >= limit
         return not self.behind
@@ -310,7 +314,19 @@ class KnowledgeIndex:
     # -- ranking ---------------------------------------------------------------------------------------------
 
     def words_of(self, term: Term) -> list[str]:
-        """The indexed words `term` matches: those of its stem, or (a prefix) those it begins."""
+        """The indexed words `term` matches: those of its stem, or (a prefix) those it begins.
+
+        Remembered until the index changes: finding them stems every indexed word near the stem.
+        """
+        with self._lock:
+            words = self._words.get(term)
+            if words is None:
+                if len(self._words) >= REMEMBERED_WORDS:
+                    self._words.clear()
+                words = self._words[term] = self._words_of(term)
+            return words
+
+    def _words_of(self, term: Term) -> list[str]:
         folded = fold(term.word)
         if term.prefix:
             return self._beginning(folded)
@@ -560,7 +576,7 @@ class KnowledgeIndex:
 
     def _best(self, docs: npt.NDArray[np.integer[Any]], found: FloatArray, limit: int) -> list[Ranked]:
         top = self._top(docs, found, limit)
-        return [Ranked(int(seq), float(score)) for seq, score in zip(self._seqs[docs[top]], found[top], strict=True)]
+        return list(map(Ranked, self._seqs[docs[top]].tolist(), found[top].tolist()))
 
     def _top(self, docs: npt.NDArray[np.integer[Any]], found: FloatArray, limit: int) -> IntArray:
         """Where in `docs` the best `limit` of them are by their scores `found`, best first, ties to the newest."""
@@ -599,21 +615,24 @@ class KnowledgeIndex:
                     # (an edited entry leaves its old place, with its key, behind).
                     in_place = inside & (seqs[near_inside] == seqs[hits] + step) & alive[near_inside]
                     same = in_place & (writes[near_inside] == writes[hits]) & mask[near_inside]
-                    found = list(near_inside[same])
-                    sources = list(np.flatnonzero(same))  # where in `hits` the entry it is next to is
-                    for place in np.flatnonzero(~in_place):  # edited since written, or at an end: by key
+                    share = NEIGHBOUR_SHARE**distance
+                    docs.append(near_inside[same])
+                    shares.append(hit_scores[same] * share)
+                    found, sources = [], []  # where in `hits` the entry it is next to is
+                    for place in np.flatnonzero(~in_place).tolist():  # edited since written, or at an end: by key
                         hit = hits[place]
                         other = self._doc_of_seq.get(int(seqs[hit]) + step)
                         if other is not None and writes[other] == writes[hit] and mask[other]:
                             found.append(other)
                             sources.append(place)
-                    docs.append(np.asarray(found, np.int64))
-                    shares.append(hit_scores[np.asarray(sources, np.int64)] * NEIGHBOUR_SHARE**distance)
+                    if found:
+                        docs.append(np.asarray(found, np.int64))
+                        shares.append(hit_scores[np.asarray(sources, np.int64)] * share)
             every = np.concatenate(docs)
             unique, where = np.unique(every, return_inverse=True)
             totals = np.bincount(where, weights=np.concatenate(shares))
             order = np.lexsort((-seqs[unique], -totals))[:limit]
-            return [Ranked(int(seqs[unique[i]]), float(totals[i])) for i in order]
+            return list(map(Ranked, seqs[unique[order]].tolist(), totals[order].tolist()))
 
 
 def _gains(idf: float, frequencies: FloatArray, norms: FloatArray) -> FloatArray:
