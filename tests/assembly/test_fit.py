@@ -103,3 +103,20 @@ def test_a_deferred_block_is_made_only_when_its_start_may_fit_and_changes_nothin
     made.clear()
     assert fit(offered, budget, estimate_tokens, additive=True) == fit(ready, budget, estimate_tokens, additive=True)
     assert made == [n for n, fields in enumerate(pieces) if fields[4]]
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=texts)
+def test_the_estimate_counts_a_token_per_started_four_characters_of_a_word_and_one_per_mark_or_line_break(
+    text: str,
+) -> None:
+    pieces = re.findall(r"\w+|[^\w\s]|\n", text)
+    expected = sum(
+        1 if len(piece) == 1 else -(-len(piece) // 4) if piece.isascii() else -(-len(piece.encode()) // 3)
+        for piece in pieces
+    )
+    assert estimate_tokens(text) == expected
+    ascii_text = text.encode("ascii", "ignore").decode()
+    assert estimate_tokens(ascii_text) == sum(
+        -(-len(piece) // 4) for piece in re.findall(r"\w+|[^\w\s]|\n", ascii_text)
+    )

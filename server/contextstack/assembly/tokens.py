@@ -23,6 +23,9 @@ from pathlib import Path
 from contextstack.assembly.models import Tokenizer
 
 _PIECES = re.compile(r"\w+|[^\w\s]|\n")
+# The same pieces of ASCII text, matched on its bytes (twice as fast), a word cut into pieces of 4 characters: as
+# many pieces as the estimate counts. Whitespace is what str.isspace says (bytes' \s leaves out \x1c-\x1f).
+_ASCII_PIECES = re.compile(rb"\w{1,4}|[^\w\t\n\x0b\x0c\r\x1c-\x1f ]|\n")
 # What the counter remembers: up to 4,096 texts of up to 4,096 characters (16 MB at most); longer ones are rare
 # and are counted each time.
 _MEMO_ENTRIES = 4096
@@ -32,9 +35,9 @@ _CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.
 
 def estimate_tokens(text: str) -> int:
     """The conservative estimate (see the module's docstring)."""
-    pieces: list[str] = _PIECES.findall(text)
     if text.isascii():
-        return sum((len(piece) + 3) // 4 for piece in pieces)  # ceil(len / 4); 1 for a mark or a line break
+        return len(_ASCII_PIECES.findall(text.encode()))  # ceil(len / 4) a word; 1 for a mark or a line break
+    pieces: list[str] = _PIECES.findall(text)
     total = 0
     for piece in pieces:
         if len(piece) == 1:

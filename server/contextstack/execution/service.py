@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
@@ -100,15 +100,16 @@ def _located(rows: Sequence[Row], steps: Sequence[Step]) -> list[LocatedStep]:
     ]
 
 
-def _counts(by_status: Counter[str]) -> StatusCounts:
+def _counts(by_status: Mapping[str, int]) -> StatusCounts:
     total = sum(by_status.values())
+    done = by_status.get("done", 0)
     return StatusCounts(
-        todo=by_status["todo"],
-        in_progress=by_status["in_progress"],
-        blocked=by_status["blocked"],
-        done=by_status["done"],
+        todo=by_status.get("todo", 0),
+        in_progress=by_status.get("in_progress", 0),
+        blocked=by_status.get("blocked", 0),
+        done=done,
         total=total,
-        percent_done=round(100 * by_status["done"] / total, 1) if total else 0.0,
+        percent_done=round(100 * done / total, 1) if total else 0.0,
     )
 
 
@@ -159,37 +160,40 @@ def _project_tally(tallies: Sequence[Row]) -> Counter[str]:
 
 def _tracks(tallies: Sequence[Row]) -> list[TrackProgress]:
     """Tracks with their phases, in order, from the rows of _TALLIES (one per track, phase and status)."""
-    tracks: dict[str, Row] = {}
-    phases: dict[str, dict[str, Row]] = {}
-    by_phase: dict[str, Counter[str]] = {}
+    # By track: its first row, and by phase its first row and how many of its steps are in each status.
+    tracks: dict[str, tuple[Row, dict[str, tuple[Row, dict[str, int]]]]] = {}
     for row in tallies:
-        tracks.setdefault(row["track_id"], row)
+        track = tracks.get(row["track_id"])
+        if track is None:
+            track = tracks[row["track_id"]] = (row, {})
         phase_id = row["phase_id"]
         if phase_id is None:
             continue
-        phases.setdefault(row["track_id"], {}).setdefault(phase_id, row)
-        tally = by_phase.setdefault(phase_id, Counter())
+        phase = track[1].get(phase_id)
+        if phase is None:
+            phase = track[1][phase_id] = (row, {})
         if row["status"]:
-            tally[row["status"]] = row["n"]
+            phase[1][row["status"]] = row["n"]
     result = []
-    for track_id, track in tracks.items():
-        track_tally: Counter[str] = Counter()
+    for track_id, (first, phases) in tracks.items():
+        track_tally: dict[str, int] = {}
         track_phases = []
-        for phase_id, phase in phases.get(track_id, {}).items():
-            track_tally.update(by_phase[phase_id])
+        for phase_id, (phase_row, tally) in phases.items():
+            for status, n in tally.items():
+                track_tally[status] = track_tally.get(status, 0) + n
             track_phases.append(
                 PhaseProgress(
                     id=phase_id,
-                    name=phase["phase_name"],
-                    position=phase["phase_position"],
-                    counts=_counts(by_phase[phase_id]),
+                    name=phase_row["phase_name"],
+                    position=phase_row["phase_position"],
+                    counts=_counts(tally),
                 )
             )
         result.append(
             TrackProgress(
                 id=track_id,
-                name=track["track_name"],
-                position=track["track_position"],
+                name=first["track_name"],
+                position=first["track_position"],
                 counts=_counts(track_tally),
                 phases=track_phases,
             )
