@@ -7,8 +7,10 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contextstack.assembly import service
 from contextstack.assembly.document import Block, Deferred, cut_to_words, fit
 from contextstack.assembly.tokens import estimate_at_least, estimate_tokens
+from contextstack.memory.models import KnowledgeEntry
 
 # Letters, digits, marks, every kind of whitespace (ASCII and not), and text outside ASCII.
 _PIECES = ["word", "a", "longerword", "42", ".", ",", "—", "é", "漢字", "😀", "_", " ", "  ", "\n", "\t", "\r", "\x1f"]
@@ -88,7 +90,7 @@ def test_a_deferred_block_is_made_only_when_its_start_may_fit_and_changes_nothin
 
     ready = [block(n, *fields[:4]) for n, fields in enumerate(pieces)]
     offered = [
-        Deferred(fields[0], fields[1], lambda n=n, fields=fields: maker(n, fields), "knowledge", f"k{n}")
+        Deferred(fields[0], fields[1], lambda n=n, fields=fields: maker(n, fields), kind="knowledge", id=f"k{n}")
         if fields[4]
         else ready[n]
         for n, fields in enumerate(pieces)
@@ -120,3 +122,38 @@ def test_the_estimate_counts_a_token_per_started_four_characters_of_a_word_and_o
     assert estimate_tokens(ascii_text) == sum(
         -(-len(piece) // 4) for piece in re.findall(r"\w+|[^\w\s]|\n", ascii_text)
     )
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    title=texts,
+    body=texts,
+    tags=st.lists(st.sampled_from(["api", "é", "db x"]), max_size=3),
+    scope=st.sampled_from([None, "prj_1"]),
+)
+def test_a_knowledge_blocks_own_lower_bound_holds_for_its_text_and_its_summary(
+    title: str, body: str, tags: list[str], scope: str | None
+) -> None:
+    entry = KnowledgeEntry(
+        id="kn_1",
+        project_id=scope,
+        kind="decision",
+        title=title,
+        body=body,
+        tags=tags,
+        pinned=False,
+        source=None,
+        supersedes=None,
+        superseded_by=None,
+        version=1,
+        created_at="t",
+        updated_at="t",
+    )
+    deferred = service._deferred("relevant", entry, lambda: service._knowledge_block("relevant", entry))
+    block = deferred.make()
+    assert block.text.startswith(deferred.start)
+    assert deferred.least is not None
+    for text in (block.text, block.summary):
+        if text is not None:
+            assert text.startswith(deferred.start)
+            assert deferred.least() <= estimate_at_least(text)

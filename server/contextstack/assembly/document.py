@@ -2,9 +2,9 @@
 
 Blocks are offered in order of importance. Each goes in whole if it fits, else as its summary if it has one
 and that fits, else not at all (reason `budget`). So less important blocks are the first to go, and a long
-block is cut to a summary before it is dropped. A block may be offered `Deferred`: made only if the start its
-text and its summary share could fit (most candidates of the relevant section come after the budget is spent,
-and are never made). Chosen blocks are then laid out in document order, each
+block is cut to a summary before it is dropped. A block may be offered `Deferred`: made only if a lower bound
+of what it takes, whole or summarised, fits what is left (most candidates of the relevant section are never made:
+they come once the budget is all but spent). Chosen blocks are then laid out in document order, each
 section under its heading. Nothing here depends on the clock, so the same inputs give the same bytes.
 """
 
@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+
+import msgspec
 
 from contextstack.assembly.models import ManifestItem, Reason, SectionTokens
 
@@ -35,8 +37,7 @@ SECTIONS: dict[str, str | None] = {
 _WORD = re.compile(r"\S+")
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(msgspec.Struct, frozen=True):
     """A piece of the document: its section, its full text and an optional shorter summary (both end in \\n)."""
 
     section: str
@@ -47,13 +48,15 @@ class Block:
     title: str = ""
 
 
-@dataclass(frozen=True)
-class Deferred:
-    """A block made only when it may fit: `start` is what its text and its summary both begin with."""
+class Deferred(msgspec.Struct, frozen=True):
+    """A block made only when it may fit: `start` is what its text and its summary both begin with, and `least`
+    (more work than `start`, done only if `start` fits) a lower bound of the lower bound `fit` is given
+    (`at_least`) of both its text and its summary."""
 
     section: str
     start: str
     make: Callable[[], Block]
+    least: Callable[[], int] | None = None
     kind: str | None = None
     id: str = ""
     title: str = ""
@@ -104,7 +107,7 @@ def fit(
     `additive` says that counting joined lines gives the sum of their counts (the estimate does), so the
     document need not be counted again. `at_least`, if given, is a cheap lower bound of `count`: a text it
     already puts over the budget is not counted (once the budget is spent, most of the blocks left are such), and
-    a `Deferred` block whose start it puts over the budget is not made.
+    a `Deferred` block whose start it, or whose own lower bound, puts over the budget is not made.
     """
     heading_cost = _heading_costs(count)
     chosen: dict[int, tuple[str, int]] = {}
@@ -115,7 +118,15 @@ def fit(
     for index, offer in enumerate(offered):
         opening = 0 if offer.section in opened else heading_cost.get(offer.section, 0)
         if isinstance(offer, Deferred):
-            if at_least is not None and used + opening + at_least(offer.start) > budget:
+            # (The first block is made whatever it takes: it is cut to what fits if it does not.)
+            if (
+                index
+                and at_least is not None
+                and (
+                    used + opening + at_least(offer.start) > budget
+                    or (offer.least is not None and used + opening + offer.least() > budget)
+                )
+            ):
                 reasons[index] = "budget"
                 continue
             block = blocks[index] = offer.make()

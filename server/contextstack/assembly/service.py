@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from contextstack.assembly.cache import Assembly, ContextCache, Ground, KeptPool
@@ -409,14 +409,30 @@ def _relevant_block(ground: Ground, entry: KnowledgeEntry) -> Block | Deferred:
         made = blocks[entry.id] = _knowledge_block("relevant", entry)
         return made
 
-    return Deferred("relevant", _knowledge_line(entry), make, "knowledge", entry.id, entry.title)
+    return _deferred("relevant", entry, make)
 
 
 def _later(section: str, entry: KnowledgeEntry) -> Deferred:
     """The entry's block, made only if it may fit."""
-    return Deferred(
-        section, _knowledge_line(entry), lambda: _knowledge_block(section, entry), "knowledge", entry.id, entry.title
-    )
+    return _deferred(section, entry, lambda: _knowledge_block(section, entry))
+
+
+def _deferred(section: str, entry: KnowledgeEntry, make: Callable[[], Block]) -> Deferred:
+    line = _knowledge_line(entry)
+
+    def least() -> int:
+        # At most what estimate_at_least counts of the text (the line, then the body's lines indented) and of the
+        # summary (the line, ": " and the body's first words): the characters but whitespace of the line, and
+        # of the body or (with the colon) of its first words, whichever are fewer, a token per 4; one line break.
+        words = entry.body.split()
+        if not words:
+            return estimate_at_least(line) + 1
+        body = sum(map(len, words))
+        first = body if len(words) <= SUMMARY_WORDS else sum(map(len, words[:SUMMARY_WORDS])) + 1  # and "…"
+        marks_and_letters = sum(map(len, line.split())) + min(body, first + 1)
+        return (marks_and_letters + 3) // 4 + 1
+
+    return Deferred(section, line, make, least, "knowledge", entry.id, entry.title)
 
 
 def _knowledge_line(entry: KnowledgeEntry) -> str:
@@ -441,4 +457,7 @@ def _superseded_item(entry: KnowledgeEntry) -> ManifestItem:
 
 
 def _indent(text: str) -> str:
-    return "\n  ".join(line.rstrip() for line in text.strip().splitlines())
+    text = text.strip()
+    if text.isascii() and not any(c in text for c in "\n\r\x0b\x0c\x1c\x1d\x1e"):
+        return text  # one line
+    return "\n  ".join(line.rstrip() for line in text.splitlines())
