@@ -53,7 +53,7 @@ DEFAULT_BUDGET = 4000
 MAX_BUDGET = 1_000_000
 PINNED_LIMIT = 50
 # The relevant section is spent by tokens: as many of the best entries as fit what the blocks before it left.
-# So many candidates are ranked for it that they fill the budget even if each took this few tokens, within bounds.
+# So many candidates are ranked for it that they fill that room even if each took this few tokens, within bounds.
 RELEVANT_TOKENS_EACH = 40
 RELEVANT_CANDIDATES = (20, 200)
 RECENT_LIMIT = 10
@@ -146,7 +146,7 @@ async def assemble(
         return cached
     commits = cache.commits
     known = cache.grounds.get(project)
-    wanted = relevant_candidates(budget)
+    wanted = 0 if known is None else relevant_candidates(room_left(known, budget))
     index = knowledge_index(db)
     # Asked first, so that the provider embeds the question while the store is read.
     asked = cache.meaning.ask(query) if cache.meaning is not None and query and words else None
@@ -159,8 +159,8 @@ async def assemble(
         others = [(kind, _pooled(pool, words, wanted, leave_out)) for kind, pool in kept.items()]
         read: dict[str, KeptPool] = {}
     else:
-        ground, found, others, read = await db.read(
-            lambda view: _read(view, project, known, kept, cache.sources, words, wanted, leave_out, index)
+        ground, found, others, read, wanted = await db.read(
+            lambda view: _read(view, project, known, kept, cache.sources, words, budget, leave_out, index)
         )
     if index.behind and (known is None or known.ranking is None) and words:
         start_catching_up(db)
@@ -226,17 +226,20 @@ async def _read(
     kept: dict[SourceKind, KeptPool | None],
     sources: tuple[RelevanceSource, ...],
     words: tuple[str, ...],
-    wanted: int,
+    budget: int,
     leave_out: frozenset[str],
     index: KnowledgeIndex,
-) -> tuple[Ground, list[KnowledgeEntry], list[tuple[SourceKind, list[Found]]], dict[str, KeptPool]]:
-    """What is not cached yet, read in one read (on a reader thread): everything is of one moment."""
+) -> tuple[Ground, list[KnowledgeEntry], list[tuple[SourceKind, list[Found]]], dict[str, KeptPool], int]:
+    """What is not cached yet, read in one read (on a reader thread): everything is of one moment. And how many
+    candidates each relevance list offers (`relevant_candidates`)."""
     if known is None:
-        ground, found = await _read_all(view, project, words, wanted, index)
-    elif known.ranking is not None:
-        ground, found = known, _best(known.ranking, words, wanted)
+        ground, found, wanted = await _read_all(view, project, words, budget, index)
     else:
-        ground, found = known, await _relevant(view, known.status.project.id, words, wanted, index)
+        wanted = relevant_candidates(room_left(known, budget))
+        if known.ranking is not None:
+            ground, found = known, _best(known.ranking, words, wanted)
+        else:
+            ground, found = known, await _relevant(view, known.status.project.id, words, wanted, index)
     project_id = ground.status.project.id
     others: list[tuple[SourceKind, list[Found]]] = []
     read: dict[str, KeptPool] = {}
@@ -248,18 +251,31 @@ async def _read(
             others.append((source.kind, pool.pool.best(words, wanted, leave_out)))
         else:
             others.append((source.kind, await source.search(view, project_id, words, wanted, leave_out)))
-    return ground, found, others, read
+    return ground, found, others, read, wanted
 
 
-def relevant_candidates(budget: int) -> int:
-    """How many of the best matching entries are offered to the relevant section at this budget."""
+def relevant_candidates(room: int) -> int:
+    """How many of the best matching entries are offered to the relevant section, with `room` tokens left for it."""
     low, high = RELEVANT_CANDIDATES
-    return max(low, min(high, budget // RELEVANT_TOKENS_EACH))
+    return max(low, min(high, room // RELEVANT_TOKENS_EACH))
+
+
+def room_left(ground: Ground, budget: int) -> int:
+    """What of `budget` the blocks before the relevant section leave, each whole or summarised as `fit` takes them
+    (their headings not counted: at least what they leave)."""
+    _, count = token_counter()
+    used = 0
+    for block in ground.before:
+        for text in (block.text, block.summary):
+            if text is not None and used + (cost := count(text)) <= budget:
+                used += cost
+                break
+    return budget - used
 
 
 async def _read_all(
-    view: Reader, project: str, words: tuple[str, ...], wanted: int, index: KnowledgeIndex
-) -> tuple[Ground, list[KnowledgeEntry]]:
+    view: Reader, project: str, words: tuple[str, ...], budget: int, index: KnowledgeIndex
+) -> tuple[Ground, list[KnowledgeEntry], int]:
     # On a reader thread, in one read: everything is of one moment.
     status = await status_report(view, project, NEXT_LIMIT, RECENT_LIMIT)  # the steps done: for "changes since"
     project_id = status.project.id
@@ -273,11 +289,12 @@ async def _read_all(
     searchable = await searchable_entries_if_few(view, project_id, RANKED_IN_MEMORY)
     ranking = None if searchable is None else KnowledgeRanking(searchable)
     ground = _ground(status, lists.pinned, lists.recent, lists.superseded, ranking)
+    wanted = relevant_candidates(room_left(ground, budget))
     if ranking is not None:
         found = _best(ranking, words, wanted)
     else:
         found = await _relevant(view, project_id, words, wanted, index)
-    return ground, found
+    return ground, found, wanted
 
 
 def _best(ranking: KnowledgeRanking | None, words: tuple[str, ...], wanted: int) -> list[KnowledgeEntry]:
