@@ -82,3 +82,25 @@ async def test_a_schema_7_store_is_upgraded_with_its_words_in_place(tmp_path: Pa
         assert [hit.entry.id for hit in await search_knowledge(db, "research paint ")] == ["kno_1"]
     finally:
         await db.close()
+
+
+def test_the_stemmer_is_snowballs_c_code_and_stems_as_its_pure_python_does() -> None:
+    """PyStemmer (installed with the daemon) is what snowballstemmer runs; its stems are those of the pure Python
+    stemmer of the same algorithms, in every language."""
+    import snowballstemmer
+    import Stemmer as pystemmer
+    from snowballstemmer import english_stemmer, french_stemmer, german_stemmer
+
+    words = (
+        "research researched researching researcher stories story camping camped generously agencies adoption "
+        "running ran runs happily happiness relational conditional sensibilities painting paintings painted"
+    ).split()
+    assert isinstance(snowballstemmer.stemmer("english"), pystemmer.Stemmer)
+    for language, pure in (
+        ("english", english_stemmer.EnglishStemmer()),
+        ("french", french_stemmer.FrenchStemmer()),
+        ("german", german_stemmer.GermanStemmer()),
+    ):
+        stemmer = Stemmer(language)
+        for word in [*words, "maisons", "chanteuse", "häuser", "laufende", "überlegungen"]:
+            assert stemmer.stem(word) == pure.stemWord(word), (language, word)
