@@ -2,9 +2,9 @@
 
 The stemmer is Snowball's (snowballstemmer, which uses PyStemmer's C code, installed with the daemon: the same
 stems as its own pure Python, 12 times faster), in one language for the whole store: `[memory] language` in the
-settings, English by default, chosen once at start-up (`use_language`). The index keeps words as they are written, so a change of language needs no rebuild:
-a query word is matched by every indexed word of the same stem (see store.py), and the in-memory ranking
-compares stems directly.
+settings, English by default, chosen once at start-up (`use_language`). The index keeps words as they are
+written, so a change of language needs no rebuild: a query word is matched by every indexed word of the same stem
+(see store.py), and the in-memory ranking compares stems directly.
 """
 
 from __future__ import annotations

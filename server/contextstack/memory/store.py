@@ -107,6 +107,41 @@ def _entry(row: Row) -> KnowledgeEntry:
     )
 
 
+def _entry_after(row: Row, first: int) -> KnowledgeEntry:
+    """The entry of a row holding _ENTRY_COLUMNS in their order from column `first` on (3 times faster than by
+    name: assembly reads a hundred entries a question)."""
+    (
+        entry_id,
+        project_id,
+        kind,
+        title,
+        body,
+        tags,
+        pinned,
+        source,
+        supersedes,
+        superseded_by,
+        version,
+        created_at,
+        updated_at,
+    ) = tuple(row)[first : first + len(_COLUMNS)]
+    return KnowledgeEntry(
+        id=entry_id,
+        project_id=project_id,
+        kind=kind,
+        title=title,
+        body=body,
+        tags=_decode_tags(tags),
+        pinned=bool(pinned),
+        source=source,
+        supersedes=supersedes,
+        superseded_by=superseded_by,
+        version=version,
+        created_at=created_at,
+        updated_at=updated_at,
+    )
+
+
 def _stored(field: str, value: Any) -> Any:
     """A field's value as its column holds it."""
     if field == "tags":
@@ -539,11 +574,11 @@ async def search(
     marks = Highlighter(terms, variants)
     hits = {}
     for row in await _rows_by_seq(view, list(ranked)):
-        entry = _entry(row)
+        entry, seq = _entry_after(row, 1), int(row[0])
         title_highlight, snippet, matched = marks.describe(entry.title, entry.body, entry.tags)
-        hits[int(row["seq"])] = KnowledgeHit(
+        hits[seq] = KnowledgeHit(
             entry=entry,
-            score=-ranked[int(row["seq"])],
+            score=-ranked[seq],
             title_highlight=title_highlight,
             snippet=snippet,
             matched=matched,
@@ -554,7 +589,7 @@ async def search(
 
 
 async def _rows_by_seq(view: Reader, seqs: Sequence[int]) -> list[Row]:
-    """The rows (seq and an entry's columns) of these row keys, those that exist."""
+    """The rows (seq, then an entry's columns in their order) of these row keys, those that exist."""
     return await view.fetchall(
         f"SELECT seq, {_ENTRY_COLUMNS} FROM knowledge WHERE {in_list(view.dialect, 'seq')}",
         (list_parameter(view.dialect, seqs),),
@@ -576,7 +611,7 @@ async def best_matches(
         ranked = await _ranked_any(view, terms, await _variants(view, terms), project_id, None, limit, False)
     if not ranked:
         return []
-    rows = {int(row["seq"]): _entry(row) for row in await _rows_by_seq(view, list(ranked))}
+    rows = {int(row[0]): _entry_after(row, 1) for row in await _rows_by_seq(view, list(ranked))}
     return [rows[seq] for seq in ranked if seq in rows]
 
 
@@ -603,7 +638,7 @@ async def searchable_entries_if_few(
     if counted is None or counted["seen"] > limit:
         return None
     rows = await view.fetchall(_SEARCHABLE, (project_id,))
-    return [(row["seq"], _entry(row)) for row in rows]
+    return [(row[0], _entry_after(row, 1)) for row in rows]
 
 
 class KnowledgeLists(NamedTuple):
@@ -647,7 +682,7 @@ async def knowledge_lists(
     )
     lists: dict[str, list[KnowledgeEntry]] = {"pinned": [], "recent": [], "superseded": []}
     for row in await view.fetchall(_LISTS, params):
-        lists[row["list"]].append(_entry(row))
+        lists[row[0]].append(_entry_after(row, 1))
     lists["pinned"].sort(key=lambda e: (e.project_id is None, e.created_at, e.id))
     lists["recent"].sort(key=lambda e: (e.created_at, e.id), reverse=True)
     lists["superseded"].sort(key=lambda e: (e.updated_at, e.id), reverse=True)
@@ -664,4 +699,4 @@ async def taken_entry_ids(conn: Reader, ids: Iterable[str]) -> set[str]:
 
 async def entries_by_seq(view: Reader, seqs: Sequence[int]) -> dict[int, KnowledgeEntry]:
     """The entries of these row keys, by row key (those that still exist)."""
-    return {int(row["seq"]): _entry(row) for row in await _rows_by_seq(view, seqs)}
+    return {int(row[0]): _entry_after(row, 1) for row in await _rows_by_seq(view, seqs)}
