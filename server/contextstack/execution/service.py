@@ -88,16 +88,20 @@ async def change_status(
     return changed
 
 
-def _located(rows: Sequence[Row], steps: Sequence[Step]) -> list[LocatedStep]:
-    return [
-        LocatedStep(
-            **msgspec.structs.asdict(step),
+async def _located(view: Reader, rows: Sequence[Row]) -> dict[str, LocatedStep]:
+    """The steps of rows of _STEPS_THAT_MATTER (`bucket`, then step_columns, then where the step is), by id."""
+    depends_on = await plan_store.dependencies(view, [row["id"] for row in rows])
+    located = {}
+    for row in rows:
+        fields = plan_store.step_fields_after(row, 1)
+        located[fields["id"]] = LocatedStep(
+            **fields,
+            depends_on=depends_on.get(fields["id"], []),
             track_id=row["track_id"],
             track_name=row["track_name"],
             phase_name=row["phase_name"],
         )
-        for step, row in zip(steps, rows, strict=True)
-    ]
+    return located
 
 
 def _counts(by_status: Mapping[str, int]) -> StatusCounts:
@@ -133,8 +137,7 @@ async def status_report(view: Reader, project_ref: str, next_limit: int, recent_
     project = await resolve_project(view, project_ref)
     tallies = await store.tallies(view, project.id)
     rows = await store.steps_that_matter(view, project.id, next_limit, recent_limit)
-    steps = await plan_store.steps_from_rows(view, rows)
-    located = dict(zip((row["id"] for row in rows), _located(rows, steps), strict=True))
+    located = await _located(view, rows)
     buckets: dict[str, list[Row]] = {"now": [], "next": [], "done": []}
     for row in rows:
         buckets[row["bucket"]].append(row)

@@ -51,7 +51,8 @@ _TALLIES = (
 
 
 async def steps_that_matter(view: Reader, project_id: str, next_limit: int, recent_limit: int) -> list[Row]:
-    """The steps "where am I" names, one row each: a step's columns, `bucket` (now, next or done), where it is.
+    """The steps "where am I" names, one row each: `bucket` (now, next or done), a step's columns (step_columns, in
+    their order), where it is.
 
     Besides the step's columns, a row holds `track_id`, `track_name`, `phase_name`, `track_position` and
     `phase_position`.

@@ -62,6 +62,7 @@ _STEP_FIELDS = (
     "updated_at",
 )
 _STEP_COLUMNS = ", ".join(_STEP_FIELDS)
+_decode_criteria = msgspec.json.Decoder(list[str]).decode
 
 
 class Table(NamedTuple):
@@ -299,19 +300,35 @@ async def steps_from_rows(reader: Reader, rows: Sequence[Row]) -> list[Step]:
     """Steps from rows holding (at least) step_columns, each with its dependencies (one query for all)."""
     if not rows:
         return []
-    among, ids = in_list(reader, (row["id"] for row in rows))
+    depends_on = await dependencies(reader, [row["id"] for row in rows])
+    return [_step(row, depends_on.get(row["id"], [])) for row in rows]
+
+
+async def dependencies(reader: Reader, step_ids: Sequence[str]) -> dict[str, list[str]]:
+    """What each of these steps depends on (those that depend on any), in one query."""
+    if not step_ids:
+        return {}
+    among, ids = in_list(reader, step_ids)
     found = await reader.fetchall(
         f"SELECT step_id, depends_on FROM step_dependencies WHERE step_id {among} ORDER BY step_id, depends_on", (ids,)
     )
     depends_on: dict[str, list[str]] = {}
     for row in found:
         depends_on.setdefault(row["step_id"], []).append(row["depends_on"])
-    return [_step(row, depends_on.get(row["id"], [])) for row in rows]
+    return depends_on
+
+
+def step_fields_after(row: Row, first: int) -> dict[str, Any]:
+    """A step's fields but `depends_on`, from a row holding step_columns in their order from column `first` on
+    (several times faster than by name)."""
+    fields = dict(zip(_STEP_FIELDS, tuple(row)[first : first + len(_STEP_FIELDS)], strict=True))
+    fields["acceptance_criteria"] = _decode_criteria(fields["acceptance_criteria"])
+    return fields
 
 
 def _step(row: Row, depends_on: list[str]) -> Step:
     fields = {column: row[column] for column in _STEP_FIELDS}
-    fields["acceptance_criteria"] = msgspec.json.decode(fields["acceptance_criteria"], type=list[str])
+    fields["acceptance_criteria"] = _decode_criteria(fields["acceptance_criteria"])
     return Step(**fields, depends_on=depends_on)
 
 
