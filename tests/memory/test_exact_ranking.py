@@ -3,11 +3,13 @@ table: checked against a plain BM25 written here, over the same entries, on both
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import re
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from contextstack.assembly.service import RANKED_IN_MEMORY
+from contextstack.memory import index as index_module
 from contextstack.memory.index import CATCH_UP_IN_READ, KnowledgeIndex, catch_up_fully, knowledge_index
 from contextstack.memory.models import KnowledgeBulkCreate, KnowledgeCreate, KnowledgeEntry, KnowledgeUpdate
 from contextstack.memory.service import (
@@ -117,10 +120,28 @@ def corpus(rng: random.Random, size: int, project: str) -> list[KnowledgeCreate]
 queries = st.lists(st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=4).map(" ".join), min_size=1, max_size=6)
 
 
+@contextlib.contextmanager
+def scores_remembered(every_word: bool) -> Iterator[None]:
+    """The index remembers what every word adds to scores (as it does a frequent word's), or none."""
+    saved = index_module.REMEMBERED_SCORES_FROM
+    index_module.REMEMBERED_SCORES_FROM = 1 if every_word else 10**9
+    try:
+        yield
+    finally:
+        index_module.REMEMBERED_SCORES_FROM = saved
+
+
 @settings(max_examples=8, deadline=None)
-@given(seed=st.integers(0, 10_000), size=st.sampled_from([60, RANKED_IN_MEMORY + 150]), texts=queries)
-async def test_search_finds_full_bm25s_best_at_every_size(seed: int, size: int, texts: list[str]) -> None:
-    with tempfile.TemporaryDirectory() as folder:
+@given(
+    seed=st.integers(0, 10_000),
+    size=st.sampled_from([60, RANKED_IN_MEMORY + 150]),
+    texts=queries,
+    remembered=st.booleans(),
+)
+async def test_search_finds_full_bm25s_best_at_every_size(
+    seed: int, size: int, texts: list[str], remembered: bool
+) -> None:
+    with tempfile.TemporaryDirectory() as folder, scores_remembered(remembered):
         db = SQLiteDatabase(Path(folder) / "k.db", readers=1)
         await db.open()
         try:
@@ -187,9 +208,12 @@ async def apply(db: Database, op: tuple[object, ...]) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(operations=st.lists(operation, max_size=20))
-async def test_the_ranking_index_agrees_with_the_table_after_any_changes(operations: list[tuple[object, ...]]) -> None:
-    with tempfile.TemporaryDirectory() as folder:
+@given(operations=st.lists(operation, max_size=20), remembered=st.booleans())
+async def test_the_ranking_index_agrees_with_the_table_after_any_changes(
+    operations: list[tuple[object, ...]], remembered: bool
+) -> None:
+    """Also with what words add to scores remembered: what the index remembers goes with any change."""
+    with tempfile.TemporaryDirectory() as folder, scores_remembered(remembered):
         db = SQLiteDatabase(Path(folder) / "k.db", readers=1)
         await db.open()
         try:

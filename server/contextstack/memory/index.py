@@ -63,6 +63,11 @@ REMEMBERED_GROUPS = 256
 REMEMBERED_POSTINGS = 2_000_000
 # How many (scope, query word) counts of entries holding the word are remembered until the index changes.
 REMEMBERED_HOLDING = 16_384
+# What a query word adds to the scores of the entries of a scope, for a word held by at least this many entries
+# (a frequent word, costly to score, comes back in query after query), remembered until the index changes: at most
+# this many postings in all among them (the least recently used are forgotten first).
+REMEMBERED_SCORES_FROM = 2_000
+REMEMBERED_SCORED_POSTINGS = 2_000_000
 # How many query words' indexed words (those of its stem, those it begins) are remembered until the index changes.
 REMEMBERED_WORDS = 16_384
 # Postings fewer than the index's places over this are merged by sorting them, more by counting over every place.
@@ -101,6 +106,8 @@ _KINDS = ("decision", "constraint", "architecture", "convention", "reference", "
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+# What groups add to the scores of the entries holding them (`_group_scores`), by group key.
+_Scored = dict[tuple[str, ...], tuple[npt.NDArray[np.int32], FloatArray]]
 
 # Upper bounds are widened, and thresholds lowered, by this much: float rounding never prunes an entry that
 # full scoring would rank.
@@ -168,6 +175,10 @@ class KnowledgeIndex:
         self._merged_postings = 0
         self._holding: dict[tuple[tuple[object, ...], tuple[str, ...]], int] = {}  # entries of a scope holding a group
         self._words: dict[Term, list[str]] = {}  # the indexed words of a query word (`words_of`)
+        # (scope, group): what the group adds to the scores of the scope's entries (`_group_scores`)
+        self._scored: OrderedDict[tuple[tuple[object, ...], tuple[str, ...]], tuple[npt.NDArray[np.int32], FloatArray]]
+        self._scored = OrderedDict()
+        self._scored_postings = 0
         self.entries = 0
         self.behind = True  # as of the last catch-up: more is left to bring in than a read may
 
@@ -240,6 +251,8 @@ class KnowledgeIndex:
             self._merged_postings = 0
             self._holding.clear()
             self._words.clear()
+            self._scored.clear()
+            self._scored_postings = 0
             self._resort_words()
         self.behind = len(behind.changes) >= limit or len(behind.new) >= limit
         return not self.behind
@@ -432,20 +445,39 @@ class KnowledgeIndex:
         return MIN_IDF if idf <= 0 else idf
 
     def _group_scores(self, words: Sequence[str], scope: _Scope) -> tuple[npt.NDArray[np.int32], FloatArray]:
-        """The entries `scope` keeps that hold a word of one group, and what the group adds to their scores."""
+        """The entries `scope` keeps that hold a word of one group, and what the group adds to their scores
+        (read only: a frequent word's are remembered)."""
         group = self._postings_of(words)
         if group is None:
             return np.zeros(0, np.int32), np.zeros(0, np.float64)
+        key = (scope.key, group.key)
+        found = self._scored.get(key)
+        if found is not None:
+            self._scored.move_to_end(key)
+            return found
         keep = scope.mask[group.docs]
         docs, frequencies = group.docs[keep], group.frequencies[keep]
-        return docs, _gains(self._idf(group, scope), frequencies, scope.norms[docs])
+        gains = _gains(self._idf(group, scope), frequencies, scope.norms[docs])
+        if len(group.docs) >= REMEMBERED_SCORES_FROM:
+            docs.flags.writeable = gains.flags.writeable = False
+            while self._scored and self._scored_postings + len(docs) > REMEMBERED_SCORED_POSTINGS:
+                _, (forgotten, _) = self._scored.popitem(last=False)
+                self._scored_postings -= len(forgotten)
+            self._scored[key] = (docs, gains)
+            self._scored_postings += len(docs)
+        return docs, gains
 
-    def _scores(self, groups: Sequence[Sequence[str]], scope: _Scope) -> tuple[FloatArray, npt.NDArray[np.int32]]:
+    def _scores(
+        self, groups: Sequence[Sequence[str]], scope: _Scope, scored: _Scored | None = None
+    ) -> tuple[FloatArray, npt.NDArray[np.int32]]:
+        """Every entry's score and how many groups it holds a word of (`scored`: groups' scores worked out already,
+        by group key)."""
         n = self._size
         scores = np.zeros(n, np.float64)
         matched = np.zeros(n, np.int32)
         for words in groups:
-            docs, gains = self._group_scores(words, scope)
+            known = scored.get(tuple(words)) if scored else None
+            docs, gains = known if known is not None else self._group_scores(words, scope)
             scores[docs] += gains
             matched[docs] += 1
         return scores, matched
@@ -473,9 +505,9 @@ class KnowledgeIndex:
             if len(groups) == 1 or not every_group:
                 # One word: its postings alone are scored, no array as long as the index is made.
                 return self._best(*self._matching(groups, scope, limit), limit)
-            found = self._candidates(groups, scope, every_group, limit)
+            found, scored = self._candidates(groups, scope, every_group, limit)
             if found is None:
-                scores, matched = self._scores(groups, scope)
+                scores, matched = self._scores(groups, scope, scored)
                 hits = np.flatnonzero(matched >= len(groups))
                 return self._best(hits, scores[hits], limit)
             return self._best(found, self._exact(groups, scope, found), limit)
@@ -487,18 +519,19 @@ class KnowledgeIndex:
         (as `rank` finds them: one word's postings alone, or the candidates of MaxScore)."""
         if len(groups) == 1:
             return self._group_scores(groups[0], scope)
-        found = self._candidates(groups, scope, False, limit)
+        found, scored = self._candidates(groups, scope, False, limit)
         if found is None:
-            scores, matched = self._scores(groups, scope)
+            scores, matched = self._scores(groups, scope, scored)
             hits = np.flatnonzero(matched)
             return hits, scores[hits]
         return found, self._exact(groups, scope, found)
 
     def _candidates(
         self, groups: Sequence[Sequence[str]], scope: _Scope, every_group: bool, limit: int
-    ) -> npt.NDArray[np.int32] | None:
+    ) -> tuple[npt.NDArray[np.int32] | None, _Scored]:
         """Entries among which the best `limit` of several words are, every one that could score as high as them,
-        found without scoring every entry holding a word (None: no fewer than every entry holding one).
+        found without scoring every entry holding a word (None: no fewer than every entry holding one), and what
+        the groups scored on the way add to their entries' scores (by group key: for scoring every entry then).
 
         Every word required: the entries holding the rarest word, those of them holding the others. Any word
         (MaxScore): a word adds at most its upper bound to a score (its IDF, its highest frequency, its shortest
@@ -512,15 +545,15 @@ class KnowledgeIndex:
         present = [group for group in found if group is not None]
         if every_group:
             if len(present) < len(found):
-                return np.zeros(0, np.int32)
+                return np.zeros(0, np.int32), {}
             rarest = min(present, key=lambda group: len(group.docs))
             candidates = rarest.docs[scope.mask[rarest.docs]]
             for group in present:
                 if group is not rarest and len(candidates):
                     candidates = candidates[_places(group.docs, candidates) >= 0]
-            return candidates
+            return candidates, {}
         if not present:
-            return np.zeros(0, np.int32)
+            return np.zeros(0, np.int32), {}
         bounds = [self._bound(group, scope) for group in present]
         order = sorted(range(len(present)), key=lambda place: -bounds[place])
         threshold = 0.0
@@ -549,10 +582,11 @@ class KnowledgeIndex:
                 others = math.fsum(bound for other, bound in enumerate(bounds) if other != place)
             pieces.append(docs[gains + others >= threshold * _SURELY_BELOW])
         if len(pieces) == 1:
-            return pieces[0]
+            return pieces[0], {}
         if sum(map(len, pieces)) * _SORT_BELOW > self._size * 4:
-            return None  # as many as to score them all over the index's places
-        return np.unique(np.concatenate(pieces))
+            # As many as to score them all over the index's places: the words scored are not scored again.
+            return None, {present[place].key: (docs, gains) for place, docs, gains in scored}
+        return np.unique(np.concatenate(pieces)), {}
 
     def _bound(self, group: _Group, scope: _Scope) -> float:
         """The most that `group` adds to the score of any entry `scope` keeps."""
