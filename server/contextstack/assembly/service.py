@@ -34,7 +34,7 @@ from contextstack.assembly.changes import snapshot
 from contextstack.assembly.document import Block, Deferred, cut_to_words, fit
 from contextstack.assembly.models import AssembledContext, ManifestItem
 from contextstack.assembly.sources import SECTION_OF, Found, RelevanceSource, SourceKind
-from contextstack.assembly.tokens import estimate_at_least, token_counter
+from contextstack.assembly.tokens import estimate_at_least, marks_and_letters, token_counter
 from contextstack.execution.models import LocatedStep, StatusReport
 from contextstack.execution.service import status_report
 from contextstack.memory.fusion import reciprocal_rank_fusion
@@ -439,15 +439,14 @@ def _deferred(section: str, entry: KnowledgeEntry, make: Callable[[], Block]) ->
 
     def least() -> int:
         # At most what estimate_at_least counts of the text (the line, then the body's lines indented) and of the
-        # summary (the line, ": " and the body's first words): the characters but whitespace of the line, and
-        # of the body or (with the colon) of its first words, whichever are fewer, a token per 4; one line break.
-        words = entry.body.split()
+        # summary (the line, ": " and the body's first words, "…" if cut): the characters but whitespace of the
+        # line and of the body's first words (and one more if there are more: a word of the text, the ellipsis of
+        # the summary), a token per 4; one line break.
+        words = entry.body.split(maxsplit=SUMMARY_WORDS)  # the first words, then the rest (if any) in one piece
         if not words:
             return estimate_at_least(line) + 1
-        body = sum(map(len, words))
-        first = body if len(words) <= SUMMARY_WORDS else sum(map(len, words[:SUMMARY_WORDS])) + 1  # and "…"
-        marks_and_letters = sum(map(len, line.split())) + min(body, first + 1)
-        return (marks_and_letters + 3) // 4 + 1
+        first = sum(map(len, words[:SUMMARY_WORDS])) + (len(words) > SUMMARY_WORDS)
+        return (marks_and_letters(line) + first + 3) // 4 + 1
 
     return Deferred(section, line, make, least, "knowledge", entry.id, entry.title)
 

@@ -56,11 +56,14 @@ _ASCII_SPACES = bytes(code for code in range(128) if chr(code).isspace())
 def estimate_at_least(text: str) -> int:
     """At most what `estimate_tokens` counts, for far less work: every character but whitespace is in a piece
     that counts at least a token per 4 of its characters, and each line break is a token."""
+    return (marks_and_letters(text) + 3) // 4 + text.count("\n")
+
+
+def marks_and_letters(text: str) -> int:
+    """How many characters of `text` are not whitespace (str.isspace)."""
     if text.isascii():
-        marks_and_letters = len(text.encode().translate(None, _ASCII_SPACES))
-    else:
-        marks_and_letters = sum(map(len, text.split()))
-    return (marks_and_letters + 3) // 4 + text.count("\n")
+        return len(text.encode().translate(None, _ASCII_SPACES))
+    return sum(map(len, text.split()))
 
 
 def _offline_encoding_file() -> Path | None:
