@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
-from contextstack.assembly.document import Block, Deferred
+from contextstack.assembly.document import Block
 from contextstack.assembly.models import AssembledContext
 from contextstack.assembly.sources import Pool, RelevanceSource
 from contextstack.execution.models import StatusReport
@@ -44,7 +44,6 @@ class Ground(NamedTuple):
     superseded: list[KnowledgeEntry]
     before: list[Block]  # the blocks that come before the relevant knowledge, in order of importance
     after: list[Block]  # those after it, but for the recent knowledge
-    recent_blocks: dict[str, Block | Deferred]  # by entry id (made when they may fit)
     ranking: KnowledgeRanking | None  # the entries it can see, when few enough to rank in memory
     relevant_blocks: dict[str, Block]  # by entry id: those made so far for questions, kept for the next ones
     snapshot: Snapshot  # the state of the project, as a conversation is told it (changes.py)

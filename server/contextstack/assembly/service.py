@@ -106,9 +106,8 @@ def _ground(
         *(_step_block("blocked", step) for step in status.blocked),
     ]
     after = [*(_step_block("next_steps", step) for step in status.next_steps), *_track_blocks(status)]
-    recent_blocks: dict[str, Block | Deferred] = {entry.id: _later("recent", entry) for entry in recent}
     state = snapshot(status, pinned, recent, superseded)
-    return Ground(status, pinned, recent, superseded, before, after, recent_blocks, ranking, {}, state)
+    return Ground(status, pinned, recent, superseded, before, after, ranking, {}, state)
 
 
 async def assemble_context(
@@ -325,7 +324,7 @@ def _compose(
             *([_found_block(kind, item) for item in items] for kind, items in others),
         ),
         *ground.after,
-        *(ground.recent_blocks[entry.id] for entry in recent),
+        *(_later("recent", entry) for entry in recent),
     ]
     tokenizer, count = token_counter()
     estimated = tokenizer == "estimate"

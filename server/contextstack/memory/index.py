@@ -467,20 +467,15 @@ class KnowledgeIndex:
             self._scored_postings += len(docs)
         return docs, gains
 
-    def _scores(
-        self, groups: Sequence[Sequence[str]], scope: _Scope, scored: _Scored | None = None
-    ) -> tuple[FloatArray, npt.NDArray[np.int32]]:
-        """Every entry's score and how many groups it holds a word of (`scored`: groups' scores worked out already,
-        by group key)."""
-        n = self._size
-        scores = np.zeros(n, np.float64)
-        matched = np.zeros(n, np.int32)
+    def _scores(self, groups: Sequence[Sequence[str]], scope: _Scope, scored: _Scored | None = None) -> FloatArray:
+        """Every entry's score (`scored`: groups' scores worked out already, by group key). Every word adds more
+        than 0 (its IDF is at least MIN_IDF): the entries scoring more than 0 are those holding a word."""
+        scores = np.zeros(self._size, np.float64)
         for words in groups:
             known = scored.get(tuple(words)) if scored else None
             docs, gains = known if known is not None else self._group_scores(words, scope)
             scores[docs] += gains
-            matched[docs] += 1
-        return scores, matched
+        return scores
 
     def rank(
         self,
@@ -505,11 +500,8 @@ class KnowledgeIndex:
             if len(groups) == 1 or not every_group:
                 # One word: its postings alone are scored, no array as long as the index is made.
                 return self._best(*self._matching(groups, scope, limit), limit)
-            found, scored = self._candidates(groups, scope, every_group, limit)
-            if found is None:
-                scores, matched = self._scores(groups, scope, scored)
-                hits = np.flatnonzero(matched >= len(groups))
-                return self._best(hits, scores[hits], limit)
+            found, _ = self._candidates(groups, scope, every_group, limit)
+            assert found is not None  # every word required: the entries holding the rarest word are few enough
             return self._best(found, self._exact(groups, scope, found), limit)
 
     def _matching(
@@ -521,8 +513,8 @@ class KnowledgeIndex:
             return self._group_scores(groups[0], scope)
         found, scored = self._candidates(groups, scope, False, limit)
         if found is None:
-            scores, matched = self._scores(groups, scope, scored)
-            hits = np.flatnonzero(matched)
+            scores = self._scores(groups, scope, scored)
+            hits = np.flatnonzero(scores)
             return hits, scores[hits]
         return found, self._exact(groups, scope, found)
 
