@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
+import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contextstack.assembly import service
 from contextstack.assembly.document import Block, Deferred, cut_to_words, fit
 from contextstack.assembly.tokens import estimate_at_least, estimate_tokens
-from contextstack.memory.models import KnowledgeEntry
+from tests.memory.test_ranking import entry as knowledge_entry
 
 # Letters, digits, marks, every kind of whitespace (ASCII and not), and text outside ASCII.
 _PIECES = ["word", "a", "longerword", "42", ".", ",", "—", "é", "漢字", "😀", "_", " ", "  ", "\n", "\t", "\r", "\x1f"]
@@ -134,21 +135,7 @@ def test_the_estimate_counts_a_token_per_started_four_characters_of_a_word_and_o
 def test_a_knowledge_blocks_own_lower_bound_holds_for_its_text_and_its_summary(
     title: str, body: str, tags: list[str], scope: str | None
 ) -> None:
-    entry = KnowledgeEntry(
-        id="kn_1",
-        project_id=scope,
-        kind="decision",
-        title=title,
-        body=body,
-        tags=tags,
-        pinned=False,
-        source=None,
-        supersedes=None,
-        superseded_by=None,
-        version=1,
-        created_at="t",
-        updated_at="t",
-    )
+    entry = msgspec.structs.replace(knowledge_entry(1, title, body, tags), project_id=scope, kind="decision")
     deferred = service._deferred("relevant", entry, lambda: service._knowledge_block("relevant", entry))
     block = deferred.make()
     assert block.text.startswith(deferred.start)
