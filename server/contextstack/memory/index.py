@@ -501,7 +501,7 @@ class KnowledgeIndex:
                 # One word: its postings alone are scored, no array as long as the index is made.
                 return self._best(*self._matching(groups, scope, limit), limit)
             found, _ = self._candidates(groups, scope, every_group, limit)
-            assert found is not None  # every word required: the entries holding the rarest word are few enough
+            assert found is not None  # every word required: always narrowed to those holding the rarest
             return self._best(found, self._exact(groups, scope, found), limit)
 
     def _matching(
