@@ -109,6 +109,10 @@ IntArray = npt.NDArray[np.int64]
 # What groups add to the scores of the entries holding them (`_group_scores`), by group key.
 _Scored = dict[tuple[str, ...], tuple[npt.NDArray[np.int32], FloatArray]]
 
+# The steps from a hit to its neighbours, nearest first, and the share of the hit's score each takes.
+_STEPS = np.array([step for distance in range(1, NEIGHBOUR_REACH + 1) for step in (-distance, distance)], np.int64)
+_SHARES = np.array([NEIGHBOUR_SHARE ** abs(int(step)) for step in _STEPS], np.float64)
+
 # Upper bounds are widened, and thresholds lowered, by this much: float rounding never prunes an entry that
 # full scoring would rank.
 _SURELY_ABOVE = 1 + 1e-9
@@ -632,28 +636,31 @@ class KnowledgeIndex:
             hits, hit_scores = matching[top], scores[top]
             n, seqs, writes, alive = self._size, self._seqs, self._write, self._alive
             docs, shares = [hits], [hit_scores]
-            for distance in range(1, NEIGHBOUR_REACH + 1):
-                for step in (-distance, distance):
-                    near = hits + step
-                    inside = (near >= 0) & (near < n)
-                    near_inside = np.where(inside, near, 0)
-                    # The place next to a hit holds its neighbour by key only if that is still the entry's place
-                    # (an edited entry leaves its old place, with its key, behind).
-                    in_place = inside & (seqs[near_inside] == seqs[hits] + step) & alive[near_inside]
-                    same = in_place & (writes[near_inside] == writes[hits]) & mask[near_inside]
-                    share = NEIGHBOUR_SHARE**distance
-                    docs.append(near_inside[same])
-                    shares.append(hit_scores[same] * share)
-                    found, sources = [], []  # where in `hits` the entry it is next to is
-                    for place in np.flatnonzero(~in_place).tolist():  # edited since written, or at an end: by key
-                        hit = hits[place]
-                        other = self._doc_of_seq.get(int(seqs[hit]) + step)
-                        if other is not None and writes[other] == writes[hit] and mask[other]:
-                            found.append(other)
-                            sources.append(place)
-                    if found:
-                        docs.append(np.asarray(found, np.int64))
-                        shares.append(hit_scores[np.asarray(sources, np.int64)] * share)
+            # The places at each step from every hit at once (step by step, as the steps below take them).
+            count = len(hits)
+            near = (hits[np.newaxis, :] + _STEPS[:, np.newaxis]).ravel()
+            of = np.tile(hits, len(_STEPS))
+            inside = (near >= 0) & (near < n)
+            near_inside = np.where(inside, near, 0)
+            # The place next to a hit holds its neighbour by key only if that is still the entry's place (an edited
+            # entry leaves its old place, with its key, behind).
+            every_in_place = inside & (seqs[near_inside] == seqs[of] + np.repeat(_STEPS, count)) & alive[near_inside]
+            every_same = every_in_place & (writes[near_inside] == writes[of]) & mask[near_inside]
+            for row, (step, share) in enumerate(zip(_STEPS.tolist(), _SHARES.tolist(), strict=True)):
+                at = slice(row * count, (row + 1) * count)
+                same, in_place = every_same[at], every_in_place[at]
+                docs.append(near_inside[at][same])
+                shares.append(hit_scores[same] * share)
+                found, sources = [], []  # where in `hits` the entry it is next to is
+                for place in np.flatnonzero(~in_place).tolist():  # edited since written, or at an end: by key
+                    hit = hits[place]
+                    other = self._doc_of_seq.get(int(seqs[hit]) + step)
+                    if other is not None and writes[other] == writes[hit] and mask[other]:
+                        found.append(other)
+                        sources.append(place)
+                if found:
+                    docs.append(np.asarray(found, np.int64))
+                    shares.append(hit_scores[np.asarray(sources, np.int64)] * share)
             every = np.concatenate(docs)
             unique, where = np.unique(every, return_inverse=True)
             totals = np.bincount(where, weights=np.concatenate(shares))
