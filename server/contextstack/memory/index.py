@@ -106,8 +106,12 @@ _KINDS = ("decision", "constraint", "architecture", "convention", "reference", "
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-# What groups add to the scores of the entries holding them (`_group_scores`), by group key.
-_Scored = dict[tuple[str, ...], tuple[npt.NDArray[np.int32], FloatArray]]
+# The entries holding a word of a group that a scope keeps, and what the group adds to their scores.
+_GroupScores = tuple[npt.NDArray[np.int32], FloatArray]
+# Those of groups, by group key.
+_Scored = dict[tuple[str, ...], _GroupScores]
+# A scope's key and a group's.
+_ScopeGroup = tuple[tuple[object, ...], tuple[str, ...]]
 
 # The steps from a hit to its neighbours, nearest first, and the share of the hit's score each takes.
 _STEPS = np.array([step for distance in range(1, NEIGHBOUR_REACH + 1) for step in (-distance, distance)], np.int64)
@@ -177,11 +181,9 @@ class KnowledgeIndex:
         self._masks: dict[tuple[object, ...], _Scope] = {}
         self._merged: OrderedDict[tuple[str, ...], _Group] = OrderedDict()
         self._merged_postings = 0
-        self._holding: dict[tuple[tuple[object, ...], tuple[str, ...]], int] = {}  # entries of a scope holding a group
+        self._holding: dict[_ScopeGroup, int] = {}  # entries of a scope holding a group
         self._words: dict[Term, list[str]] = {}  # the indexed words of a query word (`words_of`)
-        # (scope, group): what the group adds to the scores of the scope's entries (`_group_scores`)
-        self._scored: OrderedDict[tuple[tuple[object, ...], tuple[str, ...]], tuple[npt.NDArray[np.int32], FloatArray]]
-        self._scored = OrderedDict()
+        self._scored: OrderedDict[_ScopeGroup, _GroupScores] = OrderedDict()  # a frequent word's (`_group_scores`)
         self._scored_postings = 0
         self.entries = 0
         self.behind = True  # as of the last catch-up: more is left to bring in than a read may
@@ -448,7 +450,7 @@ class KnowledgeIndex:
         idf = math.log((0.5 + scope.searched - holding) / (0.5 + holding)) if holding else 0.0
         return MIN_IDF if idf <= 0 else idf
 
-    def _group_scores(self, words: Sequence[str], scope: _Scope) -> tuple[npt.NDArray[np.int32], FloatArray]:
+    def _group_scores(self, words: Sequence[str], scope: _Scope) -> _GroupScores:
         """The entries `scope` keeps that hold a word of one group, and what the group adds to their scores
         (read only: a frequent word's are remembered)."""
         group = self._postings_of(words)
@@ -502,7 +504,7 @@ class KnowledgeIndex:
             if not scope.searched or not groups:
                 return []
             if len(groups) == 1 or not every_group:
-                # One word: its postings alone are scored, no array as long as the index is made.
+                # Any word: one word's postings alone are scored, several words' by MaxScore (`_matching`).
                 return self._best(*self._matching(groups, scope, limit), limit)
             found, _ = self._candidates(groups, scope, every_group, limit)
             assert found is not None  # every word required: always narrowed to those holding the rarest

@@ -19,6 +19,7 @@ store.py.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import operator
 import re
@@ -160,7 +161,6 @@ class Highlighter:
         self._prefixes = prefixes
         self._starts = tuple(word for word, _ in prefixes)
         self._begins = operator.methodcaller("startswith", self._starts)
-        self._pattern: re.Pattern[str] | bool | None = False  # made when first used (`_describe_ascii`)
 
     def _term_of(self, folded: str) -> int | None:
         place = self._whole.get(folded)
@@ -217,13 +217,16 @@ class Highlighter:
         )
         return marked, self._snippet(body, body_folded, body_words, body_hits, SNIPPET_TOKENS), self._terms_of(found)
 
+    @functools.cached_property
+    def _pattern(self) -> re.Pattern[str] | None:
+        """`_matching_words` of the query's words, made when first used."""
+        return _matching_words(self._whole, self._starts)
+
     def _describe_ascii(self, title: str, body: str, tags: str) -> tuple[str, str, list[str]]:
         """`describe` of ASCII texts: the matching words found in C by one regular expression over each text in
         lower case (`_matching_words`), not word by word in Python; the same marks, snippet and matched words."""
-        if self._pattern is False:
-            self._pattern = _matching_words(self._whole, self._starts)
         pattern = self._pattern
-        if not isinstance(pattern, re.Pattern):
+        if pattern is None:
             # No word of the query can match an ASCII text.
             return title, self._ascii_snippet(body, [], SNIPPET_TOKENS), []
         title_hits = list(pattern.finditer(title.lower()))

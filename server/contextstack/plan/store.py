@@ -297,7 +297,7 @@ async def project_steps(reader: Reader, project_id: str) -> list[Step]:
 
 
 async def steps_from_rows(reader: Reader, rows: Sequence[Row]) -> list[Step]:
-    """Steps from rows holding (at least) step_columns, each with its dependencies (one query for all)."""
+    """Steps from rows holding step_columns first, in their order, each with its dependencies (one query for all)."""
     if not rows:
         return []
     depends_on = await dependencies(reader, [row["id"] for row in rows])
@@ -327,9 +327,7 @@ def step_fields_after(row: Row, first: int) -> dict[str, Any]:
 
 
 def _step(row: Row, depends_on: list[str]) -> Step:
-    fields = {column: row[column] for column in _STEP_FIELDS}
-    fields["acceptance_criteria"] = _decode_criteria(fields["acceptance_criteria"])
-    return Step(**fields, depends_on=depends_on)
+    return Step(**step_fields_after(row, 0), depends_on=depends_on)
 
 
 def _step_row(step: Step) -> list[Any]:
